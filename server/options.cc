@@ -1,0 +1,109 @@
+#include "server/options.h"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace gslb {
+
+std::string usage() {
+  return R"(gslbd - authoritative GSLB DNS server
+
+Usage:
+  gslbd --listen ADDR:PORT ... --zone FILE ... [options]
+
+Options:
+  --listen ADDR:PORT     Serve DNS on UDP and TCP at this address. Repeatable. IPv4 as
+                         127.0.0.1:5353, IPv6 as [::1]:5353. Default 127.0.0.1:53.
+  --zone FILE            Serve an RFC 1035 zone file. Repeatable. The origin is the file's
+                         $ORIGIN or, without one, the owner of its SOA record.
+  --threads N            UDP worker threads, each with its own SO_REUSEPORT socket per listen
+                         address. Default: one per core.
+  --nsid TEXT            Answer EDNS NSID (RFC 5001) requests with TEXT.
+  --identity TEXT        Answer CHAOS TXT id.server, hostname.bind and version.bind with TEXT.
+                         Unset: those queries get REFUSED.
+  --max-udp-size N       Largest UDP response in octets, 512..4096. Default 1232.
+  --tcp-idle-timeout MS  Close a TCP connection idle this long between queries. Default 10000.
+  --tcp-initial-timeout MS
+                         Deadline for a connection's first query and for the rest of a started
+                         message. Default 3000.
+  --tcp-max-connections N
+                         TCP connection cap; at the cap the idlest connection is closed to make
+                         room. Default 1024.
+  -h, --help             Show this help.
+
+Signals: SIGHUP reloads the zone files (a bad file keeps the old data serving); SIGINT and
+SIGTERM stop the server.
+)";
+}
+
+namespace {
+
+Result<unsigned> parse_uint(const std::string& opt, const char* v, unsigned lo, unsigned hi) {
+  char* end = nullptr;
+  errno = 0;
+  unsigned long n = strtoul(v, &end, 10);
+  if (*v == '\0' || *end != '\0' || errno != 0 || n < lo || n > hi || v[0] == '-')
+    return make_error(opt + ": expected a number from " + std::to_string(lo) + " to " +
+                      std::to_string(hi) + ", got \"" + v + "\"");
+  return static_cast<unsigned>(n);
+}
+
+}  // namespace
+
+Result<Options> parse_options(int argc, const char* const* argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    std::string value;
+    bool inline_value = false;
+    if (a.rfind("--", 0) == 0) {
+      auto eq = a.find('=');
+      if (eq != std::string::npos) {
+        value = a.substr(eq + 1);
+        a = a.substr(0, eq);
+        inline_value = true;
+      }
+    }
+    if (a == "-h" || a == "--help") {
+      o.help = true;
+      continue;
+    }
+    static const char* const kWithValue[] = {
+        "--listen", "--zone", "--threads", "--nsid", "--identity", "--max-udp-size",
+        "--tcp-idle-timeout", "--tcp-initial-timeout", "--tcp-max-connections"};
+    bool known = false;
+    for (const char* k : kWithValue) known |= a == k;
+    if (!known) return make_error("unknown option \"" + a + "\" (see gslbd --help)");
+    if (!inline_value) {
+      if (i + 1 >= argc) return make_error(a + ": missing value (see gslbd --help)");
+      value = argv[++i];
+    }
+    const char* v = value.c_str();
+    if (a == "--listen") {
+      o.listen.push_back(value);
+    } else if (a == "--zone") {
+      o.zones.push_back(value);
+    } else if (a == "--nsid") {
+      if (value.size() > 512) return make_error("--nsid: at most 512 octets");
+      o.nsid = value;
+    } else if (a == "--identity") {
+      if (value.size() > 1024) return make_error("--identity: at most 1024 octets");
+      o.identity = value;
+    } else {
+      Result<unsigned> n = a == "--threads"               ? parse_uint(a, v, 1, 256)
+                           : a == "--max-udp-size"        ? parse_uint(a, v, 512, 4096)
+                           : a == "--tcp-max-connections" ? parse_uint(a, v, 1, 1000000)
+                                                          : parse_uint(a, v, 1, 3600000);
+      if (!n) return Error{n.error()};
+      if (a == "--threads") o.threads = *n;
+      if (a == "--max-udp-size") o.max_udp_size = *n;
+      if (a == "--tcp-max-connections") o.tcp_max_connections = *n;
+      if (a == "--tcp-idle-timeout") o.tcp_idle_timeout_ms = *n;
+      if (a == "--tcp-initial-timeout") o.tcp_initial_timeout_ms = *n;
+    }
+  }
+  if (o.listen.empty()) o.listen.push_back("127.0.0.1:53");
+  return o;
+}
+
+}  // namespace gslb

@@ -1,0 +1,28 @@
+// Command-line options of the gslbd binary and their parser. The option names are a stable
+// interface: scripts and tests outside the repo rely on them.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "zones/result.h"
+
+namespace gslb {
+
+struct Options {
+  std::vector<std::string> listen;
+  std::vector<std::string> zones;
+  unsigned threads = 0;  // 0: one per core
+  std::string nsid;
+  std::string identity;
+  unsigned max_udp_size = 1232;
+  unsigned tcp_idle_timeout_ms = 10000;
+  unsigned tcp_initial_timeout_ms = 3000;
+  unsigned tcp_max_connections = 1024;
+  bool help = false;
+};
+
+Result<Options> parse_options(int argc, const char* const* argv);
+std::string usage();
+
+}  // namespace gslb

@@ -1,0 +1,185 @@
+#include "server/tcp_server.h"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <list>
+#include <thread>
+
+#include "server/udp_server.h"
+#include "zones/log.h"
+
+namespace gslb {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::use_awaitable;
+using asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// One client connection. Owned by the connection list; the session coroutine and the watchdog
+// hold shared_ptrs so it outlives a close() from the shedding path.
+struct Connection : std::enable_shared_from_this<Connection> {
+  explicit Connection(tcp::socket s) : socket(std::move(s)), timer(socket.get_executor()) {}
+  tcp::socket socket;
+  asio::steady_timer timer;
+  Clock::time_point deadline;
+  Clock::time_point last_active;
+  bool closed = false;
+  std::vector<uint8_t> reply;  // reused across queries: no allocation once it has grown
+  std::list<std::shared_ptr<Connection>>::iterator self;
+
+  void close() {
+    if (closed) return;
+    closed = true;
+    boost::system::error_code ec;
+    socket.shutdown(tcp::socket::shutdown_both, ec);
+    socket.close(ec);
+    timer.cancel();
+  }
+};
+
+}  // namespace
+
+struct TcpServer::Impl {
+  Impl(const EngineConfig& c, const SnapshotHolder& s, std::vector<ListenAddress> a, TcpLimits l)
+      : config(c), snapshots(s), addresses(std::move(a)), limits(l), engine(c), reader(s) {}
+
+  const EngineConfig& config;
+  const SnapshotHolder& snapshots;
+  std::vector<ListenAddress> addresses;
+  TcpLimits limits;
+  asio::io_context io{1};
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::list<std::shared_ptr<Connection>> connections;  // io thread only
+  QueryEngine engine;                                   // io thread only
+  SnapshotHolder::Reader reader;                        // io thread only
+  std::thread thread;
+  // Request and response buffers are shared by all connections: the io thread answers one
+  // query at a time, and a response is copied into the connection's write before the next.
+  std::vector<uint8_t> out = std::vector<uint8_t>(2 + 65535);
+
+  awaitable<void> accept_loop(tcp::acceptor& acceptor) {
+    for (;;) {
+      boost::system::error_code ec;
+      tcp::socket s = co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
+      if (ec) {
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+        continue;  // e.g. EMFILE: keep serving the connections we have
+      }
+      if (connections.size() >= limits.max_connections) shed_idlest();
+      auto c = std::make_shared<Connection>(std::move(s));
+      c->last_active = Clock::now();
+      c->deadline = c->last_active + limits.initial_timeout;
+      connections.push_front(c);
+      c->self = connections.begin();
+      asio::co_spawn(io, session(c), asio::detached);
+      asio::co_spawn(io, watchdog(c), asio::detached);
+    }
+  }
+
+  // RFC 7766 s6.2.3: under pressure, close the connection that has been idle longest.
+  void shed_idlest() {
+    auto idlest = connections.end();
+    for (auto it = connections.begin(); it != connections.end(); ++it)
+      if (idlest == connections.end() || (*it)->last_active < (*idlest)->last_active) idlest = it;
+    if (idlest != connections.end()) forget(*idlest);
+  }
+
+  void forget(const std::shared_ptr<Connection>& c) {
+    if (!c->closed) {
+      c->close();
+      connections.erase(c->self);
+    }
+  }
+
+  awaitable<void> watchdog(std::shared_ptr<Connection> c) {
+    while (!c->closed) {
+      c->timer.expires_at(c->deadline);
+      boost::system::error_code ec;
+      co_await c->timer.async_wait(asio::redirect_error(use_awaitable, ec));
+      if (c->closed) break;
+      if (Clock::now() >= c->deadline) forget(c);
+    }
+  }
+
+  awaitable<void> session(std::shared_ptr<Connection> c) {
+    std::vector<uint8_t> in(512);  // grows to the largest message this client sent
+    uint8_t len_buf[2];
+    for (;;) {
+      boost::system::error_code ec;
+      co_await asio::async_read(c->socket, asio::buffer(len_buf, 2),
+                                asio::redirect_error(use_awaitable, ec));
+      if (ec) break;
+      size_t len = (static_cast<size_t>(len_buf[0]) << 8) | len_buf[1];
+      // A started message must be finished promptly, however long the idle timeout is.
+      c->deadline = Clock::now() + limits.initial_timeout;
+      if (in.size() < len) in.resize(len);
+      co_await asio::async_read(c->socket, asio::buffer(in.data(), len),
+                                asio::redirect_error(use_awaitable, ec));
+      if (ec) break;
+      const Snapshot& snap = reader.refresh();
+      size_t n = engine.answer(snap, Transport::kTcp, in.data(), len, out.data() + 2, 65535);
+      if (n > 0) {
+        out[0] = static_cast<uint8_t>(n >> 8);
+        out[1] = static_cast<uint8_t>(n);
+        // Copy: `out` is shared, and the write may suspend.
+        c->reply.assign(out.begin(), out.begin() + 2 + static_cast<long>(n));
+        co_await asio::async_write(c->socket, asio::buffer(c->reply),
+                                   asio::redirect_error(use_awaitable, ec));
+        if (ec) break;
+      }
+      c->last_active = Clock::now();
+      c->deadline = c->last_active + limits.idle_timeout;
+    }
+    forget(c);
+  }
+};
+
+TcpServer::TcpServer(const EngineConfig& config, const SnapshotHolder& snapshots,
+                     std::vector<ListenAddress> addresses, TcpLimits limits)
+    : impl_(std::make_unique<Impl>(config, snapshots, std::move(addresses), limits)) {}
+
+TcpServer::~TcpServer() { stop(); }
+
+Result<void> TcpServer::start() {
+  for (const ListenAddress& a : impl_->addresses) {
+    auto fd = open_bound_socket(a, SOCK_STREAM);
+    if (!fd) return Error{"tcp " + fd.error()};
+    auto proto = a.family() == AF_INET ? tcp::v4() : tcp::v6();
+    auto acc = std::make_unique<tcp::acceptor>(impl_->io);
+    boost::system::error_code ec;
+    acc->assign(proto, *fd, ec);
+    if (!ec) acc->listen(1024, ec);
+    if (ec) return make_error("tcp " + a.text + ": " + ec.message());
+    impl_->acceptors.push_back(std::move(acc));
+  }
+  for (auto& acc : impl_->acceptors)
+    asio::co_spawn(impl_->io, impl_->accept_loop(*acc), asio::detached);
+  impl_->thread = std::thread([this] { impl_->io.run(); });
+  return {};
+}
+
+void TcpServer::stop() {
+  if (!impl_ || !impl_->thread.joinable()) return;
+  asio::post(impl_->io, [this] {
+    for (auto& acc : impl_->acceptors) {
+      boost::system::error_code ec;
+      acc->close(ec);
+    }
+    while (!impl_->connections.empty()) impl_->forget(impl_->connections.front());
+    impl_->io.stop();
+  });
+  impl_->thread.join();
+}
+
+}  // namespace gslb

@@ -1,0 +1,198 @@
+#include "server/udp_server.h"
+
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace gslb {
+namespace {
+
+constexpr unsigned kBatch = 64;
+constexpr size_t kInSize = 4096;   // larger datagrams are not queries we answer
+constexpr size_t kOutSize = 4096;  // EngineConfig::max_udp_payload is capped to this
+constexpr size_t kControlSize = 64;
+
+}  // namespace
+
+Result<int> open_bound_socket(const ListenAddress& a, int type) {
+  int fd = socket(a.family(), type | SOCK_CLOEXEC, 0);
+  if (fd < 0) return make_error(a.text + ": socket: " + strerror(errno));
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+    int e = errno;
+    close(fd);
+    return make_error(a.text + ": SO_REUSEPORT: " + strerror(e));
+  }
+  if (a.family() == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  if (type == SOCK_DGRAM) {
+    int buf = 4 << 20;  // ride out bursts; the kernel caps this at rmem_max
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
+    if (a.is_wildcard()) {
+      if (a.family() == AF_INET)
+        setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
+      else
+        setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one);
+    }
+    timeval tv{0, 200 * 1000};  // wake up to notice stop()
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  if (bind(fd, reinterpret_cast<const sockaddr*>(&a.addr), a.length) != 0) {
+    int e = errno;
+    close(fd);
+    return make_error(a.text + ": cannot bind: " + strerror(e));
+  }
+  return fd;
+}
+
+UdpServer::UdpServer(const EngineConfig& config, const SnapshotHolder& snapshots,
+                     std::vector<ListenAddress> addresses, unsigned threads)
+    : config_(config), snapshots_(snapshots), addresses_(std::move(addresses)), threads_(threads) {}
+
+UdpServer::~UdpServer() { stop(); }
+
+Result<void> UdpServer::start() {
+  std::vector<std::vector<int>> per_worker(threads_);
+  std::vector<bool> wildcard;
+  for (const ListenAddress& a : addresses_) wildcard.push_back(a.is_wildcard());
+  for (unsigned t = 0; t < threads_; ++t) {
+    for (const ListenAddress& a : addresses_) {
+      auto fd = open_bound_socket(a, SOCK_DGRAM);
+      if (!fd) {
+        for (int f : fds_) close(f);
+        fds_.clear();
+        return Error{"udp " + fd.error()};
+      }
+      fds_.push_back(*fd);
+      per_worker[t].push_back(*fd);
+    }
+  }
+  for (unsigned t = 0; t < threads_; ++t)
+    workers_.emplace_back([this, fds = per_worker[t], wildcard] { run_worker(fds, wildcard); });
+  return {};
+}
+
+void UdpServer::stop() {
+  stopping_.store(true);
+  for (std::thread& t : workers_)
+    if (t.joinable()) t.join();
+  workers_.clear();
+  for (int f : fds_) close(f);
+  fds_.clear();
+}
+
+// Turns the destination address of a received packet (IP_PKTINFO) into the source of the reply.
+static size_t reply_control(const msghdr& in, uint8_t* out) {
+  size_t len = 0;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&in); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(&in), c)) {
+    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+      in_pktinfo info;
+      memcpy(&info, CMSG_DATA(c), sizeof info);
+      in_pktinfo reply{};
+      reply.ipi_spec_dst = info.ipi_addr;
+      auto* oc = reinterpret_cast<cmsghdr*>(out);
+      oc->cmsg_level = IPPROTO_IP;
+      oc->cmsg_type = IP_PKTINFO;
+      oc->cmsg_len = CMSG_LEN(sizeof reply);
+      memcpy(CMSG_DATA(oc), &reply, sizeof reply);
+      len = CMSG_SPACE(sizeof reply);
+    } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+      in6_pktinfo info;
+      memcpy(&info, CMSG_DATA(c), sizeof info);
+      info.ipi6_ifindex = 0;
+      auto* oc = reinterpret_cast<cmsghdr*>(out);
+      oc->cmsg_level = IPPROTO_IPV6;
+      oc->cmsg_type = IPV6_PKTINFO;
+      oc->cmsg_len = CMSG_LEN(sizeof info);
+      memcpy(CMSG_DATA(oc), &info, sizeof info);
+      len = CMSG_SPACE(sizeof info);
+    }
+  }
+  return len;
+}
+
+void UdpServer::run_worker(std::vector<int> fds, std::vector<bool> wildcard) {
+  QueryEngine engine(config_);
+  SnapshotHolder::Reader reader(snapshots_);
+  const size_t out_cap = std::min<size_t>(kOutSize, std::max<size_t>(512, config_.max_udp_payload));
+
+  // All buffers are allocated once per worker; the loop below allocates nothing.
+  std::vector<uint8_t> in_buf(kBatch * kInSize), out_buf(kBatch * kOutSize);
+  std::vector<uint8_t> in_ctl(kBatch * kControlSize), out_ctl(kBatch * kControlSize);
+  std::vector<sockaddr_storage> peers(kBatch);
+  std::vector<iovec> in_iov(kBatch), out_iov(kBatch);
+  std::vector<mmsghdr> in_msg(kBatch), out_msg(kBatch);
+  std::vector<pollfd> pfds;
+  for (int fd : fds) pfds.push_back({fd, POLLIN, 0});
+
+  while (!stopping_.load(std::memory_order_relaxed)) {
+    if (fds.size() > 1) {
+      if (poll(pfds.data(), pfds.size(), 200) <= 0) continue;
+    }
+    for (size_t s = 0; s < fds.size(); ++s) {
+      if (fds.size() > 1 && !(pfds[s].revents & POLLIN)) continue;
+      const bool ctl = wildcard[s];
+      for (unsigned i = 0; i < kBatch; ++i) {
+        in_iov[i] = {in_buf.data() + i * kInSize, kInSize};
+        msghdr& h = in_msg[i].msg_hdr;
+        h = {};
+        h.msg_name = &peers[i];
+        h.msg_namelen = sizeof(sockaddr_storage);
+        h.msg_iov = &in_iov[i];
+        h.msg_iovlen = 1;
+        if (ctl) {
+          h.msg_control = in_ctl.data() + i * kControlSize;
+          h.msg_controllen = kControlSize;
+        }
+      }
+      // With one socket, block (bounded by SO_RCVTIMEO); with several, poll said which is ready.
+      int flags = fds.size() > 1 ? MSG_DONTWAIT : MSG_WAITFORONE;
+      int n = recvmmsg(fds[s], in_msg.data(), kBatch, flags, nullptr);
+      if (n <= 0) continue;
+      const Snapshot& snap = reader.refresh();
+      unsigned k = 0;
+      for (int i = 0; i < n; ++i) {
+        const msghdr& h = in_msg[i].msg_hdr;
+        if (h.msg_flags & MSG_TRUNC) continue;
+        uint8_t* out = out_buf.data() + k * kOutSize;
+        size_t len = engine.answer(snap, Transport::kUdp, in_buf.data() + i * kInSize,
+                                   in_msg[i].msg_len, out, out_cap);
+        if (len == 0) continue;
+        out_iov[k] = {out, len};
+        msghdr& o = out_msg[k].msg_hdr;
+        o = {};
+        o.msg_name = &peers[i];
+        o.msg_namelen = h.msg_namelen;
+        o.msg_iov = &out_iov[k];
+        o.msg_iovlen = 1;
+        if (ctl) {
+          uint8_t* c = out_ctl.data() + k * kControlSize;
+          size_t cl = reply_control(h, c);
+          if (cl > 0) {
+            o.msg_control = c;
+            o.msg_controllen = cl;
+          }
+        }
+        ++k;
+      }
+      for (unsigned sent = 0; sent < k;) {
+        int r = sendmmsg(fds[s], out_msg.data() + sent, k - sent, 0);
+        if (r <= 0) {
+          if (r < 0 && errno == EINTR) continue;
+          // A failed datagram (e.g. unreachable peer) must not stall the rest of the batch.
+          ++sent;
+          continue;
+        }
+        sent += static_cast<unsigned>(r);
+      }
+    }
+  }
+}
+
+}  // namespace gslb
