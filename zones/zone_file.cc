@@ -1,5 +1,6 @@
 #include "zones/zone_file.h"
 
+#include <arpa/inet.h>
 #include <ldns/ldns.h>
 
 #include <cerrno>
@@ -29,20 +30,36 @@ std::string rdf_wire(const ldns_rdf* r) {
   return std::string(reinterpret_cast<const char*>(ldns_rdf_data(r)), ldns_rdf_size(r));
 }
 
-// The text of line `n` (1-based) of `path`, trimmed, for error messages.
-std::string line_text(const std::string& path, int n) {
+std::vector<std::string> read_lines(const std::string& path) {
+  std::vector<std::string> lines;
   std::ifstream in(path);
   std::string line;
-  for (int i = 1; i <= n && std::getline(in, line); ++i) {
-    if (i == n) {
-      auto c = line.find(';');
-      if (c != std::string::npos) line.resize(c);
-      auto b = line.find_first_not_of(" \t");
-      auto e = line.find_last_not_of(" \t\r");
-      return b == std::string::npos ? "" : line.substr(b, e - b + 1);
+  while (std::getline(in, line)) lines.push_back(line);
+  return lines;
+}
+
+// A line without its comment and surrounding blanks.
+std::string strip(const std::string& line) {
+  std::string l = line;
+  bool quoted = false;
+  for (size_t i = 0; i < l.size(); ++i) {
+    if (l[i] == '"' && (i == 0 || l[i - 1] != '\\')) quoted = !quoted;
+    if (l[i] == ';' && !quoted) {
+      l.resize(i);
+      break;
     }
   }
-  return "";
+  auto b = l.find_first_not_of(" \t\r");
+  auto e = l.find_last_not_of(" \t\r");
+  return b == std::string::npos ? "" : l.substr(b, e - b + 1);
+}
+
+// ldns reports the line count after a record, blank and comment lines before it included; the
+// record starts on the first line in [from, to) that holds something. 1-based.
+int record_line(const std::vector<std::string>& lines, int from, int to) {
+  for (int n = from; n < to && n <= static_cast<int>(lines.size()); ++n)
+    if (!strip(lines[n - 1]).empty()) return n;
+  return from;
 }
 
 std::vector<std::string> tokens(const std::string& s) {
@@ -53,26 +70,39 @@ std::vector<std::string> tokens(const std::string& s) {
   return out;
 }
 
-// Turns an ldns status into a message that names the offending token when we can find it: the
-// token after the record type for single-field rdata errors, else the whole line.
-std::string describe(ldns_status s, const std::string& text) {
+bool is_ttl(const std::string& t) {
+  return !t.empty() && isdigit(static_cast<unsigned char>(t[0]));
+}
+bool is_class(const std::string& t) {
+  return t == "IN" || t == "in" || t == "CH" || t == "ch" || t == "HS" || t == "hs" ||
+         t.rfind("CLASS", 0) == 0;
+}
+
+// ldns says little more than "could not parse the rdata"; find the type and rdata tokens of the
+// record's first line and say what is wrong with them.
+std::string describe(ldns_status s, const std::string& raw_line) {
+  std::string text = strip(raw_line);
   auto tok = tokens(text);
-  std::string rdata_first;
-  std::string type_token;
-  for (size_t i = 0; i < tok.size(); ++i) {
-    if (ldns_get_rr_type_by_name(tok[i].c_str()) != 0 && tok[i] != "IN" && tok[i] != "CH") {
-      // Skip tokens that are numeric TTLs; a type mnemonic is alphabetic or TYPEnnn.
-      type_token = tok[i];
-      if (i + 1 < tok.size()) rdata_first = tok[i + 1];
-      break;
-    }
-  }
+  size_t i = 0;
+  if (!raw_line.empty() && raw_line[0] != ' ' && raw_line[0] != '\t') ++i;  // owner
+  while (i < tok.size() && (is_ttl(tok[i]) || is_class(tok[i]))) ++i;
+  std::string type = i < tok.size() ? tok[i] : "";
+  std::string rdata;
+  for (size_t k = i + 1; k < tok.size(); ++k) rdata += (rdata.empty() ? "" : " ") + tok[k];
   auto q = [](const std::string& t) { return "\"" + t + "\""; };
+  std::string upper = type;
+  for (char& c : upper) c = static_cast<char>(toupper(static_cast<unsigned char>(c)));
+  if (upper == "A" || s == LDNS_STATUS_INVALID_IP4) {
+    in_addr a;
+    if (inet_pton(AF_INET, rdata.c_str(), &a) != 1) return "invalid IPv4 address " + q(rdata);
+  }
+  if (upper == "AAAA" || s == LDNS_STATUS_INVALID_IP6) {
+    in6_addr a;
+    if (inet_pton(AF_INET6, rdata.c_str(), &a) != 1) return "invalid IPv6 address " + q(rdata);
+  }
+  if (!type.empty() && ldns_get_rr_type_by_name(type.c_str()) == 0)
+    return "unknown record type " + q(type) + " (RFC 3597 form: TYPE65280 \\# 4 0a000001)";
   switch (s) {
-    case LDNS_STATUS_INVALID_IP4:
-      return "invalid IPv4 address " + q(rdata_first);
-    case LDNS_STATUS_INVALID_IP6:
-      return "invalid IPv6 address " + q(rdata_first);
     case LDNS_STATUS_SYNTAX_TYPE_ERR:
       return "unknown record type in " + q(text);
     case LDNS_STATUS_SYNTAX_CLASS_ERR:
@@ -83,15 +113,40 @@ std::string describe(ldns_status s, const std::string& text) {
       return "domain name longer than 255 octets in " + q(text);
     case LDNS_STATUS_LABEL_OVERFLOW:
       return "label longer than 63 octets in " + q(text);
-    case LDNS_STATUS_INVALID_INT:
-      return "invalid number in " + type_token + " record " + q(text);
     case LDNS_STATUS_SYNTAX_RDATA_ERR:
     case LDNS_STATUS_SYNTAX_MISSING_VALUE_ERR:
-      return "missing or malformed " + (type_token.empty() ? std::string("record") : type_token) +
-             " data in " + q(text);
+    case LDNS_STATUS_INVALID_INT:
+      if (!type.empty() && ldns_get_rr_type_by_name(type.c_str()) != 0)
+        return "invalid " + upper + " record data " + q(rdata);
+      return "cannot parse record " + q(text);
     default:
       return std::string(ldns_get_errorstr_by_id(s)) + " in " + q(text);
   }
+}
+
+// The origin a zone file implies when it has no $ORIGIN before its first record and that
+// record's owner is relative ("@" or no trailing dot): the file's name, as gdnsd and the bench
+// configs do it ("zones/example.test.zone" -> "example.test."). Empty when none is needed.
+std::string implied_origin(const std::string& path, const std::vector<std::string>& lines) {
+  for (const std::string& raw : lines) {
+    std::string l = strip(raw);
+    if (l.empty()) continue;
+    if (l.rfind("$TTL", 0) == 0) continue;
+    if (l.rfind("$ORIGIN", 0) == 0) return "";
+    if (raw[0] == ' ' || raw[0] == '\t') break;  // owner omitted: relative to nothing
+    std::string owner = tokens(l)[0];
+    if (owner.back() == '.' && owner != "@") return "";
+    break;
+  }
+  std::string base = path.substr(path.find_last_of('/') + 1);
+  for (const char* ext : {".zone", ".db", ".dns", ".txt"}) {
+    size_t n = strlen(ext);
+    if (base.size() > n && base.compare(base.size() - n, n, ext) == 0) {
+      base.resize(base.size() - n);
+      break;
+    }
+  }
+  return base + ".";
 }
 
 }  // namespace
@@ -106,6 +161,13 @@ Result<ZoneData> load_zone_file(const std::string& path) {
   ldns_rdf* origin_raw = nullptr;
   ldns_rdf* prev_raw = nullptr;
   int line = 1;
+  const std::vector<std::string> lines = read_lines(path);
+  const std::string implied = implied_origin(path, lines);
+  if (!implied.empty()) {
+    if (ldns_str2rdf_dname(&origin_raw, implied.c_str()) != LDNS_STATUS_OK)
+      return make_error(path + ": no $ORIGIN, a relative SOA owner, and the file name \"" +
+                        implied + "\" is not a domain name; add $ORIGIN");
+  }
   bool origin_from_directive = false;
   auto cleanup = [&]() {
     if (origin_raw) ldns_rdf_deep_free(origin_raw);
@@ -118,7 +180,8 @@ Result<ZoneData> load_zone_file(const std::string& path) {
     int before = line;
     ldns_status s = ldns_rr_new_frm_fp_l(&rr_raw, fp.get(), &default_ttl, &origin_raw, &prev_raw, &line);
     std::unique_ptr<ldns_rr, RrDeleter> rr(rr_raw);
-    std::string where = path + ":" + std::to_string(line);
+    const int at = record_line(lines, before, line);
+    const std::string where = path + ":" + std::to_string(at);
     switch (s) {
       case LDNS_STATUS_OK:
         break;
@@ -132,11 +195,9 @@ Result<ZoneData> load_zone_file(const std::string& path) {
         cleanup();
         return make_error(where + ": $INCLUDE is not supported");
       default: {
-        // ldns counts the line it stopped on; for a record spanning lines that is its last line.
-        int at = line > before ? line : before;
-        std::string text = line_text(path, at);
+        std::string text = at <= static_cast<int>(lines.size()) ? lines[at - 1] : "";
         cleanup();
-        return make_error(path + ":" + std::to_string(at) + ": " + describe(s, text));
+        return make_error(where + ": " + describe(s, text));
       }
     }
     ldns_rdf* owner = ldns_rr_owner(rr.get());
@@ -150,7 +211,7 @@ Result<ZoneData> load_zone_file(const std::string& path) {
                         "names with a trailing dot");
     }
     if (zone.origin.empty()) {
-      if (origin_from_directive && origin_raw) {
+      if ((origin_from_directive || !implied.empty()) && origin_raw) {
         zone.origin = rdf_wire(origin_raw);
       } else if (ldns_rr_get_type(rr.get()) == LDNS_RR_TYPE_SOA) {
         zone.origin = rdf_wire(owner);
