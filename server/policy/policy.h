@@ -1,0 +1,65 @@
+// The selection policies' shared vocabulary: the client a choice is made for, the random source,
+// per-worker policy state, and the two ways of drawing among candidates (weighted random, or
+// weighted rendezvous hashing of the client subnet when the service persists).
+// Each policy lives in its own file under server/policy/ and is listed once in registry.cc.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "zones/service.h"
+
+namespace gslb {
+
+// The client a choice is made for: the ECS subnet when the query carried one, else the source
+// address with a full-length prefix.
+struct Client {
+  uint8_t family = 0;  // 4, 6, or 0 when unknown
+  uint8_t address[16] = {};
+  uint8_t prefix = 0;  // significant bits of `address`
+};
+
+// splitmix64: small, fast, good enough for load spreading; seeded per worker (tests seed it).
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : s_(seed) {}
+  uint64_t next() {
+    uint64_t z = (s_ += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  // Uniform in [0, n). REQUIRES: n > 0.
+  uint64_t below(uint64_t n) { return static_cast<uint64_t>((static_cast<__uint128_t>(next()) * n) >> 64); }
+
+ private:
+  uint64_t s_;
+};
+
+// Per-worker mutable state of stateful policies (smooth weighted round robin), sized for the
+// current Snapshot when it is swapped in, never on the query path.
+struct PolicyState {
+  // current_weight[service index][member index]
+  std::vector<std::vector<int64_t>> current_weight;
+};
+
+// Draws up to `want` distinct members with probability proportional to weight. Members of
+// weight 0 are drawn only when every candidate has weight 0 (then uniformly). When the service
+// persists, the draw is a weighted rendezvous hash of the client's subnet (masked to the
+// service's persistence prefix) instead of random, so a client keeps its member while it stays
+// a candidate and only a removed member's clients move.
+size_t draw_weighted(const Service& service, const Member* const* candidates, size_t count,
+                     const Client& client, Rng& rng, const Member** out, size_t want);
+
+// The persistence prefix the service applies to this client's family (the ECS scope it answers).
+uint8_t persistence_prefix(const Service& service, const Client& client);
+
+// Looks a policy up by name; nullptr when unknown. Names: weighted, round-robin, priority, rtt,
+// least-load.
+PolicyFn find_policy(std::string_view name);
+// Every registered name, for validation messages.
+const std::vector<std::string_view>& policy_names();
+
+}  // namespace gslb

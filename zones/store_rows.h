@@ -1,0 +1,107 @@
+// Rows of the gslbd database (see zones/schema.sql) as plain values, as the Store reads them.
+// The Snapshot builder works from these and never learns where they came from (SQLite today, a
+// mirror of a distributed store later).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gslb {
+
+struct ZoneRow {
+  int64_t id = 0;
+  std::string name;  // presentation form, trailing dot, lowercase
+  std::string file;  // optional zone file holding the static records
+  // Inline zones (no file) carry their SOA here and their NS as records rows.
+  std::string soa_mname, soa_rname;
+  uint32_t soa_serial = 1, soa_refresh = 3600, soa_retry = 600, soa_expire = 604800,
+           soa_minimum = 60;
+  uint32_t ttl = 300;  // default TTL of the zone's records and SOA
+};
+
+struct RecordRow {
+  int64_t id = 0;
+  int64_t zone_id = 0;
+  std::string name;   // presentation form, absolute
+  std::string type;   // mnemonic (A, MX, TYPE65280...)
+  uint32_t ttl = 300;
+  std::string rdata;  // presentation form
+};
+
+struct CheckRow {
+  int64_t id = 0;
+  std::string name;
+  std::string type;  // icmp, tcp, http, https, dns
+  uint32_t port = 0;
+  std::string path, host;
+  std::string expect_status;  // e.g. "200,204" (http)
+  std::string expect_body;
+  uint32_t interval_ms = 1000, timeout_ms = 500, rise = 2, fall = 3;
+  std::string options_json;  // type-specific extras ({} when none)
+};
+
+struct ServiceRow {
+  int64_t id = 0;
+  int64_t zone_id = 0;
+  std::string name;    // presentation form, absolute, inside its zone
+  std::string policy;  // weighted, round-robin, priority, rtt, least-load
+  uint32_t ttl = 30;
+  std::optional<uint32_t> ttl_degraded;
+  uint32_t answers = 1;
+  std::string fallback = "all";  // all, sorry, servfail
+  bool persistence = false;
+  uint32_t persist_v4 = 24, persist_v6 = 56;
+  std::optional<uint32_t> quorum;  // agents that must agree a member is up; unset: majority
+  uint32_t rtt_tolerance_pct = 10;
+  uint32_t rtt_tolerance_us = 1000;
+  uint32_t min_healthy = 1;  // priority: a tier needs this many healthy members
+  std::optional<int64_t> check_id;
+};
+
+struct MemberRow {
+  int64_t id = 0;
+  int64_t service_id = 0;
+  std::string name;
+  std::string address;  // IPv4 or IPv6 text
+  uint32_t weight = 1;
+  uint32_t priority = 1;
+  std::string region;
+  bool enabled = true;
+  std::optional<int64_t> drained_at_ms;  // set: drained since then (not answered)
+  bool sorry = false;                    // sorry server: answered only by fallback "sorry"
+  std::optional<int64_t> check_id;       // overrides the service's check
+};
+
+struct ObservationRow {
+  std::string agent_id;
+  int64_t member_id = 0;
+  bool up = true;
+  std::optional<uint32_t> rtt_us;
+  std::optional<double> load;
+  int64_t checked_at_ms = 0;
+  std::string detail;
+};
+
+struct AgentRow {
+  std::string id;
+  std::string region;
+  int64_t last_seen_ms = 0;
+};
+
+// Everything but health: changes to these rebuild the zones.
+struct ConfigRows {
+  std::vector<ZoneRow> zones;
+  std::vector<RecordRow> records;
+  std::vector<CheckRow> checks;
+  std::vector<ServiceRow> services;
+  std::vector<MemberRow> members;
+};
+
+struct HealthRows {
+  std::vector<ObservationRow> observations;
+  std::vector<AgentRow> agents;
+};
+
+}  // namespace gslb
