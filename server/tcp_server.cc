@@ -38,6 +38,13 @@ struct Connection : std::enable_shared_from_this<Connection> {
   std::vector<uint8_t> reply;  // reused across queries: no allocation once it has grown
   std::list<std::shared_ptr<Connection>>::iterator self;
 
+  // The watchdog sleeps until the old deadline; wake it when the deadline moves earlier.
+  void set_deadline(Clock::time_point t) {
+    bool earlier = t < deadline;
+    deadline = t;
+    if (earlier) timer.cancel();
+  }
+
   void close() {
     if (closed) return;
     closed = true;
@@ -122,7 +129,7 @@ struct TcpServer::Impl {
       if (ec) break;
       size_t len = (static_cast<size_t>(len_buf[0]) << 8) | len_buf[1];
       // A started message must be finished promptly, however long the idle timeout is.
-      c->deadline = Clock::now() + limits.initial_timeout;
+      c->set_deadline(Clock::now() + limits.initial_timeout);
       if (in.size() < len) in.resize(len);
       co_await asio::async_read(c->socket, asio::buffer(in.data(), len),
                                 asio::redirect_error(use_awaitable, ec));
@@ -139,7 +146,7 @@ struct TcpServer::Impl {
         if (ec) break;
       }
       c->last_active = Clock::now();
-      c->deadline = c->last_active + limits.idle_timeout;
+      c->set_deadline(c->last_active + limits.idle_timeout);
     }
     forget(c);
   }
