@@ -32,7 +32,7 @@ class QueryEngine {
  private:
   size_t answer_chaos(const uint8_t* request, uint8_t* out, size_t capacity);
 
-  const EngineConfig& config_;
+  const EngineConfig config_;
   RRset chaos_txt_;
   Query query_;
   Answer answer_;

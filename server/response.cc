@@ -125,6 +125,7 @@ size_t render_response(const Query& q, const uint8_t* request, const Answer& a, 
       truncated = e.required;
     }
   }
+  truncated |= a.overflow;
   if (truncated) {
     w.rollback(after_question);
     counts[0] = counts[1] = counts[2] = 0;

@@ -76,9 +76,12 @@ class WireWriter {
           u16(static_cast<uint16_t>(0xC000 | t));
           return;
         }
-        if (ok_) add_target(pos_);
       }
+      // Register the label only once it is really written: a target over bytes that never made
+      // it into this packet would make later compression read stale data.
+      const size_t at = pos_;
       bytes(wire + i, wire[i] + 1u);
+      if (compress && ok_) add_target(at);
       i += wire[i] + 1;
     }
     u8(0);

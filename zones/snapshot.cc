@@ -26,11 +26,19 @@ uint8_t index_labels(const uint8_t* wire, uint8_t* offsets) {
 
 }  // namespace
 
-const Zone* Snapshot::find_zone(const QName& q) const {
+const Zone* Snapshot::find_zone(const QName& q, uint16_t qtype) const {
   for (size_t i = 0; i <= q.labels; ++i) {
     size_t off = q.label_offsets[i];
     auto it = by_origin_.find(view(q.wire + off, q.length - off));
-    if (it != by_origin_.end()) return it->second;
+    if (it == by_origin_.end()) continue;
+    if (i == 0 && qtype == rrtype::DS) {
+      for (size_t j = 1; j <= q.labels; ++j) {
+        size_t poff = q.label_offsets[j];
+        auto parent = by_origin_.find(view(q.wire + poff, q.length - poff));
+        if (parent != by_origin_.end()) return parent->second;
+      }
+    }
+    return it->second;
   }
   return nullptr;
 }
@@ -81,7 +89,7 @@ void Snapshot::answer_at_node(const Zone& z, const Node& n, const uint8_t* owner
 
 void Snapshot::lookup(const QName& q, uint16_t qtype, bool full_any, Answer& out) const {
   out.clear();
-  const Zone* z = find_zone(q);
+  const Zone* z = find_zone(q, qtype);
   if (z == nullptr) {
     out.rcode = static_cast<uint8_t>(Rcode::kRefused);  // not ours: no referral to the root
     return;

@@ -83,11 +83,16 @@ struct Answer {
   void clear() {
     rcode = 0;
     authoritative = false;
+    overflow = false;
     count = 0;
     zone = nullptr;
   }
+  bool overflow = false;  // a required entry did not fit in the plan: answer with TC=1
   bool add(Section s, const uint8_t* owner, const RRset* set, bool required = true) {
-    if (count == kMaxEntries) return false;
+    if (count == kMaxEntries) {
+      overflow |= required;
+      return false;
+    }
     entries[count++] = {s, required, owner, set};
     return true;
   }
@@ -116,7 +121,9 @@ class Snapshot {
   // RRset (TCP); otherwise ANY is answered minimally with one RRset (RFC 8482).
   void lookup(const QName& q, uint16_t qtype, bool full_any, Answer& out) const;
 
-  const Zone* find_zone(const QName& q) const;
+  // The zone of longest suffix; for DS at a zone's own apex, the parent zone when we serve it
+  // (RFC 4035 s3.1.4.1: DS lives on the parent side of the cut).
+  const Zone* find_zone(const QName& q, uint16_t qtype = 0) const;
   size_t zone_count() const { return zones_.size(); }
   const std::vector<std::unique_ptr<Zone>>& zones() const { return zones_; }
 

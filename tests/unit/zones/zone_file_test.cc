@@ -1,0 +1,189 @@
+// load_zone_file on the files in tests/unit/data: every supported type reaches ZoneData in wire
+// form, the origin comes from $ORIGIN or the SOA owner, and every error names FILE:LINE of the
+// line at fault. Semantic errors (outside the origin, SOA count, CNAME exclusivity) come from
+// build_snapshot, so those cases load and then build.
+#include "zones/zone_file.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "tests/unit/testing/packet_builder.h"
+#include "zones/snapshot_builder.h"
+
+namespace gslb {
+namespace {
+
+using testing::wire_name;
+
+std::string data(const std::string& file) { return std::string(GSLBD_TEST_DATA) + "/" + file; }
+
+std::string u32(uint32_t v) {
+  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+          static_cast<char>(v)};
+}
+std::string u16(uint16_t v) { return {static_cast<char>(v >> 8), static_cast<char>(v)}; }
+
+struct Expected {
+  const char* owner;
+  uint16_t type;
+  uint32_t ttl;
+  std::string rdata;
+  int line;
+};
+
+TEST(LoadZoneFile, LoadsEveryListedTypeAsWireRdata) {
+  auto z = load_zone_file(data("all_types.zone"));
+  ASSERT_TRUE(z.ok()) << z.error();
+  EXPECT_EQ(z->origin, wire_name("example.test."));
+  EXPECT_EQ(z->source, data("all_types.zone"));
+  const std::vector<Expected> want = {
+      {"example.test.", rrtype::SOA, 3600,
+       wire_name("ns1.example.test.") + wire_name("hostmaster.example.test.") + u32(2024010101) +
+           u32(7200) + u32(3600) + u32(1209600) + u32(300),
+       4},
+      {"example.test.", rrtype::NS, 3600, wire_name("ns1.example.test."), 5},
+      {"ns1.example.test.", rrtype::A, 3600, std::string("\xC0\x00\x02\x35", 4), 6},
+      {"ns1.example.test.", rrtype::AAAA, 3600,
+       std::string("\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\x00\x53", 16), 7},
+      {"example.test.", rrtype::MX, 3600, u16(10) + wire_name("mail.example.test."), 8},
+      {"alias.example.test.", rrtype::CNAME, 300, wire_name("www.example.test."), 9},
+      {"txt.example.test.", rrtype::TXT, 3600, std::string("\x0bhello world\x06second"), 10},
+      {"_sip._udp.example.test.", rrtype::SRV, 3600,
+       u16(10) + u16(20) + u16(5060) + wire_name("sip.example.test."), 11},
+      {"example.test.", 257, 3600, std::string("\x00\x05issueca.example.net", 21), 12},
+      {"ptr.example.test.", rrtype::PTR, 3600, wire_name("host.example.net."), 13},
+      {"opaque.example.test.", 65280, 3600, std::string("\x0a\x00\x00\x01", 4), 14},
+  };
+  ASSERT_EQ(z->records.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    const Record& r = z->records[i];
+    SCOPED_TRACE(std::string(want[i].owner) + " type " + std::to_string(want[i].type));
+    EXPECT_EQ(r.owner, wire_name(want[i].owner));
+    EXPECT_EQ(r.type, want[i].type);
+    EXPECT_EQ(r.ttl, want[i].ttl);
+    EXPECT_EQ(r.rdata, want[i].rdata);
+    EXPECT_EQ(r.where, data("all_types.zone") + ":" + std::to_string(want[i].line));
+  }
+}
+
+TEST(LoadZoneFile, AllTypesZoneBuildsASnapshot) {
+  auto z = load_zone_file(data("all_types.zone"));
+  ASSERT_TRUE(z.ok()) << z.error();
+  auto snap = build_snapshot({*z});
+  ASSERT_TRUE(snap.ok()) << snap.error();
+  EXPECT_EQ((*snap)->zone_count(), 1u);
+}
+
+TEST(LoadZoneFile, OriginComesFromTheSoaOwnerWithoutDollarOrigin) {
+  auto z = load_zone_file(data("no_origin.zone"));
+  ASSERT_TRUE(z.ok()) << z.error();
+  EXPECT_EQ(z->origin, wire_name("example.org."));
+  ASSERT_EQ(z->records.size(), 4u);
+  EXPECT_EQ(z->records[1].owner, wire_name("example.org."));  // blank owner: the previous one
+  EXPECT_EQ(z->records[1].type, rrtype::NS);
+  EXPECT_EQ(z->records[3].owner, wire_name("www.example.org."));  // relative to the SOA owner
+  EXPECT_EQ(z->records[3].where, data("no_origin.zone") + ":5");
+}
+
+TEST(LoadZoneFile, OriginComesFromTheFileNameWhenTheSoaOwnerIsRelative) {
+  auto z = load_zone_file(data("implied.test.zone"));
+  ASSERT_TRUE(z.ok()) << z.error();
+  EXPECT_EQ(z->origin, wire_name("implied.test."));
+  ASSERT_EQ(z->records.size(), 3u);
+  EXPECT_EQ(z->records[0].owner, wire_name("implied.test."));
+  EXPECT_EQ(z->records[0].where, data("implied.test.zone") + ":2");
+  EXPECT_EQ(z->records[2].owner, wire_name("ns1.implied.test."));
+}
+
+TEST(LoadZoneFile, RecordsKeepTheLineTheyStartOn) {
+  // The SOA spans lines 4-9 (parentheses); blank, comment and $ lines are counted too.
+  auto z = load_zone_file(data("example.test.zone"));
+  ASSERT_TRUE(z.ok()) << z.error();
+  ASSERT_GE(z->records.size(), 3u);
+  EXPECT_EQ(z->records[0].type, rrtype::SOA);
+  EXPECT_EQ(z->records[0].where, data("example.test.zone") + ":4");
+  EXPECT_EQ(z->records[1].where, data("example.test.zone") + ":10");
+  EXPECT_EQ(z->records[2].where, data("example.test.zone") + ":11");
+}
+
+TEST(LoadZoneFile, RelativeSoaRdataNamesAreRelativeToTheSoaOwner) {
+  // Without $ORIGIN, "ns1" and "hostmaster" inside the SOA must become absolute names below the
+  // SOA owner (or the file must be rejected): a relative name has no root label and would be
+  // read past its end by everything downstream.
+  auto z = load_zone_file(data("no_origin_relative_rdata.zone"));
+  if (!z.ok()) {
+    EXPECT_NE(z.error().find("no_origin_relative_rdata.zone:2"), std::string::npos) << z.error();
+    return;
+  }
+  ASSERT_GE(z->records.size(), 2u);
+  const Record& soa = z->records[0];
+  ASSERT_EQ(soa.type, rrtype::SOA);
+  EXPECT_EQ(soa.rdata, wire_name("ns1.example.org.") + wire_name("hostmaster.example.org.") +
+                           u32(1) + u32(7200) + u32(3600) + u32(1209600) + u32(300));
+  EXPECT_EQ(z->records[1].rdata, wire_name("ns1.example.org."));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors: the whole message, so the FILE:LINE and the quoted text are exact.
+
+struct ErrorCase {
+  const char* name;
+  const char* file;
+  std::string message;  // after "<data dir>/"
+  bool from_builder;    // loads fine; build_snapshot rejects it
+};
+
+std::vector<ErrorCase> error_cases() {
+  return {
+      {"BadIpv4NamesLineAndAddress", "bad_ip.zone", "bad_ip.zone:7: invalid IPv4 address \"1.2.3\"", false},
+      {"BadIpv6NamesLineAndAddress", "bad_ipv6.zone",
+       "bad_ipv6.zone:7: invalid IPv6 address \"2001:db8::1::2\"", false},
+      {"BadIpv4OwnerSpelledLikeATypeStillNamesTheAddress", "bad_ip_type_owner.zone",
+       "bad_ip_type_owner.zone:4: invalid IPv4 address \"1.2.3\"", false},
+      {"UnknownTypeIsNamedWithTheRfc3597Hint", "unknown_type.zone",
+       "unknown_type.zone:4: unknown record type \"BOGUS\" (RFC 3597 form: TYPE65280 \\# 4 0a000001)",
+       false},
+      {"IncludeIsNotSupported", "include.zone", "include.zone:3: $INCLUDE is not supported", false},
+      {"FirstRecordNotSoaWithoutOriginIsRejected", "no_soa_no_origin.zone",
+       "no_soa_no_origin.zone:1: the first record is not a SOA and there is no $ORIGIN", false},
+      {"MissingFileSaysSo", "does_not_exist.zone",
+       "does_not_exist.zone: cannot open zone file: No such file or directory", false},
+      {"RecordOutsideOriginNamesItsLine", "outside_origin.zone",
+       "outside_origin.zone:5: www.example.net. is outside zone example.test.", true},
+      {"NoSoaIsRejected", "no_soa.zone", "no_soa.zone: zone example.test. has no SOA record at its apex",
+       true},
+      {"SecondSoaNamesItsLine", "two_soa.zone", "two_soa.zone:5: second SOA record in zone example.test.",
+       true},
+      {"CnameAndOtherDataNamesTheFirstLine", "cname_and_other.zone",
+       "cname_and_other.zone:5: www.example.test. has a CNAME and other data (RFC 1034 s3.6.2)", true},
+  };
+}
+
+void PrintTo(const ErrorCase& c, std::ostream* os) { *os << c.file; }
+
+class ZoneFileError : public ::testing::TestWithParam<ErrorCase> {};
+
+TEST_P(ZoneFileError, MessageNamesFileAndLine) {
+  const ErrorCase& c = GetParam();
+  const std::string want = data(c.message);
+  auto z = load_zone_file(data(c.file));
+  if (c.from_builder) {
+    ASSERT_TRUE(z.ok()) << z.error();
+    auto snap = build_snapshot({*z});
+    ASSERT_FALSE(snap.ok());
+    EXPECT_EQ(snap.error(), want);
+  } else {
+    ASSERT_FALSE(z.ok());
+    EXPECT_EQ(z.error(), want);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Files, ZoneFileError, ::testing::ValuesIn(error_cases()),
+                         [](const ::testing::TestParamInfo<ErrorCase>& info) {
+                           return std::string(info.param.name);
+                         });
+
+}  // namespace
+}  // namespace gslb
