@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include <netinet/in.h>
+
 #include "server/response.h"
 
 namespace gslb {
@@ -16,7 +18,8 @@ bool qname_is(const Query& q, const char* wire, size_t len) {
 
 }  // namespace
 
-QueryEngine::QueryEngine(const EngineConfig& config) : config_(config) {
+QueryEngine::QueryEngine(const EngineConfig& config, uint64_t seed)
+    : config_(config), rng_(seed) {
   chaos_txt_.type = rrtype::TXT;
   chaos_txt_.ttl = 0;
   std::string rd;
@@ -47,8 +50,80 @@ size_t QueryEngine::answer_chaos(const uint8_t* request, uint8_t* out, size_t ca
   return render_response(q, request, answer_, kClassCh, rcode::kNoError, edns, out, capacity);
 }
 
+void QueryEngine::on_new_snapshot(const Snapshot& snap) {
+  // Per-worker round-robin state, sized once per swap (never per query).
+  snapshot_serial_ = snap.serial();
+  const ServiceTable& services = snap.services();
+  policy_state_.current_weight.resize(services.size());
+  for (size_t i = 0; i < services.size(); ++i)
+    policy_state_.current_weight[i].assign(services[i].members.size(), 0);
+}
+
+uint16_t QueryEngine::pick_for_service(const sockaddr_storage* peer, uint8_t& ecs_scope) {
+  Answer& a = answer_;
+  const Service& s = *a.service;
+  const int f = a.service_qtype == rrtype::A ? 0 : 1;
+  if (!s.has_family[f]) {
+    // RFC 2308 NODATA: the name exists, it has no address of this family.
+    for (size_t i = 0; i < a.count; ++i)
+      if (a.entries[i].rrset == nullptr) {
+        for (size_t k = i + 1; k < a.count; ++k) a.entries[k - 1] = a.entries[k];
+        --a.count;
+        break;
+      }
+    a.service = nullptr;
+    a.add(Section::kAuthority, reinterpret_cast<const uint8_t*>(a.zone->origin.data()),
+          &a.zone->negative_soa);
+    return rcode::kNoError;
+  }
+  const std::vector<const Member*>* candidates = &s.healthy[f];
+  bool degraded = s.healthy[f].size() < s.enabled[f].size();
+  if (candidates->empty()) {
+    // Nothing up: the service's fallback decides. "all" fails open like gdnsd and Route 53.
+    degraded = true;
+    switch (s.fallback) {
+      case Fallback::kServfail:
+        return rcode::kServFail;
+      case Fallback::kSorry:
+        candidates = !s.sorry[f].empty() ? &s.sorry[f] : &s.enabled[f];
+        break;
+      case Fallback::kAll:
+        candidates = !s.enabled[f].empty() ? &s.enabled[f] : &s.sorry[f];
+        break;
+    }
+    if (candidates->empty()) return rcode::kServFail;  // every member disabled or drained
+  }
+
+  Client client;
+  const Query& q = query_;
+  if (q.ecs.present && q.ecs.source_prefix > 0) {
+    client.family = q.ecs.family == 1 ? 4 : 6;
+    memcpy(client.address, q.ecs.address, sizeof client.address);
+    client.prefix = q.ecs.source_prefix;
+  } else if (peer != nullptr && peer->ss_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(peer);
+    client.family = 4;
+    memcpy(client.address, &in->sin_addr, 4);
+    client.prefix = 32;
+  } else if (peer != nullptr && peer->ss_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(peer);
+    client.family = 6;
+    memcpy(client.address, &in6->sin6_addr, 16);
+    client.prefix = 128;
+  }
+  size_t want = std::clamp<size_t>(s.answers, 1, Answer::kMaxPicks);
+  a.pick_count = s.policy(s, candidates->data(), candidates->size(), client, rng_, policy_state_,
+                          a.picks, want);
+  if (a.pick_count == 0) return rcode::kServFail;
+  a.pick_ttl = degraded ? s.ttl_degraded : s.ttl;
+  // RFC 7871 s7.2.1: the scope is the prefix the answer depended on.
+  ecs_scope = s.persistence && q.ecs.present ? persistence_prefix(s, client) : 0;
+  return rcode::kNoError;
+}
+
 size_t QueryEngine::answer(const Snapshot& snap, Transport transport, const uint8_t* request,
-                           size_t length, uint8_t* out, size_t capacity) {
+                           size_t length, uint8_t* out, size_t capacity,
+                           const sockaddr_storage* peer) {
   Query& q = query_;
   EdnsReply edns{config_.max_udp_payload, config_.nsid, 0};
   switch (parse_query(request, length, q)) {
@@ -86,7 +161,13 @@ size_t QueryEngine::answer(const Snapshot& snap, Transport transport, const uint
     return render_error(q, request, rcode::kNotImp, q.edns, edns, out, limit);
 
   snap.lookup(q.name(), q.qtype, transport == Transport::kTcp, answer_);
-  return render_response(q, request, answer_, kClassIn, answer_.rcode, edns, out, limit);
+  uint16_t rc = answer_.rcode;
+  if (answer_.service != nullptr) {
+    if (snap.serial() != snapshot_serial_) on_new_snapshot(snap);
+    rc = pick_for_service(peer, edns.ecs_scope);
+    if (rc == rcode::kServFail) return render_error(q, request, rc, q.edns, edns, out, limit);
+  }
+  return render_response(q, request, answer_, kClassIn, rc, edns, out, limit);
 }
 
 }  // namespace gslb

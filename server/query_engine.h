@@ -7,6 +7,9 @@
 #include <cstdint>
 #include <string>
 
+#include <sys/socket.h>
+
+#include "server/policy/policy.h"
 #include "server/query.h"
 #include "zones/snapshot.h"
 
@@ -22,20 +25,29 @@ enum class Transport : uint8_t { kUdp, kTcp };
 
 class QueryEngine {
  public:
-  explicit QueryEngine(const EngineConfig& config);
+  // `seed` seeds this engine's random source (per worker; tests pass a fixed one).
+  explicit QueryEngine(const EngineConfig& config, uint64_t seed = 0x9E3779B97F4A7C15ull);
 
   // Writes the response for `request` into `out` and returns its length; 0 means drop.
-  // `capacity` must be at least 512 (UDP) or 65535 (TCP).
+  // `capacity` must be at least 512 (UDP) or 65535 (TCP). `peer` (nullable) is the source
+  // address: the client of GSLB choices when the query carries no ECS.
   size_t answer(const Snapshot& snap, Transport transport, const uint8_t* request, size_t length,
-                uint8_t* out, size_t capacity);
+                uint8_t* out, size_t capacity, const sockaddr_storage* peer = nullptr);
 
  private:
   size_t answer_chaos(const uint8_t* request, uint8_t* out, size_t capacity);
+  // Runs the service's policy for the planned answer; returns the rcode to send and sets the
+  // ECS scope the choice depended on.
+  uint16_t pick_for_service(const sockaddr_storage* peer, uint8_t& ecs_scope);
+  void on_new_snapshot(const Snapshot& snap);
 
   const EngineConfig config_;
   RRset chaos_txt_;
   Query query_;
   Answer answer_;
+  Rng rng_;
+  PolicyState policy_state_;
+  uint64_t snapshot_serial_ = 0;
 };
 
 }  // namespace gslb

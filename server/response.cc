@@ -52,14 +52,31 @@ void write_opt(WireWriter& w, const Query& q, uint16_t rcode, const EdnsReply& e
   if (w.ok()) w.patch_u16(len_at, static_cast<uint16_t>(w.size() - len_at - 2));
 }
 
+void write_owner(WireWriter& w, const AnswerEntry& e) {
+  if (e.owner == nullptr)
+    w.u16(0xC00C);  // the question name, as the client wrote it
+  else
+    w.name(e.owner);
+}
+
+// The addresses a service's policy picked, as A or AAAA records.
+void write_picks(WireWriter& w, const AnswerEntry& e, const Answer& a, uint16_t rclass) {
+  const bool v4 = a.service_qtype == rrtype::A;
+  for (size_t i = 0; i < a.pick_count; ++i) {
+    write_owner(w, e);
+    w.u16(a.service_qtype);
+    w.u16(rclass);
+    w.u32(a.pick_ttl);
+    w.u16(v4 ? 4 : 16);
+    w.bytes(a.picks[i]->address, v4 ? 4 : 16);
+  }
+}
+
 // Writes every record of one RRset; the caller checks w.ok() and rolls back on overflow.
 void write_rrset(WireWriter& w, const AnswerEntry& e, uint16_t rclass) {
   const RRset& s = *e.rrset;
   for (const std::string& rd : s.rdatas) {
-    if (e.owner == nullptr)
-      w.u16(0xC00C);  // the question name, as the client wrote it
-    else
-      w.name(e.owner);
+    write_owner(w, e);
     w.u16(s.type);
     w.u16(rclass);
     w.u32(s.ttl);
@@ -116,9 +133,13 @@ size_t render_response(const Query& q, const uint8_t* request, const Answer& a, 
       const AnswerEntry& e = a.entries[i];
       if (e.section != section) continue;
       const WireWriter::Mark m = w.mark();
-      write_rrset(w, e, rclass);
+      if (e.rrset != nullptr)
+        write_rrset(w, e, rclass);
+      else
+        write_picks(w, e, a, rclass);
       if (w.ok()) {
-        counts[static_cast<int>(section)] += static_cast<uint16_t>(e.rrset->rdatas.size());
+        counts[static_cast<int>(section)] +=
+            static_cast<uint16_t>(e.rrset != nullptr ? e.rrset->rdatas.size() : a.pick_count);
         continue;
       }
       w.rollback(m);

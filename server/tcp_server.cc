@@ -10,7 +10,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <cstring>
 #include <list>
+#include <random>
 #include <thread>
 
 #include "server/udp_server.h"
@@ -35,6 +37,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
   Clock::time_point deadline;
   Clock::time_point last_active;
   bool closed = false;
+  sockaddr_storage peer{};
   std::vector<uint8_t> reply;  // reused across queries: no allocation once it has grown
   std::list<std::shared_ptr<Connection>>::iterator self;
 
@@ -59,7 +62,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
 
 struct TcpServer::Impl {
   Impl(const EngineConfig& c, const SnapshotHolder& s, std::vector<ListenAddress> a, TcpLimits l)
-      : config(c), snapshots(s), addresses(std::move(a)), limits(l), engine(c), reader(s) {}
+      : config(c), snapshots(s), addresses(std::move(a)), limits(l), engine(c, std::random_device{}()), reader(s) {}
 
   const EngineConfig& config;
   const SnapshotHolder& snapshots;
@@ -85,6 +88,11 @@ struct TcpServer::Impl {
       }
       if (connections.size() >= limits.max_connections) shed_idlest();
       auto c = std::make_shared<Connection>(std::move(s));
+      {
+        boost::system::error_code pec;
+        auto ep = c->socket.remote_endpoint(pec);
+        if (!pec && ep.size() <= sizeof c->peer) memcpy(&c->peer, ep.data(), ep.size());
+      }
       c->last_active = Clock::now();
       c->deadline = c->last_active + limits.initial_timeout;
       connections.push_front(c);
@@ -135,7 +143,8 @@ struct TcpServer::Impl {
                                 asio::redirect_error(use_awaitable, ec));
       if (ec) break;
       const Snapshot& snap = reader.refresh();
-      size_t n = engine.answer(snap, Transport::kTcp, in.data(), len, out.data() + 2, 65535);
+      size_t n = engine.answer(snap, Transport::kTcp, in.data(), len, out.data() + 2, 65535,
+                               &c->peer);
       if (n > 0) {
         out[0] = static_cast<uint8_t>(n >> 8);
         out[1] = static_cast<uint8_t>(n);

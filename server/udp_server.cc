@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <random>
 
 namespace gslb {
 namespace {
@@ -118,7 +119,7 @@ static size_t reply_control(const msghdr& in, uint8_t* out) {
 }
 
 void UdpServer::run_worker(std::vector<int> fds, std::vector<bool> wildcard) {
-  QueryEngine engine(config_);
+  QueryEngine engine(config_, std::random_device{}());
   SnapshotHolder::Reader reader(snapshots_);
   const size_t out_cap = std::min<size_t>(kOutSize, std::max<size_t>(512, config_.max_udp_payload));
 
@@ -162,7 +163,7 @@ void UdpServer::run_worker(std::vector<int> fds, std::vector<bool> wildcard) {
         if (h.msg_flags & MSG_TRUNC) continue;
         uint8_t* out = out_buf.data() + k * kOutSize;
         size_t len = engine.answer(snap, Transport::kUdp, in_buf.data() + i * kInSize,
-                                   in_msg[i].msg_len, out, out_cap);
+                                   in_msg[i].msg_len, out, out_cap, &peers[i]);
         if (len == 0) continue;
         out_iov[k] = {out, len};
         msghdr& o = out_msg[k].msg_hdr;

@@ -1,5 +1,6 @@
 #include "zones/snapshot.h"
 
+#include <atomic>
 #include <cstring>
 
 namespace gslb {
@@ -24,18 +25,25 @@ uint8_t index_labels(const uint8_t* wire, uint8_t* offsets) {
   return n;
 }
 
+std::atomic<uint64_t> next_serial{1};
+
 }  // namespace
+
+Snapshot::Snapshot(std::shared_ptr<const ZoneSet> zones, std::shared_ptr<const ServiceTable> services)
+    : zones_(std::move(zones)),
+      services_(services ? std::move(services) : std::make_shared<const ServiceTable>()),
+      serial_(next_serial.fetch_add(1)) {}
 
 const Zone* Snapshot::find_zone(const QName& q, uint16_t qtype) const {
   for (size_t i = 0; i <= q.labels; ++i) {
     size_t off = q.label_offsets[i];
-    auto it = by_origin_.find(view(q.wire + off, q.length - off));
-    if (it == by_origin_.end()) continue;
+    auto it = zones_->by_origin.find(view(q.wire + off, q.length - off));
+    if (it == zones_->by_origin.end()) continue;
     if (i == 0 && qtype == rrtype::DS) {
       for (size_t j = 1; j <= q.labels; ++j) {
         size_t poff = q.label_offsets[j];
-        auto parent = by_origin_.find(view(q.wire + poff, q.length - poff));
-        if (parent != by_origin_.end()) return parent->second;
+        auto parent = zones_->by_origin.find(view(q.wire + poff, q.length - poff));
+        if (parent != zones_->by_origin.end()) return parent->second;
       }
     }
     return it->second;
@@ -133,6 +141,18 @@ void Snapshot::lookup(const QName& q, uint16_t qtype, bool full_any, Answer& out
       return add_referral(*z, *n->cut, out);
     }
 
+    if (n->service >= 0) {
+      const Service& svc = (*services_)[static_cast<size_t>(n->service)];
+      uint16_t want = qtype;
+      if (qtype == rrtype::ANY) want = svc.has_family[0] ? rrtype::A : rrtype::AAAA;
+      if (want == rrtype::A || want == rrtype::AAAA) {
+        // The engine runs the policy; a family without members becomes NODATA there.
+        out.service = &svc;
+        out.service_qtype = want;
+        out.add(Section::kAnswer, owner, nullptr);
+        return;
+      }
+    }
     const RRset* cname = n->find(rrtype::CNAME);
     if (cname == nullptr || qtype == rrtype::CNAME || qtype == rrtype::ANY)
       return answer_at_node(*z, *n, owner, qtype, full_any, out);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "zones/dname.h"
+#include "zones/service.h"
 
 namespace gslb {
 
@@ -42,6 +43,7 @@ struct Node {
   std::vector<RRset> rrsets;
   const Node* cut = nullptr;  // delegation point at or above this node (never the apex)
   bool is_cut = false;        // this node holds NS and is not the apex
+  int32_t service = -1;       // index in the Snapshot's service table: a GSLB name
   const RRset* find(uint16_t type) const {
     for (const RRset& s : rrsets)
       if (s.type == type) return &s;
@@ -70,7 +72,7 @@ struct AnswerEntry {
   Section section;
   bool required;         // must fit, else TC=1 (answer, authority, referral glue)
   const uint8_t* owner;  // wire name; nullptr means the query name as asked
-  const RRset* rrset;
+  const RRset* rrset;    // nullptr: the addresses picked for Answer::service
 };
 
 struct Answer {
@@ -80,7 +82,16 @@ struct Answer {
   AnswerEntry entries[kMaxEntries];
   size_t count = 0;
   const Zone* zone = nullptr;
+  // A GSLB service answered at this point: the engine runs its policy and fills the picks.
+  const Service* service = nullptr;
+  uint16_t service_qtype = 0;  // A or AAAA
+  static constexpr size_t kMaxPicks = 16;
+  const Member* picks[kMaxPicks];
+  size_t pick_count = 0;
+  uint32_t pick_ttl = 0;
   void clear() {
+    service = nullptr;
+    pick_count = 0;
     rcode = 0;
     authoritative = false;
     overflow = false;
@@ -115,8 +126,19 @@ enum class Rcode : uint8_t {
   kRefused = 5
 };
 
+// The zones part of a Snapshot: rebuilt only when zones, records or services change, and shared
+// by the Snapshots that only differ in health.
+struct ZoneSet {
+  std::vector<std::unique_ptr<Zone>> zones;
+  std::unordered_map<std::string_view, const Zone*, NameHash> by_origin;
+};
+
+using ServiceTable = std::vector<Service>;
+
 class Snapshot {
  public:
+  Snapshot(std::shared_ptr<const ZoneSet> zones, std::shared_ptr<const ServiceTable> services);
+
   // Fills `out` with the answer for (qname, qtype) class IN. `full_any` answers ANY with every
   // RRset (TCP); otherwise ANY is answered minimally with one RRset (RFC 8482).
   void lookup(const QName& q, uint16_t qtype, bool full_any, Answer& out) const;
@@ -124,19 +146,23 @@ class Snapshot {
   // The zone of longest suffix; for DS at a zone's own apex, the parent zone when we serve it
   // (RFC 4035 s3.1.4.1: DS lives on the parent side of the cut).
   const Zone* find_zone(const QName& q, uint16_t qtype = 0) const;
-  size_t zone_count() const { return zones_.size(); }
-  const std::vector<std::unique_ptr<Zone>>& zones() const { return zones_; }
+  size_t zone_count() const { return zones_->zones.size(); }
+  const std::vector<std::unique_ptr<Zone>>& zones() const { return zones_->zones; }
+  const std::shared_ptr<const ZoneSet>& zone_set() const { return zones_; }
+  const ServiceTable& services() const { return *services_; }
+  // Unique per Snapshot object, increasing: lets workers notice a swap (per-worker state).
+  uint64_t serial() const { return serial_; }
 
  private:
-  friend class SnapshotBuilder;
   void answer_at_node(const Zone& z, const Node& n, const uint8_t* owner, uint16_t qtype,
                       bool full_any, Answer& out) const;
   void add_negative(const Zone& z, Answer& out) const;
   void add_referral(const Zone& z, const Node& cut, Answer& out) const;
   void add_additional(const RRset& set, Answer& out) const;
 
-  std::vector<std::unique_ptr<Zone>> zones_;
-  std::unordered_map<std::string_view, const Zone*, NameHash> by_origin_;
+  std::shared_ptr<const ZoneSet> zones_;
+  std::shared_ptr<const ServiceTable> services_;
+  uint64_t serial_;
 };
 
 }  // namespace gslb

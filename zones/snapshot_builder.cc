@@ -7,10 +7,10 @@ namespace gslb {
 
 class SnapshotBuilder {
  public:
-  static Result<std::shared_ptr<const Snapshot>> build(const std::vector<ZoneData>& zones);
-
- private:
-  static Result<std::unique_ptr<Zone>> build_zone(const ZoneData& data);
+  // (wire name, index in the service table) of the services inside one zone.
+  using ServiceNames = std::vector<std::pair<std::string, int32_t>>;
+  static Result<std::unique_ptr<Zone>> build_zone(const ZoneData& data,
+                                                  const ServiceNames& services);
 };
 
 namespace {
@@ -56,7 +56,8 @@ uint32_t read_u32(const std::string& s, size_t off) {
 
 }  // namespace
 
-Result<std::unique_ptr<Zone>> SnapshotBuilder::build_zone(const ZoneData& data) {
+Result<std::unique_ptr<Zone>> SnapshotBuilder::build_zone(const ZoneData& data,
+                                                          const ServiceNames& services) {
   auto z = std::make_unique<Zone>();
   z->origin = lowercase_name(data.origin);
   z->labels = label_count(z->origin);
@@ -132,6 +133,22 @@ Result<std::unique_ptr<Zone>> SnapshotBuilder::build_zone(const ZoneData& data) 
     }
   }
 
+  for (const auto& [name, index] : services) {
+    std::string p = name;
+    while (z->nodes.find(sv(p)) == z->nodes.end()) {
+      auto node = std::make_unique<Node>();
+      node->name = p;
+      z->nodes.emplace(sv(node->name), std::move(node));
+      if (p == z->origin) break;
+      p = parent_of(p);
+    }
+    Node* n = z->nodes.find(sv(name))->second.get();
+    if (n->find(rrtype::CNAME) != nullptr)
+      return make_error("service " + name_to_text(name) + ": the name holds a CNAME in zone " +
+                        zone_text);
+    n->service = index;
+  }
+
   z->apex = z->find(z->origin);
   z->soa = z->apex->find(rrtype::SOA);
   z->negative_ttl = std::min(z->soa->ttl, read_u32(z->soa->rdatas[0], z->soa->rdatas[0].size() - 4));
@@ -152,6 +169,13 @@ Result<std::unique_ptr<Zone>> SnapshotBuilder::build_zone(const ZoneData& data) 
       p = parent_of(p);
     }
     node->cut = cut;
+  }
+
+  for (const auto& [name, index] : services) {
+    const Node* n = z->find(name);
+    if (n->cut != nullptr)
+      return make_error("service " + name_to_text(name) + " is at or below the delegation " +
+                        name_to_text(n->cut->name));
   }
 
   // Additional section targets: glue for referrals, in-zone addresses for NS/MX/SRV.
@@ -177,23 +201,74 @@ Result<std::unique_ptr<Zone>> SnapshotBuilder::build_zone(const ZoneData& data) 
   return z;
 }
 
-Result<std::shared_ptr<const Snapshot>> SnapshotBuilder::build(const std::vector<ZoneData>& zones) {
-  auto snap = std::make_shared<Snapshot>();
-  for (const ZoneData& data : zones) {
-    auto z = build_zone(data);
+Result<std::shared_ptr<const Snapshot>> build_snapshot(const std::vector<ZoneData>& zones,
+                                                       ServiceTable services) {
+  // Each service goes to the zone of longest matching origin.
+  std::vector<std::string> origins;
+  for (const ZoneData& d : zones) origins.push_back(lowercase_name(d.origin));
+  std::vector<SnapshotBuilder::ServiceNames> per_zone(zones.size());
+  for (size_t i = 0; i < services.size(); ++i) {
+    const std::string name = lowercase_name(services[i].name);
+    services[i].name = name;
+    services[i].index = static_cast<uint32_t>(i);
+    int best = -1;
+    for (size_t zi = 0; zi < origins.size(); ++zi)
+      if (name_is_at_or_below(name, origins[zi]) &&
+          (best < 0 || origins[zi].size() > origins[static_cast<size_t>(best)].size()))
+        best = static_cast<int>(zi);
+    if (best < 0)
+      return make_error("service " + name_to_text(name) + " is not inside any served zone");
+    per_zone[static_cast<size_t>(best)].push_back({name, static_cast<int32_t>(i)});
+  }
+
+  auto set = std::make_shared<ZoneSet>();
+  for (size_t zi = 0; zi < zones.size(); ++zi) {
+    const ZoneData& data = zones[zi];
+    auto z = SnapshotBuilder::build_zone(data, per_zone[zi]);
     if (!z) return Error{z.error()};
-    if (snap->by_origin_.count(sv((*z)->origin)))
+    if (set->by_origin.count(sv((*z)->origin)))
       return make_error(data.source + ": zone " + name_to_text((*z)->origin) +
                         " is loaded twice");
-    snap->zones_.push_back(std::move(*z));
-    const Zone* zp = snap->zones_.back().get();
-    snap->by_origin_.emplace(sv(zp->origin), zp);
+    set->zones.push_back(std::move(*z));
+    const Zone* zp = set->zones.back().get();
+    set->by_origin.emplace(sv(zp->origin), zp);
   }
-  return std::shared_ptr<const Snapshot>(std::move(snap));
+  auto table = std::make_shared<ServiceTable>(std::move(services));
+  for (Service& s : *table) index_service(s);
+  return std::make_shared<const Snapshot>(std::move(set), std::move(table));
 }
 
-Result<std::shared_ptr<const Snapshot>> build_snapshot(const std::vector<ZoneData>& zones) {
-  return SnapshotBuilder::build(zones);
+std::shared_ptr<const Snapshot> with_services(const Snapshot& base, ServiceTable services) {
+  auto table = std::make_shared<ServiceTable>(std::move(services));
+  for (size_t i = 0; i < table->size(); ++i) {
+    Service& s = (*table)[i];
+    s.name = lowercase_name(s.name);
+    s.index = static_cast<uint32_t>(i);
+    index_service(s);
+  }
+  return std::make_shared<const Snapshot>(base.zone_set(), std::move(table));
+}
+
+void index_service(Service& s) {
+  for (int f = 0; f < 2; ++f) {
+    s.healthy[f].clear();
+    s.enabled[f].clear();
+    s.sorry[f].clear();
+    s.has_family[f] = false;
+  }
+  for (size_t i = 0; i < s.members.size(); ++i) {
+    Member& m = s.members[i];
+    m.index = static_cast<uint16_t>(i);
+    const int f = m.family == 6 ? 1 : 0;
+    s.has_family[f] = true;
+    if (!m.enabled) continue;
+    if (m.sorry) {
+      s.sorry[f].push_back(&m);
+      continue;
+    }
+    s.enabled[f].push_back(&m);
+    if (m.up) s.healthy[f].push_back(&m);
+  }
 }
 
 }  // namespace gslb

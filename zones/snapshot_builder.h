@@ -12,6 +12,18 @@
 
 namespace gslb {
 
-Result<std::shared_ptr<const Snapshot>> build_snapshot(const std::vector<ZoneData>& zones);
+// Builds the zones and attaches each GSLB service to the node of its name (created when the zone
+// has no records there). A service outside every zone, below a delegation, or at a CNAME is an
+// error. Service order is kept: it is the index the nodes refer to.
+Result<std::shared_ptr<const Snapshot>> build_snapshot(const std::vector<ZoneData>& zones,
+                                                       ServiceTable services = {});
+
+// A Snapshot sharing `base`'s zones with a new service table: the cheap health-only update.
+// REQUIRES: `services` names the same services in the same order as base.services().
+std::shared_ptr<const Snapshot> with_services(const Snapshot& base, ServiceTable services);
+
+// Fills a service's per-family candidate lists from its members. Called by the builders once
+// the table is in its final place (the lists point into `members`).
+void index_service(Service& s);
 
 }  // namespace gslb
