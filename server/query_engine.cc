@@ -54,9 +54,12 @@ void QueryEngine::on_new_snapshot(const Snapshot& snap) {
   // Per-worker round-robin state, sized once per swap (never per query).
   snapshot_serial_ = snap.serial();
   const ServiceTable& services = snap.services();
+  // Health-only swaps keep service and member order, so the rotation carries over; a row
+  // whose size changed starts again.
   policy_state_.current_weight.resize(services.size());
   for (size_t i = 0; i < services.size(); ++i)
-    policy_state_.current_weight[i].assign(services[i].members.size(), 0);
+    if (policy_state_.current_weight[i].size() != services[i].members.size())
+      policy_state_.current_weight[i].assign(services[i].members.size(), 0);
 }
 
 uint16_t QueryEngine::pick_for_service(const sockaddr_storage* peer, uint8_t& ecs_scope) {
