@@ -10,7 +10,7 @@ DEMO_PORT ?= 5353
 # Build and test dependencies (Debian package names).
 PKGS = g++ cmake make pkg-config libldns-dev libc-ares-dev libboost-dev libsqlite3-dev \
 	   nlohmann-json3-dev libgtest-dev libgmock-dev libssl-dev python3 bind9-dnsutils \
-	   knot-dnsutils ldnsutils nsd unbound psmisc procps
+	   knot-dnsutils ldnsutils nsd unbound psmisc procps sqlite3
 # Peers for `make bench`.
 BENCH_PKGS = gdnsd nsd knot pdns-server pdns-backend-bind dnsperf psmisc gcc
 
@@ -33,19 +33,26 @@ build-asan: deps
 	cmake --build $(ASAN) -j$(JOBS)
 
 demo: build
+	./$(BUILD)/gslbd apply --db $(BUILD)/demo.db demo/gslb.json
 	@echo
-	@echo "gslbd is serving demo/example.test.zone on 127.0.0.1:$(DEMO_PORT) (UDP and TCP). Try, in another shell:"
-	@echo "  dig @127.0.0.1 -p $(DEMO_PORT) www.example.test A"
+	@echo "gslbd is serving demo/example.test.zone and the GSLB services of demo/gslb.json"
+	@echo "(database $(BUILD)/demo.db) on 127.0.0.1:$(DEMO_PORT), UDP and TCP. Try, in another shell:"
+	@echo "  dig @127.0.0.1 -p $(DEMO_PORT) app.example.test A         # weighted 1:2:1 over three sites"
+	@echo "  dig @127.0.0.1 -p $(DEMO_PORT) app.example.test AAAA"
+	@echo "  dig @127.0.0.1 -p $(DEMO_PORT) www.gslb.test A            # priority: primary, then secondary"
+	@echo "  dig @127.0.0.1 -p $(DEMO_PORT) sticky.gslb.test A +subnet=198.51.100.0/24   # persistent, ECS scope /24"
+	@echo "  dig @127.0.0.1 -p $(DEMO_PORT) www.example.test A         # static records from the zone file"
 	@echo "  dig @127.0.0.1 -p $(DEMO_PORT) chain.example.test A       # CNAME chain, chased in-zone"
 	@echo "  dig @127.0.0.1 -p $(DEMO_PORT) x.sub.example.test A       # referral with glue"
 	@echo "  dig @127.0.0.1 -p $(DEMO_PORT) nope.example.test A        # NXDOMAIN with the SOA"
-	@echo "  dig @127.0.0.1 -p $(DEMO_PORT) anything.apps.example.test # wildcard"
-	@echo "  dig @127.0.0.1 -p $(DEMO_PORT) +tcp example.test ANY"
 	@echo "  dig @127.0.0.1 -p $(DEMO_PORT) +nsid CH TXT id.server"
+	@echo "Mark a site down and watch the answers move (no restart):"
+	@echo "  sqlite3 $(BUILD)/demo.db \"insert into observations(agent_id,member_id,up,checked_at_ms) select 'local',id,0,strftime('%s','now')*1000 from members where name='primary'\""
+	@echo "Edit demo/gslb.json and run ./$(BUILD)/gslbd apply --db $(BUILD)/demo.db demo/gslb.json to change pools live."
 	@echo "Ctrl-C stops it."
 	@echo
 	./$(BUILD)/gslbd --listen 127.0.0.1:$(DEMO_PORT) --listen [::1]:$(DEMO_PORT) \
-	  --zone demo/example.test.zone --identity gslbd-demo --nsid gslbd-demo
+	  --db $(BUILD)/demo.db --identity gslbd-demo --nsid gslbd-demo
 
 # Every unit and integration test: the release build's unit tests, then everything again under
 # ASan+UBSan (integration tests drive the sanitized gslbd).

@@ -7,30 +7,62 @@
 #include <thread>
 
 #include "server/listen_address.h"
+#include "server/snapshot_updater.h"
+#include "zones/config_document.h"
+#include "zones/store.h"
 #include "server/options.h"
 #include "server/tcp_server.h"
 #include "server/udp_server.h"
 #include "zones/log.h"
-#include "zones/snapshot_builder.h"
-#include "zones/zone_file.h"
 
 using namespace gslb;
 
 namespace {
 
-Result<std::shared_ptr<const Snapshot>> load_all(const std::vector<std::string>& files) {
-  std::vector<ZoneData> zones;
-  for (const std::string& f : files) {
-    auto z = load_zone_file(f);
-    if (!z) return Error{z.error()};
-    zones.push_back(std::move(*z));
+// gslbd apply [--db PATH] FILE [--dry-run]
+int run_apply(int argc, char** argv) {
+  std::string db = "gslb.db", file;
+  bool dry_run = false;
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--dry-run") {
+      dry_run = true;
+    } else if (a == "--db" && i + 1 < argc) {
+      db = argv[++i];
+    } else if (a.rfind("--db=", 0) == 0) {
+      db = a.substr(5);
+    } else if (!a.empty() && a[0] != '-' && file.empty()) {
+      file = a;
+    } else {
+      fprintf(stderr, "gslbd apply: unexpected argument \"%s\"\nusage: gslbd apply [--db PATH] FILE [--dry-run]\n", a.c_str());
+      return 2;
+    }
   }
-  return build_snapshot(zones);
+  if (file.empty()) {
+    fprintf(stderr, "usage: gslbd apply [--db PATH] FILE [--dry-run]\n");
+    return 2;
+  }
+  auto store = Store::open(db);
+  if (!store) {
+    fprintf(stderr, "gslbd apply: %s\n", store.error().c_str());
+    return 1;
+  }
+  auto report = apply_document_file(**store, file, dry_run);
+  if (!report) {
+    fprintf(stderr, "gslbd apply: %s rejected, nothing changed:\n%s\n", file.c_str(),
+            report.error().c_str());
+    return 1;
+  }
+  for (const std::string& c : report->changes) printf("%s\n", c.c_str());
+  if (report->changes.empty()) printf("no changes\n");
+  if (dry_run) printf("(dry run: nothing written)\n");
+  return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "apply") return run_apply(argc, argv);
   auto opts = parse_options(argc, argv);
   if (!opts) {
     fprintf(stderr, "gslbd: %s\n", opts.error().c_str());
@@ -49,7 +81,8 @@ int main(int argc, char** argv) {
     }
     addresses.push_back(*a);
   }
-  auto snap = load_all(opts->zones);
+  SnapshotUpdater updater(opts->db, opts->zones);
+  auto snap = updater.initial(now_unix_ms());
   if (!snap) {
     fprintf(stderr, "gslbd: %s\n", snap.error().c_str());
     return 1;
@@ -88,25 +121,23 @@ int main(int argc, char** argv) {
   }
   std::string where;
   for (const ListenAddress& a : addresses) where += " " + a.text;
-  log_info("serving " + std::to_string((*snap)->zone_count()) + " zone(s) on" + where +
-           " (udp+tcp, " + std::to_string(threads) + " udp worker(s))");
+  updater.start(holder);
+  log_info("serving " + std::to_string((*snap)->zone_count()) + " zone(s) and " +
+           std::to_string((*snap)->services().size()) + " service(s) on" + where + " (udp+tcp, " +
+           std::to_string(threads) + " udp worker(s))" +
+           (opts->db.empty() ? std::string(", no database") : ", database " + opts->db));
 
   for (;;) {
     int sig = 0;
     sigwait(&sigs, &sig);
     if (sig == SIGHUP) {
-      auto next = load_all(opts->zones);
-      if (next) {
-        holder.publish(*next);
-        log_info("reloaded " + std::to_string((*next)->zone_count()) + " zone(s)");
-      } else {
-        log_error("reload failed, still serving the previous zones: " + next.error());
-      }
+      updater.request_reload();
       continue;
     }
     break;
   }
   log_info("stopping");
+  updater.stop();
   tcp.stop();
   udp.stop();
   return 0;

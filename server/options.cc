@@ -9,13 +9,17 @@ std::string usage() {
   return R"(gslbd - authoritative GSLB DNS server
 
 Usage:
-  gslbd --listen ADDR:PORT ... --zone FILE ... [options]
+  gslbd --listen ADDR:PORT ... [--zone FILE ...] [--db PATH] [options]
+  gslbd apply [--db PATH] FILE [--dry-run]
 
 Options:
   --listen ADDR:PORT     Serve DNS on UDP and TCP at this address. Repeatable. IPv4 as
                          127.0.0.1:5353, IPv6 as [::1]:5353. Default 127.0.0.1:53.
   --zone FILE            Serve an RFC 1035 zone file. Repeatable. The origin is the file's
                          $ORIGIN or, without one, the owner of its SOA record.
+  --db PATH              The gslbd database (SQLite): GSLB services, members, checks, health
+                         and zones kept there. Created when missing. Default ./gslb.db;
+                         "none" serves zone files only. Changes are picked up within 500 ms.
   --threads N            UDP worker threads, each with its own SO_REUSEPORT socket per listen
                          address. Default: one per core.
   --nsid TEXT            Answer EDNS NSID (RFC 5001) requests with TEXT.
@@ -30,6 +34,10 @@ Options:
                          TCP connection cap; at the cap the idlest connection is closed to make
                          room. Default 1024.
   -h, --help             Show this help.
+
+apply FILE: applies a declarative JSON document (zones, checks, services, members) to the
+database in one transaction, printing each change; --dry-run prints them and writes nothing.
+An invalid document is rejected whole, with one line per problem naming its JSON path.
 
 Signals: SIGHUP reloads the zone files (a bad file keeps the old data serving); SIGINT and
 SIGTERM stop the server.
@@ -69,7 +77,7 @@ Result<Options> parse_options(int argc, const char* const* argv) {
       continue;
     }
     static const char* const kWithValue[] = {
-        "--listen", "--zone", "--threads", "--nsid", "--identity", "--max-udp-size",
+        "--listen", "--zone", "--db", "--threads", "--nsid", "--identity", "--max-udp-size",
         "--tcp-idle-timeout", "--tcp-initial-timeout", "--tcp-max-connections"};
     bool known = false;
     for (const char* k : kWithValue) known |= a == k;
@@ -83,6 +91,9 @@ Result<Options> parse_options(int argc, const char* const* argv) {
       o.listen.push_back(value);
     } else if (a == "--zone") {
       o.zones.push_back(value);
+    } else if (a == "--db") {
+      if (value.empty()) return make_error("--db: empty path (use \"none\" for no database)");
+      o.db = value == "none" ? "" : value;
     } else if (a == "--nsid") {
       if (value.size() > 512) return make_error("--nsid: at most 512 octets");
       o.nsid = value;

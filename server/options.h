@@ -12,6 +12,7 @@ namespace gslb {
 struct Options {
   std::vector<std::string> listen;
   std::vector<std::string> zones;
+  std::string db = "gslb.db";  // "" (--db none): zone files only
   unsigned threads = 0;  // 0: one per core
   std::string nsid;
   std::string identity;

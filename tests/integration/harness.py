@@ -552,6 +552,8 @@ class GslbdServer:
             cmd += ["--listen", "[%s]:%d" % (HOST6, port)]
         for z in self.zones:
             cmd += ["--zone", z]
+        if not any(a == "--db" or a.startswith("--db=") for a in self.args):
+            cmd += ["--db", os.path.join(self._tmpdir, "gslb.db")]
         return cmd + self.args
 
     def stderr_text(self):

@@ -1,0 +1,28 @@
+// Turns database rows into what the DNS role serves: ZoneData for the database's zones and the
+// service table with health folded in (quorum and staleness, DESIGN "Health"). Pure functions
+// of their inputs and `now_ms`; run off the hot path by the SnapshotUpdater.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "zones/result.h"
+#include "zones/snapshot.h"
+#include "zones/store_rows.h"
+#include "zones/zone_data.h"
+
+namespace gslb {
+
+// Inline zones become ZoneData built from their SOA fields and records rows; zones with a file
+// are loaded from it.
+Result<std::vector<ZoneData>> zones_from_rows(const ConfigRows& config);
+
+// One Service per services row (in row order), members with their health:
+// - observations older than 3 intervals of the member's check are stale and do not count;
+// - with fresh ones, the member is up when at least quorum (default: a majority) of the fresh
+//   agents say up, the quorum capped at the number of fresh agents;
+// - with none fresh, the member keeps its last observed state (stale); never observed: up.
+Result<ServiceTable> services_from_rows(const ConfigRows& config, const HealthRows& health,
+                                        int64_t now_ms);
+
+}  // namespace gslb

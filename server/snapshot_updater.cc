@@ -1,0 +1,178 @@
+#include "server/snapshot_updater.h"
+
+#include <chrono>
+
+#include "server/service_table_builder.h"
+#include "zones/log.h"
+#include "zones/snapshot_builder.h"
+#include "zones/zone_file.h"
+
+namespace gslb {
+namespace {
+
+constexpr auto kPollInterval = std::chrono::milliseconds(100);
+constexpr int64_t kHealthRefreshMs = 1000;
+
+// What the hot path sees of health: if this did not move, a new Snapshot would change nothing.
+uint64_t fingerprint(const ServiceTable& services) {
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](uint64_t v) { h = (h ^ v) * 1099511628211ull; };
+  for (const Service& s : services)
+    for (const Member& m : s.members) {
+      mix(static_cast<uint64_t>(m.id));
+      mix((m.up ? 1u : 0u) | (m.stale ? 2u : 0u) | (m.has_rtt ? 4u : 0u) | (m.has_load ? 8u : 0u));
+      mix(m.rtt_us);
+      mix(static_cast<uint64_t>(m.load * 1000));
+    }
+  return h;
+}
+
+}  // namespace
+
+int64_t now_unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+SnapshotUpdater::SnapshotUpdater(std::string db_path, std::vector<std::string> zone_files)
+    : db_path_(std::move(db_path)), zone_files_(std::move(zone_files)) {}
+
+SnapshotUpdater::~SnapshotUpdater() { stop(); }
+
+Result<void> SnapshotUpdater::load_files() {
+  std::vector<ZoneData> zones;
+  for (const std::string& f : zone_files_) {
+    auto z = load_zone_file(f);
+    if (!z) return Error{z.error()};
+    zones.push_back(std::move(*z));
+  }
+  file_zones_ = std::move(zones);
+  return {};
+}
+
+void SnapshotUpdater::report(const std::string& error) {
+  if (error == last_error_) return;
+  if (error.empty())
+    log_info("snapshot updates resumed");
+  else
+    log_error(error + " (still serving the last good data)");
+  last_error_ = error;
+}
+
+Result<std::shared_ptr<const Snapshot>> SnapshotUpdater::full_rebuild(int64_t now_ms) {
+  auto config = store_->load_config();
+  if (!config) return Error{config.error()};
+  auto health = store_->load_health();
+  if (!health) return Error{health.error()};
+  auto db_zones = zones_from_rows(*config);
+  if (!db_zones) return Error{db_zones.error()};
+  auto services = services_from_rows(*config, *health, now_ms);
+  if (!services) return Error{services.error()};
+  std::vector<ZoneData> zones = file_zones_;
+  for (ZoneData& z : *db_zones) zones.push_back(std::move(z));
+  uint64_t fp = fingerprint(*services);
+  auto snap = build_snapshot(zones, std::move(*services));
+  if (!snap) return Error{snap.error()};
+  config_ = std::move(*config);
+  have_config_ = true;
+  health_fingerprint_ = fp;
+  return *snap;
+}
+
+Result<std::shared_ptr<const Snapshot>> SnapshotUpdater::health_rebuild(int64_t now_ms) {
+  auto health = store_->load_health();
+  if (!health) return Error{health.error()};
+  auto services = services_from_rows(config_, *health, now_ms);
+  if (!services) return Error{services.error()};
+  uint64_t fp = fingerprint(*services);
+  if (fp == health_fingerprint_) return std::shared_ptr<const Snapshot>();
+  health_fingerprint_ = fp;
+  return with_services(*current_, std::move(*services));
+}
+
+Result<std::shared_ptr<const Snapshot>> SnapshotUpdater::initial(int64_t now_ms) {
+  if (auto r = load_files(); !r) return Error{r.error()};
+  auto files_only = build_snapshot(file_zones_);
+  if (!files_only) return Error{files_only.error()};
+  current_ = *files_only;
+  if (auto next = poll(now_ms)) current_ = next;
+  return current_;
+}
+
+std::shared_ptr<const Snapshot> SnapshotUpdater::poll(int64_t now_ms) {
+  bool files_changed = false;
+  if (reload_files_.exchange(false)) {
+    if (auto r = load_files(); !r) {
+      log_error("zone reload failed, still serving the previous zones: " + r.error());
+    } else {
+      files_changed = true;
+      log_info("reloaded " + std::to_string(file_zones_.size()) + " zone file(s)");
+    }
+  }
+  if (db_path_.empty()) {
+    if (!files_changed) return nullptr;
+    auto snap = build_snapshot(file_zones_);
+    if (!snap) {
+      report(snap.error());
+      return nullptr;
+    }
+    report("");
+    return current_ = *snap;
+  }
+  if (!store_) {
+    auto s = Store::open(db_path_);
+    if (!s) {
+      report(s.error());
+      return nullptr;
+    }
+    store_ = std::move(*s);
+    data_version_ = config_generation_ = -1;
+  }
+  Result<std::shared_ptr<const Snapshot>> next = std::shared_ptr<const Snapshot>();
+  auto dv = store_->data_version();
+  auto gen = dv ? store_->config_generation() : Result<int64_t>(Error{dv.error()});
+  if (!gen) {
+    report(gen.error());
+    store_.reset();  // reopen next time: the file may have been replaced or repaired
+    return nullptr;
+  }
+  if (files_changed || !have_config_ || *gen != config_generation_) {
+    next = full_rebuild(now_ms);
+    if (next) config_generation_ = *gen;
+  } else if (*dv != data_version_ || now_ms - last_health_ms_ >= kHealthRefreshMs) {
+    next = health_rebuild(now_ms);
+    last_health_ms_ = now_ms;
+  }
+  if (!next) {
+    report(next.error());
+    return nullptr;
+  }
+  data_version_ = *dv;
+  report("");
+  if (!*next) return nullptr;
+  return current_ = *next;
+}
+
+void SnapshotUpdater::start(SnapshotHolder& holder) {
+  thread_ = std::thread([this, &holder] {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stopping_) {
+      lock.unlock();
+      if (auto next = poll(now_unix_ms())) holder.publish(next);
+      lock.lock();
+      cv_.wait_for(lock, kPollInterval, [this] { return stopping_; });
+    }
+  });
+}
+
+void SnapshotUpdater::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace gslb

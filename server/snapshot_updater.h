@@ -1,0 +1,72 @@
+// SnapshotUpdater: keeps the served Snapshot in step with the database and the zone files.
+// A thread polls PRAGMA data_version every 100 ms; a config change (zones, records, services,
+// members, checks) rebuilds everything, a health-only change rebuilds just the service table
+// (sharing the zones), and health is re-folded every second so staleness takes effect. Any
+// failure (locked, missing, corrupt database; bad row; bad zone file) keeps the last good
+// Snapshot serving and logs one line when the failure starts and one when it ends.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "zones/result.h"
+#include "zones/snapshot_holder.h"
+#include "zones/store.h"
+#include "zones/store_rows.h"
+#include "zones/zone_data.h"
+
+namespace gslb {
+
+class SnapshotUpdater {
+ public:
+  // `db_path` empty: zone files only.
+  SnapshotUpdater(std::string db_path, std::vector<std::string> zone_files);
+  ~SnapshotUpdater();
+
+  // Loads the zone files and, when it can, the database. Zone-file errors are fatal here (the
+  // operator is watching); a database problem is logged and retried by the thread.
+  Result<std::shared_ptr<const Snapshot>> initial(int64_t now_ms);
+
+  void start(SnapshotHolder& holder);
+  void stop();
+  // Re-reads the zone files at the next poll (SIGHUP).
+  void request_reload() { reload_files_ = true; }
+
+  // One polling step; returns a new Snapshot to publish, or nullptr when nothing changed (or a
+  // failure kept the old one). Exposed for tests.
+  std::shared_ptr<const Snapshot> poll(int64_t now_ms);
+
+ private:
+  Result<std::shared_ptr<const Snapshot>> full_rebuild(int64_t now_ms);
+  Result<std::shared_ptr<const Snapshot>> health_rebuild(int64_t now_ms);
+  Result<void> load_files();
+  void report(const std::string& error);
+
+  std::string db_path_;
+  std::vector<std::string> zone_files_;
+  std::vector<ZoneData> file_zones_;
+  std::unique_ptr<Store> store_;
+  std::shared_ptr<const Snapshot> current_;
+  ConfigRows config_;
+  bool have_config_ = false;
+  int64_t data_version_ = -1;
+  int64_t config_generation_ = -1;
+  int64_t last_health_ms_ = 0;
+  uint64_t health_fingerprint_ = 0;
+  std::string last_error_;
+  std::atomic<bool> reload_files_{false};
+
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;  // guarded by mu_
+};
+
+int64_t now_unix_ms();
+
+}  // namespace gslb
