@@ -4,9 +4,12 @@
 // Stores may open the same file, in this process or others.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "zones/result.h"
 #include "zones/store_rows.h"
@@ -35,7 +38,50 @@ class Store {
   Result<HealthRows> load_health();
 
   // Writes one observation per (agent, member), replacing the previous one; one transaction.
+  // Also: records an events row when an (agent, member) pair's up state changes (or is first
+  // seen), keeping the newest 10000 events; creates the agent row if missing and moves its
+  // last_seen_ms forward. Rows naming a member that no longer exists are skipped (a config
+  // change raced the probe), not an error.
   Result<void> write_observations(const std::vector<ObservationRow>& rows);
+
+  // --- additions below (not part of the first interface) ---
+
+  // Health transitions, newest first; member_id 0 means all members.
+  Result<std::vector<EventRow>> load_events(int64_t member_id, size_t limit);
+  // Creates or updates an agent (its region and last_seen_ms).
+  Result<void> upsert_agent(const AgentRow& row);
+
+  // Write transactions: begin_write() takes the write lock at once (BEGIN IMMEDIATE, waiting up
+  // to the busy timeout), so the row writes below between it and commit() are one atomic change.
+  // Outside one, each write is its own transaction. load_config/load_health inside a transaction
+  // read its own uncommitted writes. rollback() is a no-op outside a transaction.
+  Result<void> begin_write();
+  Result<void> commit();
+  void rollback();
+  bool in_transaction() const;
+
+  // Row writes, checked by the schema's constraints (an error names the file and constraint).
+  // Inserts ignore row.id and return the new id; updates and deletes address row.id and fail
+  // when no such row exists. Deletes cascade: a zone takes its records and services, a service
+  // its members, a member its observations and events; deleting a check clears references.
+  // update_member writes drained_at_ms too (copy it from the current row to preserve it).
+  Result<int64_t> insert_zone(const ZoneRow& row);
+  Result<void> update_zone(const ZoneRow& row);
+  Result<void> delete_zone(int64_t id);
+  Result<int64_t> insert_record(const RecordRow& row);
+  Result<void> delete_record(int64_t id);
+  Result<int64_t> insert_check(const CheckRow& row);
+  Result<void> update_check(const CheckRow& row);
+  Result<void> delete_check(int64_t id);
+  Result<int64_t> insert_service(const ServiceRow& row);
+  Result<void> update_service(const ServiceRow& row);
+  Result<void> delete_service(int64_t id);
+  Result<int64_t> insert_member(const MemberRow& row);
+  Result<void> update_member(const MemberRow& row);
+  Result<void> delete_member(int64_t id);
+  // Drains a member since `at_ms`, or undrains it (nullopt). Operational state: a config
+  // document apply keeps it. Fails when no such member exists.
+  Result<void> set_member_drained(int64_t member_id, std::optional<int64_t> at_ms);
 
   sqlite3* handle() { return db_; }
   const std::string& path() const { return path_; }

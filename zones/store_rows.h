@@ -1,4 +1,4 @@
-// Rows of the gslbd database (see zones/schema.sql) as plain values, as the Store reads them.
+// Rows of the gslbd database (see zones/store_schema.cc) as plain values, as the Store reads them.
 // The Snapshot builder works from these and never learns where they came from (SQLite today, a
 // mirror of a distributed store later).
 #pragma once
@@ -88,6 +88,17 @@ struct AgentRow {
   std::string id;
   std::string region;
   int64_t last_seen_ms = 0;
+};
+
+// A health transition of one member as seen by one agent, recorded by write_observations.
+struct EventRow {
+  int64_t id = 0;
+  int64_t member_id = 0;
+  std::string agent_id;
+  std::string old_state;  // unknown (first observation), up, down
+  std::string new_state;  // up, down
+  std::string detail;
+  int64_t at_ms = 0;
 };
 
 // Everything but health: changes to these rebuild the zones.

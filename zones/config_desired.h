@@ -1,0 +1,58 @@
+// Internal to the config document (zones/config_parse.cc, zones/config_apply.cc): the
+// validated document as the rows it wants, matched to the database by name.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "zones/result.h"
+#include "zones/store_rows.h"
+
+namespace gslb {
+
+class Store;
+
+namespace config {
+
+// Names are presentation form, lowercase, with a trailing dot. Ids are not set: they come from
+// the database (existing rows keep theirs).
+struct DesiredZone {
+  ZoneRow row;
+  std::vector<RecordRow> records;  // inline zones: NS and "records"; empty for file zones
+};
+
+struct DesiredMember {
+  MemberRow row;      // drained_at_ms unset: the database's value is kept
+  std::string check;  // check name, empty for none
+};
+
+struct DesiredService {
+  ServiceRow row;
+  std::string zone;   // name of the closest enclosing zone of the document
+  std::string check;  // check name, empty for none
+  std::vector<DesiredMember> members;
+};
+
+struct Desired {
+  std::vector<DesiredZone> zones;
+  std::vector<CheckRow> checks;
+  std::vector<DesiredService> services;
+};
+
+// Parses and validates a document; the error lists every problem, one per line. Relative zone
+// file paths are resolved against `base_dir` (empty: the current directory). `source` (a file
+// name, or empty) prefixes a JSON syntax error: "doc.json: line 3, column 5: ...".
+Result<Desired> parse_document(std::string_view json_text, const std::string& base_dir,
+                               const std::string& source);
+
+// Makes the database match `desired` and returns the change lines.
+// REQUIRES: the caller holds a write transaction on `store` (Store::begin_write) and commits or
+// rolls it back.
+Result<std::vector<std::string>> sync_store(Store& store, const Desired& desired);
+
+// "app.example.test." -> "app.example.test" (the root stays ".").
+std::string display_name(const std::string& name);
+
+}  // namespace config
+}  // namespace gslb

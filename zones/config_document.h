@@ -1,0 +1,58 @@
+// The declarative config document: one JSON text holding the complete desired configuration
+// (zones, checks, services and their members). Applying it makes the database match it, like a
+// sync: rows it names are created or updated in place (ids kept, so observations survive), rows
+// it does not name are deleted, unchanged rows are not written at all (applying the same
+// document twice changes nothing, config_generation included). One transaction; an invalid
+// document writes nothing. Used by `gslbctl apply -f` through the API and by tests.
+//
+// Shape (every key but those marked * is optional; defaults are those of zones/store_rows.h):
+//   { "zones": [ {"name"*: "example.test", "file"*: "zones/example.test.zone"},
+//                {"name"*: "gslb.test", "ttl": 300,
+//                 "soa"*: {"mname"*, "rname"*, "serial", "refresh", "retry", "expire", "minimum"},
+//                 "ns"*: ["ns1.gslb.test."],
+//                 "records": [{"name"*: "ns1", "type"*: "A", "ttl": 300, "data"*: "127.0.0.1"}]} ],
+//     "checks": [ {"name"*, "type"*: icmp|tcp|http|https|dns, "port", "path", "host",
+//                  "expect_status": [200], "expect_body", "interval_ms", "timeout_ms", "rise",
+//                  "fall", "options": {}} ],
+//     "services": [ {"name"*, "policy": "weighted", "ttl", "ttl_degraded", "answers", "fallback",
+//                    "persistence": false | true | {"v4": 24, "v6": 56}, "quorum",
+//                    "rtt_tolerance_pct", "rtt_tolerance_us", "min_healthy", "check": "web",
+//                    "members": [ {"name"*, "address"*, "weight", "priority", "region",
+//                                  "enabled", "sorry", "check"} ]} ] }
+// A zone has either "file" or "soa" + "ns" (+ "records"). Record names are relative to the zone
+// unless they end in a dot; record data is presentation form, checked with ldns and stored as
+// given. A service lies inside one of the document's zones (the closest enclosing one).
+//
+// Errors list every problem, one per line, each naming its JSON path:
+//   services[2].members[0].address: not an IP address
+//   checks[0].timeout_ms: must be less than interval_ms (200)
+// Change lines, one per change:
+//   + zone gslb.test     ~ service app.example.test: ttl 30 -> 20     - check old
+//
+// Thread-compatible: call with a Store the calling thread owns.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "zones/result.h"
+
+namespace gslb {
+
+class Store;
+
+struct ApplyReport {
+  std::vector<std::string> changes;  // empty: the database already matched the document
+};
+
+// Validates `json_text` and makes the database match it. With `dry_run` the same changes are
+// computed (and checked by the schema) and then rolled back. Relative zone file paths are
+// resolved against the current directory and stored absolute.
+Result<ApplyReport> apply_document(Store& store, std::string_view json_text, bool dry_run);
+
+// The same for a document in a file; relative zone file paths are resolved against the
+// document's directory.
+Result<ApplyReport> apply_document_file(Store& store, const std::string& path, bool dry_run);
+
+}  // namespace gslb
