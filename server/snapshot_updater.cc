@@ -1,5 +1,7 @@
 #include "server/snapshot_updater.h"
 
+#include <sys/stat.h>
+
 #include <chrono>
 
 #include "server/service_table_builder.h"
@@ -120,14 +122,26 @@ std::shared_ptr<const Snapshot> SnapshotUpdater::poll(int64_t now_ms) {
     report("");
     return current_ = *snap;
   }
+  // A database file replaced under us (a restored backup moved into place) is reopened.
+  struct stat st;
+  if (store_ && stat(db_path_.c_str(), &st) == 0 &&
+      (static_cast<uint64_t>(st.st_ino) != store_inode_ ||
+       static_cast<uint64_t>(st.st_dev) != store_device_))
+    store_.reset();
   if (!store_) {
-    auto s = Store::open(db_path_);
+    auto s = Store::open(db_path_, !opened_once_);
     if (!s) {
       report(s.error());
       return nullptr;
     }
     store_ = std::move(*s);
+    opened_once_ = true;
+    if (stat(db_path_.c_str(), &st) == 0) {
+      store_inode_ = static_cast<uint64_t>(st.st_ino);
+      store_device_ = static_cast<uint64_t>(st.st_dev);
+    }
     data_version_ = config_generation_ = -1;
+    have_config_ = false;  // a different file: rebuild everything from it
   }
   Result<std::shared_ptr<const Snapshot>> next = std::shared_ptr<const Snapshot>();
   auto dv = store_->data_version();

@@ -51,6 +51,8 @@ class SnapshotUpdater {
   std::vector<std::string> zone_files_;
   std::vector<ZoneData> file_zones_;
   std::unique_ptr<Store> store_;
+  bool opened_once_ = false;  // after the first open, a missing file is an error, not a new db
+  uint64_t store_inode_ = 0, store_device_ = 0;
   std::shared_ptr<const Snapshot> current_;
   ConfigRows config_;
   bool have_config_ = false;

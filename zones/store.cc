@@ -96,9 +96,10 @@ const char* state_name(bool up) {
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
+Result<std::unique_ptr<Store>> Store::open(const std::string& path, bool create) {
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &raw,
+                           SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0), nullptr);
   std::unique_ptr<Store> store(new Store(raw, path));  // closes `raw` on every path out
   if (raw == nullptr) return make_error(path + ": out of memory opening the database");
   if (rc != SQLITE_OK) return sql::error(raw, path);

@@ -22,7 +22,9 @@ class Store {
  public:
   // Opens (creating if needed) the database at `path`, sets WAL mode, a busy timeout and
   // foreign keys, and applies pending schema migrations (PRAGMA user_version).
-  static Result<std::unique_ptr<Store>> open(const std::string& path);
+  // `create` false: a missing file is an error (a running server must not silently replace a
+  // database that disappeared with an empty one).
+  static Result<std::unique_ptr<Store>> open(const std::string& path, bool create = true);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
