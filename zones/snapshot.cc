@@ -119,13 +119,13 @@ void Snapshot::lookup(const QName& q, uint16_t qtype, bool full_any, Answer& out
     if (n == nullptr) {
       // Closest encloser: the nearest existing ancestor. The apex always exists.
       const Node* ce = nullptr;
-      for (unsigned i = 1; i <= labels && ce == nullptr; ++i)
+      for (unsigned i = 1; i + z->labels < labels && ce == nullptr; ++i)
         ce = z->find(view(name + offsets[i], name_len - offsets[i]));
-      if (ce == nullptr) return;  // cannot happen for a name inside z; stay silent-safe
+      if (ce == nullptr) ce = z->apex;
       if (ce->cut != nullptr) return add_referral(*z, *ce->cut, out);
       // RFC 4592 s3.3.1: the source of synthesis is "*." + closest encloser.
       uint8_t wc[kMaxNameLength + 2];
-      if (ce->name.size() + 2 <= kMaxNameLength) {
+      if (z->has_wildcards && ce->name.size() + 2 <= kMaxNameLength) {
         wc[0] = 1;
         wc[1] = '*';
         memcpy(wc + 2, ce->name.data(), ce->name.size());

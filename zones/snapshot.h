@@ -58,6 +58,7 @@ struct Zone {
   uint32_t negative_ttl = 0;  // RFC 2308 s5: min(SOA TTL, SOA MINIMUM)
   RRset negative_soa;         // the SOA with negative_ttl, for the authority of negative answers
   unsigned labels = 0;
+  bool has_wildcards = false;  // lets NXDOMAIN skip the wildcard probe in most zones
   std::unordered_map<std::string_view, std::unique_ptr<Node>, NameHash> nodes;
   const Node* find(std::string_view name) const {
     auto it = nodes.find(name);

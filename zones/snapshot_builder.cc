@@ -150,6 +150,8 @@ Result<std::unique_ptr<Zone>> SnapshotBuilder::build_zone(const ZoneData& data,
   }
 
   z->apex = z->find(z->origin);
+  for (auto& [key, node] : z->nodes)
+    z->has_wildcards |= node->name.size() > 1 && node->name[0] == 1 && node->name[1] == '*';
   z->soa = z->apex->find(rrtype::SOA);
   z->negative_ttl = std::min(z->soa->ttl, read_u32(z->soa->rdatas[0], z->soa->rdatas[0].size() - 4));
   z->negative_soa = *z->soa;
