@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "healthd/health_checker.h"
 #include "server/listen_address.h"
 #include "server/snapshot_updater.h"
 #include "zones/config_document.h"
@@ -72,6 +73,44 @@ int main(int argc, char** argv) {
     fputs(usage().c_str(), stdout);
     return 0;
   }
+  if (opts->role_health && opts->db.empty()) {
+    if (!opts->role_dns) {
+      fprintf(stderr, "gslbd: the health role needs a database (--db PATH)\n");
+      return 2;
+    }
+    opts->role_health = false;  // zone files only: nothing to check
+  }
+  // Signals are taken synchronously by the main thread; workers never see them.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  auto start_health = [&]() -> std::unique_ptr<HealthChecker> {
+    HealthCheckerOptions ho;
+    ho.db_path = opts->db;
+    ho.agent_id = opts->agent;
+    auto h = std::make_unique<HealthChecker>(ho);
+    if (auto r = h->start(); !r) {
+      fprintf(stderr, "gslbd: health: %s\n", r.error().c_str());
+      return nullptr;
+    }
+    return h;
+  };
+  if (!opts->role_dns) {
+    auto health = start_health();
+    if (!health) return 1;
+    log_info("health role running as agent " + opts->agent + ", database " + opts->db);
+    int sig = 0;
+    do sigwait(&sigs, &sig);
+    while (sig == SIGHUP);
+    log_info("stopping");
+    health->stop();
+    return 0;
+  }
+
   std::vector<ListenAddress> addresses;
   for (const std::string& l : opts->listen) {
     auto a = parse_listen_address(l);
@@ -88,14 +127,12 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  // Signals are taken synchronously by the main thread; workers never see them.
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGTERM);
-  sigaddset(&sigs, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  // After the first snapshot: the database exists and is migrated before the checker opens it.
+  std::unique_ptr<HealthChecker> health;
+  if (opts->role_health) {
+    health = start_health();
+    if (!health) return 1;
+  }
 
   EngineConfig config;
   config.nsid = opts->nsid;
@@ -125,7 +162,8 @@ int main(int argc, char** argv) {
   log_info("serving " + std::to_string((*snap)->zone_count()) + " zone(s) and " +
            std::to_string((*snap)->services().size()) + " service(s) on" + where + " (udp+tcp, " +
            std::to_string(threads) + " udp worker(s))" +
-           (opts->db.empty() ? std::string(", no database") : ", database " + opts->db));
+           (opts->db.empty() ? std::string(", no database") : ", database " + opts->db) +
+           (health ? ", health checks as agent " + opts->agent : std::string()));
 
   for (;;) {
     int sig = 0;
@@ -137,6 +175,7 @@ int main(int argc, char** argv) {
     break;
   }
   log_info("stopping");
+  if (health) health->stop();
   updater.stop();
   tcp.stop();
   udp.stop();

@@ -20,6 +20,10 @@ Options:
   --db PATH              The gslbd database (SQLite): GSLB services, members, checks, health
                          and zones kept there. Created when missing. Default ./gslb.db;
                          "none" serves zone files only. Changes are picked up within 500 ms.
+  --roles LIST           Comma-separated roles this process runs: dns, health. Default
+                         "dns,health": the DNS server and the in-process health checker,
+                         which probes every member and writes observations to the database.
+  --agent ID             Agent id of the in-process health checker. Default "local".
   --threads N            UDP worker threads, each with its own SO_REUSEPORT socket per listen
                          address. Default: one per core.
   --nsid TEXT            Answer EDNS NSID (RFC 5001) requests with TEXT.
@@ -77,7 +81,7 @@ Result<Options> parse_options(int argc, const char* const* argv) {
       continue;
     }
     static const char* const kWithValue[] = {
-        "--listen", "--zone", "--db", "--threads", "--nsid", "--identity", "--max-udp-size",
+        "--listen", "--zone", "--db", "--roles", "--agent", "--threads", "--nsid", "--identity", "--max-udp-size",
         "--tcp-idle-timeout", "--tcp-initial-timeout", "--tcp-max-connections"};
     bool known = false;
     for (const char* k : kWithValue) known |= a == k;
@@ -91,6 +95,24 @@ Result<Options> parse_options(int argc, const char* const* argv) {
       o.listen.push_back(value);
     } else if (a == "--zone") {
       o.zones.push_back(value);
+    } else if (a == "--roles") {
+      o.role_dns = o.role_health = false;
+      size_t start = 0;
+      while (start <= value.size()) {
+        size_t comma = value.find(',', start);
+        std::string role = value.substr(start, comma == std::string::npos ? comma : comma - start);
+        if (role == "dns")
+          o.role_dns = true;
+        else if (role == "health")
+          o.role_health = true;
+        else
+          return make_error("--roles: unknown role \"" + role + "\" (dns, health)");
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+    } else if (a == "--agent") {
+      if (value.empty() || value.size() > 64) return make_error("--agent: 1 to 64 characters");
+      o.agent = value;
     } else if (a == "--db") {
       if (value.empty()) return make_error("--db: empty path (use \"none\" for no database)");
       o.db = value == "none" ? "" : value;

@@ -20,6 +20,9 @@ struct Options {
   unsigned tcp_idle_timeout_ms = 10000;
   unsigned tcp_initial_timeout_ms = 3000;
   unsigned tcp_max_connections = 1024;
+  bool role_dns = true;
+  bool role_health = true;  // needs a database
+  std::string agent = "local";
   bool help = false;
 };
 

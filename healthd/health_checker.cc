@@ -1,0 +1,625 @@
+// The health role. Two threads:
+//  * the io thread runs the Asio io_context: the probes, the probe timer (armed at the next due
+//    target of the Schedule) and a 50 ms tick that turns new results into observation rows
+//    (fail-static rules first) and hands them to the writer;
+//  * the store thread owns the Store connection: it writes the rows handed over (one
+//    transaction per batch), polls config_generation and loads the config when it moved.
+// SQLite stays off the io thread so a slow or locked database never delays a probe's completion
+// handler (which would inflate the RTTs measured) or its timeout. The threads share only the
+// Outbox (mutex) and post()ed config.
+#include "healthd/health_checker.h"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <set>
+#include <thread>
+#include <tuple>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "healthd/probe.h"
+#include "healthd/probe_spec.h"
+#include "healthd/schedule.h"
+#include "healthd/targets.h"
+#include "healthd/verdict.h"
+#include "zones/log.h"
+#include "zones/store.h"
+#include "zones/store_rows.h"
+
+namespace gslb {
+namespace {
+
+using namespace std::chrono_literals;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr auto kTick = 50ms;            // rows are handed to the writer at most this often
+constexpr auto kConfigPollMax = 500ms;  // config_generation poll (shorter for short intervals)
+constexpr auto kConfigPollMin = 50ms;
+constexpr auto kNewTargetWindow = 100ms;  // targets a config change adds start within this
+constexpr double kJitter = 0.1;           // each turn lasts interval * (1 +- 10 %)
+constexpr auto kWriteRetry = 250ms;       // after a failed write
+constexpr int kBusyTimeoutMs = 5000;      // as the Store's own, but it gives up on stop()
+constexpr int kBusySleepMs = 10;
+
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t steady_ms(SteadyClock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+// Waits for a lock like sqlite3_busy_timeout, but gives up at once when the role is stopping,
+// so stop() stays prompt while another process holds the write lock.
+int busy_wait(void* stopping, int count) {
+  if (static_cast<std::atomic<bool>*>(stopping)->load(std::memory_order_relaxed)) return 0;
+  if (count * kBusySleepMs >= kBusyTimeoutMs) return 0;
+  std::this_thread::sleep_for(std::chrono::milliseconds(kBusySleepMs));
+  return 1;
+}
+
+bool same_check(const CheckRow& a, const CheckRow& b) {
+  auto tie = [](const CheckRow& c) {
+    return std::tie(c.id, c.name, c.type, c.port, c.path, c.host, c.expect_status, c.expect_body,
+                    c.interval_ms, c.timeout_ms, c.rise, c.fall, c.options_json);
+  };
+  return tie(a) == tie(b);
+}
+
+std::string target_name(const Target& t) {
+  return t.check.type + " check " + std::to_string(t.key.check_id) + " on " + t.key.address;
+}
+
+std::string member_list(const std::vector<int64_t>& ids) {
+  std::string out;
+  for (int64_t id : ids) out += (out.empty() ? "" : ",") + std::to_string(id);
+  return out;
+}
+
+}  // namespace
+
+struct HealthChecker::Impl {
+  explicit Impl(HealthCheckerOptions o)
+      : opts(std::move(o)),
+        schedule(opts.seed != 0 ? opts.seed : std::random_device{}(), kJitter),
+        probe_timer(io),
+        tick_timer(io) {}
+
+  // One probe target and everything the io thread knows about it.
+  struct TargetState {
+    Target target;
+    ProbeSpec spec;
+    ProbeFactory factory = nullptr;
+    std::unique_ptr<Probe> probe;
+    bool respawn = false;  // the check changed: a new probe object at the next turn
+    Verdict verdict;
+    Health written = Health::kUnknown;  // the verdict last handed to the writer
+    int64_t result_wall_ms = 0;         // wall time of the last result
+    bool dirty = false;                 // a result not yet handed to the writer
+  };
+
+  // ---- control thread ----
+  Result<void> start();
+  void stop();
+
+  // ---- io thread ----
+  void apply_config(const ConfigRows& config, std::optional<std::vector<ObservationRow>> warm);
+  void arm_probe_timer();
+  void run_due();
+  void on_result(uint64_t id, ProbeResult result);
+  void arm_tick();
+  void tick();
+
+  // ---- store thread ----
+  void store_loop();
+  // A database failure is logged when it starts and when it ends, not at every retry; reads
+  // (config) and writes (observations) apart, since a lock can stop one and not the other.
+  struct Trouble {
+    const char* what;
+    std::string error;  // empty: all is well
+    void report(const std::string& e);
+  };
+  bool ensure_store();
+  void adopt_store(std::unique_ptr<Store> s);
+  void poll_config();
+  void write(std::vector<ObservationRow> rows);
+
+  const HealthCheckerOptions opts;
+  bool started = false, stopped = false;  // control thread
+
+  // Declared before anything holding sockets or timers on it, so it is destroyed last.
+  boost::asio::io_context io;
+  Schedule schedule;
+  boost::asio::steady_timer probe_timer;
+  bool probe_timer_armed = false;
+  SteadyClock::time_point probe_timer_at{};
+  boost::asio::steady_timer tick_timer;
+  SteadyClock::time_point tick_at{};
+  std::map<uint64_t, TargetState> targets;  // by target id
+  std::map<TargetKey, uint64_t> ids;
+  uint64_t next_id = 1;
+  bool configured = false;
+  int64_t window_ms = 1000;  // longest gap between two results of one target
+  bool isolated = false;
+  int64_t last_success_any_ms = std::numeric_limits<int64_t>::min();
+  std::set<std::string> problems;  // logged once while they last
+  size_t probed_targets = 0, probed_members = 0;
+
+  // ---- shared between the io and store threads ----
+  std::mutex mu;
+  std::condition_variable cv;
+  std::map<int64_t, ObservationRow> outbox;  // GUARDED_BY(mu): newest row per member
+  bool stopping = false;                     // GUARDED_BY(mu)
+  std::atomic<bool> stop_flag{false};        // for the busy handler, which cannot take mu
+
+  // ---- store thread (and start() before it runs) ----
+  std::unique_ptr<Store> store;
+  bool opened_once = false;
+  uint64_t store_inode = 0, store_device = 0;
+  int64_t config_generation = -1;
+  bool warm_loaded = false;
+  SteadyClock::duration poll_period = kConfigPollMax;
+  SteadyClock::time_point retry_at{};
+  bool agent_registered = false;  // upsert_agent done on this connection
+  Trouble read_trouble{"reading the configuration", {}};
+  Trouble write_trouble{"writing observations", {}};
+
+  std::thread io_thread, store_thread;
+};
+
+// ---------------------------------------------------------------- control thread
+
+Result<void> HealthChecker::Impl::start() {
+  if (started) return make_error("healthd: already started");
+  if (stopped) return make_error("healthd: a stopped health checker cannot be started again");
+  if (opts.agent_id.empty()) return make_error("healthd: the agent id is empty");
+  // Open once here so a bad path is the caller's error, not a log line.
+  auto s = Store::open(opts.db_path, true);
+  if (!s) return make_error("healthd: " + s.error());
+  adopt_store(std::move(*s));
+  started = true;
+  arm_tick();
+  io_thread = std::thread([this] {
+    auto guard = boost::asio::make_work_guard(io);
+    io.run();
+  });
+  store_thread = std::thread([this] { store_loop(); });
+  return {};
+}
+
+void HealthChecker::Impl::stop() {
+  if (!started) return;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    stopping = true;
+  }
+  stop_flag = true;
+  cv.notify_all();
+  io.stop();
+  if (io_thread.joinable()) io_thread.join();
+  if (store_thread.joinable()) store_thread.join();
+  // The io thread is gone: the probes can be destroyed here (abandoning their attempts).
+  targets.clear();
+  ids.clear();
+  store.reset();
+  started = false;
+  stopped = true;
+}
+
+// ---------------------------------------------------------------- io thread
+
+void HealthChecker::Impl::apply_config(const ConfigRows& config,
+                                       std::optional<std::vector<ObservationRow>> warm) {
+  const auto now = SteadyClock::now();
+  TargetSet set = targets_from_config(config);
+  std::set<std::string> now_problems;
+  for (const std::string& p : set.problems) now_problems.insert("healthd: " + p);
+
+  std::unordered_map<int64_t, const ObservationRow*> stored;  // warm start, this agent only
+  if (warm)
+    for (const ObservationRow& o : *warm)
+      if (o.agent_id == opts.agent_id) stored[o.member_id] = &o;
+
+  std::set<uint64_t> alive;
+  std::vector<Schedule::NewTarget> added;
+  size_t members = 0;
+  for (Target& t : set.targets) {
+    const std::string name = target_name(t);
+    ProbeFactory factory =
+        opts.probe_override ? opts.probe_override(t.check.type) : find_probe(t.check.type);
+    if (factory == nullptr) {
+      now_problems.insert("healthd: " + name + ": unknown probe type \"" + t.check.type +
+                          "\"; not probed");
+      continue;
+    }
+    auto spec = probe_spec_from_check(t.check, t.key.address);
+    if (!spec) {
+      now_problems.insert("healthd: " + name + ": " + spec.error() + "; not probed");
+      continue;
+    }
+    members += t.member_ids.size();
+    const VerdictParams params{t.check.rise, t.check.fall};
+    auto known = ids.find(t.key);
+    if (known != ids.end()) {
+      TargetState& s = targets.at(known->second);
+      alive.insert(known->second);
+      if (!same_check(s.target.check, t.check)) {
+        s.spec = std::move(*spec);
+        s.factory = factory;
+        s.respawn = true;
+        s.verdict.set_params(params);
+        schedule.set_interval(known->second, std::chrono::milliseconds(t.check.interval_ms), now);
+      }
+      // A member that joined an existing target is written with its next result.
+      s.target = std::move(t);
+      continue;
+    }
+    const uint64_t id = next_id++;
+    TargetState s;
+    s.spec = std::move(*spec);
+    s.factory = factory;
+    s.verdict = Verdict(params);
+    // Warm start: the newest stored observation among the target's members (they are written
+    // together) seeds its verdict, so rise/fall continue from it instead of starting over.
+    const ObservationRow* newest = nullptr;
+    for (int64_t m : t.member_ids) {
+      auto o = stored.find(m);
+      if (o != stored.end() &&
+          (newest == nullptr || o->second->checked_at_ms > newest->checked_at_ms))
+        newest = o->second;
+    }
+    if (newest != nullptr) {
+      s.verdict.seed(newest->up, newest->rtt_us, newest->load, newest->detail);
+      s.written = s.verdict.health();
+    }
+    added.push_back({id, std::chrono::milliseconds(t.check.interval_ms)});
+    ids.emplace(t.key, id);
+    s.target = std::move(t);
+    targets.emplace(id, std::move(s));
+    alive.insert(id);
+  }
+
+  // Targets gone from the config stop now: destroying the probe abandons a running attempt.
+  for (auto it = targets.begin(); it != targets.end();) {
+    if (alive.count(it->first)) {
+      ++it;
+      continue;
+    }
+    schedule.remove(it->first);
+    ids.erase(it->second.target.key);
+    it = targets.erase(it);
+  }
+
+  // The first round after a start runs at once, spread over each target's interval; targets a
+  // later change adds start within kNewTargetWindow.
+  schedule.add(added, now,
+               configured ? SteadyClock::duration(kNewTargetWindow)
+                          : SteadyClock::duration(std::chrono::hours(24)));
+
+  int64_t window = 0;
+  for (const auto& [id, s] : targets) {
+    const auto& c = s.target.check;
+    window = std::max<int64_t>(window,
+                               static_cast<int64_t>(c.interval_ms * (1 + kJitter)) + c.timeout_ms);
+  }
+  window_ms = window + std::chrono::duration_cast<std::chrono::milliseconds>(kTick).count();
+
+  // Each problem is logged when it appears, not at every config change while it lasts.
+  for (const std::string& p : now_problems)
+    if (!problems.count(p)) log_warn(p);
+  problems = std::move(now_problems);
+
+  if (!configured || targets.size() != probed_targets || members != probed_members)
+    log_info("healthd: agent " + opts.agent_id + " probes " + std::to_string(targets.size()) +
+             " target(s) for " + std::to_string(members) + " member(s)");
+  probed_targets = targets.size();
+  probed_members = members;
+  configured = true;
+  arm_probe_timer();
+}
+
+void HealthChecker::Impl::arm_probe_timer() {
+  auto due = schedule.next_due();
+  if (!due) return;
+  if (probe_timer_armed && *due >= probe_timer_at) return;
+  probe_timer_armed = true;
+  probe_timer_at = *due;
+  probe_timer.expires_at(*due);  // cancels an earlier wait (its handler sees operation_aborted)
+  probe_timer.async_wait([this](const boost::system::error_code& ec) {
+    if (ec == boost::asio::error::operation_aborted) return;
+    probe_timer_armed = false;
+    run_due();
+  });
+}
+
+void HealthChecker::Impl::run_due() {
+  for (uint64_t id : schedule.take_due(SteadyClock::now())) {
+    auto it = targets.find(id);
+    if (it == targets.end()) {
+      schedule.remove(id);
+      continue;
+    }
+    TargetState& s = it->second;
+    if (!s.probe || s.respawn) {
+      s.probe = s.factory(io);  // the old one, if any, is idle: its last attempt finished
+      s.respawn = false;
+    }
+    // `done` is posted, never called inside run() (probes.h), and never after the probe is
+    // destroyed; a result for a target removed meanwhile is still dropped by id.
+    s.probe->run(s.spec, [this, id](ProbeResult r) { on_result(id, std::move(r)); });
+  }
+  arm_probe_timer();
+}
+
+void HealthChecker::Impl::on_result(uint64_t id, ProbeResult result) {
+  auto it = targets.find(id);
+  if (it == targets.end() || !schedule.running(id)) return;
+  const auto now = SteadyClock::now();
+  const int64_t now_ms = steady_ms(now);
+  schedule.finished(id, now);
+  TargetState& s = it->second;
+  if (result.ok) last_success_any_ms = now_ms;
+  s.verdict.record(result, now_ms);
+  s.result_wall_ms = wall_ms();
+  s.dirty = true;
+  arm_probe_timer();
+}
+
+void HealthChecker::Impl::arm_tick() {
+  tick_at = SteadyClock::now() + kTick;
+  tick_timer.expires_at(tick_at);
+  tick_timer.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    tick();
+  });
+}
+
+void HealthChecker::Impl::tick() {
+  const auto now = SteadyClock::now();
+  const int64_t now_ms = steady_ms(now);
+
+  // Fail-static: every target failing at once says more about this agent than about the sites.
+  std::vector<LastResult> last;
+  last.reserve(targets.size());
+  for (const auto& [id, s] : targets)
+    last.push_back({s.verdict.has_result(), s.verdict.last_ok(), s.verdict.last_at_ms()});
+  const bool iso = agent_isolated(last, now_ms, window_ms);
+  if (iso && !isolated) {
+    log_warn("healthd: agent " + opts.agent_id + ": all " + std::to_string(targets.size()) +
+             " targets failing at once; this agent's own connectivity is suspect: its "
+             "observations are withheld (they go stale and stop counting) until a probe "
+             "succeeds again");
+  } else if (!iso && isolated) {
+    log_info("healthd: agent " + opts.agent_id + ": a probe succeeded again; observations resume");
+    // Results taken while cut off count for nothing: back to the verdicts last written.
+    for (auto& [id, s] : targets)
+      if (s.verdict.health() != s.written) s.verdict.restore(s.written);
+  }
+  isolated = iso;
+
+  std::vector<ObservationRow> rows;
+  for (auto& [id, s] : targets) {
+    if (!s.dirty) continue;
+    if (iso) {
+      s.dirty = false;
+      continue;
+    }
+    const Health h = s.verdict.health();
+    if (h == Health::kUnknown) {  // no verdict yet (fewer than rise/fall results): nothing
+      s.dirty = false;
+      continue;
+    }
+    if (h == Health::kDown && s.written != Health::kDown &&
+        !down_confirmed(s.verdict.failing_since_ms(), last_success_any_ms, now_ms, window_ms,
+                        targets.size()))
+      continue;  // held (stays dirty) until some probe shows this agent can still reach out
+    if (h != s.written) {
+      log_info("healthd: " + target_name(s.target) + " (member " +
+               member_list(s.target.member_ids) + "): " + health_name(s.written) + " -> " +
+               health_name(h) + (s.verdict.detail().empty() ? "" : ": " + s.verdict.detail()));
+    }
+    for (int64_t member : s.target.member_ids) {
+      ObservationRow o;
+      o.agent_id = opts.agent_id;
+      o.member_id = member;
+      o.up = h == Health::kUp;
+      o.rtt_us = s.verdict.rtt_us();
+      o.load = s.verdict.load();
+      o.checked_at_ms = s.result_wall_ms;
+      o.detail = s.verdict.detail();
+      rows.push_back(std::move(o));
+    }
+    s.written = h;
+    s.dirty = false;
+  }
+  if (!rows.empty()) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      for (ObservationRow& o : rows) outbox[o.member_id] = std::move(o);
+    }
+    cv.notify_all();
+  }
+
+  // Next tick on the 50 ms grid (no drift), skipping ticks missed in a stall.
+  tick_at += kTick;
+  if (tick_at <= now) tick_at = now + kTick;
+  tick_timer.expires_at(tick_at);
+  tick_timer.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    tick();
+  });
+}
+
+// ---------------------------------------------------------------- store thread
+
+void HealthChecker::Impl::Trouble::report(const std::string& e) {
+  if (!e.empty()) {
+    if (error.empty()) log_warn(std::string("healthd: ") + what + ": " + e + " (retrying)");
+    if (error.empty()) error = e;
+    return;
+  }
+  if (!error.empty()) log_info(std::string("healthd: ") + what + " works again");
+  error.clear();
+}
+
+bool HealthChecker::Impl::ensure_store() {
+  // A database file replaced under us (a restored backup moved into place) is reopened.
+  struct stat st;
+  if (store && stat(opts.db_path.c_str(), &st) == 0 &&
+      (static_cast<uint64_t>(st.st_ino) != store_inode ||
+       static_cast<uint64_t>(st.st_dev) != store_device)) {
+    store.reset();
+    config_generation = -1;
+  }
+  if (!store) {
+    // After the first open a missing file is an error, never a new empty database.
+    auto s = Store::open(opts.db_path, false);
+    if (!s) {
+      read_trouble.report(s.error());
+      return false;
+    }
+    adopt_store(std::move(*s));
+  }
+  if (!agent_registered) {
+    // The agent's region; write_observations would create the row, but without it.
+    if (auto r = store->upsert_agent(AgentRow{opts.agent_id, opts.region, wall_ms()}); r)
+      agent_registered = true;
+    else
+      write_trouble.report(r.error());
+  }
+  return true;
+}
+
+void HealthChecker::Impl::adopt_store(std::unique_ptr<Store> s) {
+  store = std::move(s);
+  agent_registered = false;
+  sqlite3_busy_handler(store->handle(), busy_wait, &stop_flag);
+  struct stat st;
+  if (stat(opts.db_path.c_str(), &st) == 0) {
+    store_inode = static_cast<uint64_t>(st.st_ino);
+    store_device = static_cast<uint64_t>(st.st_dev);
+  }
+}
+
+void HealthChecker::Impl::poll_config() {
+  if (!ensure_store()) return;
+  auto gen = store->config_generation();
+  if (!gen) {
+    read_trouble.report(gen.error());
+    store.reset();  // reopen next time: the file may have been replaced or repaired
+    return;
+  }
+  if (*gen == config_generation) {
+    read_trouble.report("");
+    return;
+  }
+  auto config = store->load_config();
+  if (!config) {
+    read_trouble.report(config.error());
+    return;
+  }
+  std::optional<std::vector<ObservationRow>> warm;
+  if (!warm_loaded) {
+    auto health = store->load_health();
+    if (!health) {
+      read_trouble.report(health.error());
+      return;
+    }
+    warm = std::move(health->observations);
+  }
+  read_trouble.report("");
+  warm_loaded = true;
+  config_generation = *gen;
+
+  // Poll at least once per shortest interval: a deleted member stops within one interval.
+  auto period = SteadyClock::duration(kConfigPollMax);
+  for (const CheckRow& c : config->checks)
+    period = std::min<SteadyClock::duration>(period, std::chrono::milliseconds(c.interval_ms));
+  poll_period = std::max<SteadyClock::duration>(period, kConfigPollMin);
+
+  boost::asio::post(io, [this, config = std::move(*config), warm = std::move(warm)]() mutable {
+    apply_config(config, std::move(warm));
+  });
+}
+
+void HealthChecker::Impl::write(std::vector<ObservationRow> rows) {
+  if (ensure_store()) {
+    auto r = store->write_observations(rows);
+    if (r) {
+      write_trouble.report("");
+      return;
+    }
+    // A wait for the lock cut short by stop() is no trouble worth a line.
+    if (!stop_flag.load(std::memory_order_relaxed)) write_trouble.report(r.error());
+  }
+  // Back into the outbox for a retry, unless a newer row for the member arrived meanwhile.
+  std::lock_guard<std::mutex> lock(mu);
+  for (ObservationRow& o : rows) outbox.try_emplace(o.member_id, std::move(o));
+  retry_at = SteadyClock::now() + kWriteRetry;
+}
+
+void HealthChecker::Impl::store_loop() {
+  auto next_poll = SteadyClock::now();
+  std::unique_lock<std::mutex> lock(mu);
+  while (!stopping) {
+    const auto wake = std::min(next_poll, SteadyClock::now() + kTick);
+    cv.wait_until(lock, wake,
+                  [&] { return stopping || (!outbox.empty() && SteadyClock::now() >= retry_at); });
+    if (stopping) break;
+    std::vector<ObservationRow> rows;
+    if (!outbox.empty() && SteadyClock::now() >= retry_at) {
+      rows.reserve(outbox.size());
+      for (auto& [member, o] : outbox) rows.push_back(std::move(o));
+      outbox.clear();
+    }
+    lock.unlock();
+    if (!rows.empty()) write(std::move(rows));
+    if (SteadyClock::now() >= next_poll) {
+      poll_config();
+      next_poll = SteadyClock::now() + poll_period;
+    }
+    lock.lock();
+  }
+  // Last rows out, if the database lets us at once (the busy handler gives up when stopping).
+  std::vector<ObservationRow> rows;
+  for (auto& [member, o] : outbox) rows.push_back(std::move(o));
+  outbox.clear();
+  lock.unlock();
+  if (!rows.empty() && store) (void)store->write_observations(rows);
+}
+
+// ---------------------------------------------------------------- HealthChecker
+
+HealthChecker::HealthChecker(HealthCheckerOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+HealthChecker::~HealthChecker() {
+  stop();
+}
+
+Result<void> HealthChecker::start() {
+  return impl_->start();
+}
+
+void HealthChecker::stop() {
+  impl_->stop();
+}
+
+}  // namespace gslb

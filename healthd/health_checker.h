@@ -1,0 +1,45 @@
+// HealthChecker: the health role. Reads checks and members from the Store, probes every
+// distinct (check, address) target once per interval on one Asio io_context (spread with jitter,
+// the first round at once), turns results into verdicts with rise/fall, smooths RTT (EWMA), and
+// writes observations for its agent id in batched transactions: verdict changes at once, other
+// results as refreshes (every result, so each is refreshed once per interval). Re-reads the
+// config when it changes. Fail-static: when every target fails at once the agent withholds its
+// observations instead of marking every site down. Owns two threads (the io loop; the store
+// connection, so SQLite never delays a probe); start()/stop() from one control thread, and
+// stop() returns promptly even while the database is locked.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "healthd/probe.h"
+#include "zones/result.h"
+
+namespace gslb {
+
+struct HealthCheckerOptions {
+  std::string db_path;
+  std::string agent_id = "local";
+  std::string region;
+  // Tests: looks up probe kinds instead of find_probe (nullptr: the built-in probes).
+  ProbeFactory (*probe_override)(std::string_view type) = nullptr;
+  // Seed of the scheduling jitter (0: a random seed).
+  uint64_t seed = 0;
+};
+
+class HealthChecker {
+ public:
+  explicit HealthChecker(HealthCheckerOptions options);
+  ~HealthChecker();
+  Result<void> start();
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gslb
