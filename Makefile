@@ -41,6 +41,7 @@ demo: build
 	@echo "  dig @127.0.0.1 -p $(DEMO_PORT) app.example.test AAAA"
 	@echo "  dig @127.0.0.1 -p $(DEMO_PORT) www.gslb.test A            # priority: primary, then secondary"
 	@echo "  dig @127.0.0.1 -p $(DEMO_PORT) sticky.gslb.test A +subnet=198.51.100.0/24   # persistent, ECS scope /24"
+	@echo "  dig @127.0.0.1 -p $(DEMO_PORT) web.gslb.test A            # health-checked (tcp :$(DEMO_PORT)): 127.0.0.2 is down, so 127.0.0.1"
 	@echo "  dig @127.0.0.1 -p $(DEMO_PORT) www.example.test A         # static records from the zone file"
 	@echo "  dig @127.0.0.1 -p $(DEMO_PORT) chain.example.test A       # CNAME chain, chased in-zone"
 	@echo "  dig @127.0.0.1 -p $(DEMO_PORT) x.sub.example.test A       # referral with glue"

@@ -269,7 +269,7 @@ class GslbTestCase(harness.GslbdTestCase):
                 cls.apply_result = apply(cls.db_path, cls.doc_path)
                 if cls.apply_result.returncode != 0:
                     raise RuntimeError("apply failed:\n" + cls.apply_result.transcript)
-            cls.server = harness.GslbdServer(cls.ZONES, ("--db", cls.db_path),
+            cls.server = harness.GslbdServer(cls.ZONES, ("--db", cls.db_path, "--roles", "dns"),
                                              threads=cls.THREADS).start()
             cls.port = cls.server.port
             cls.pid = cls.server.proc.pid

@@ -314,7 +314,7 @@ class DelegationTest(unittest.TestCase):
         # gslbd: authoritative for the child.
         g = cls._start("gslbd", [gslbd, "--listen", f"{GSLBD_ADDR}:53", "--threads", "2",
                                  "--zone", os.path.join(DATA_DIR, "gslb.example.test.zone"),
-                                 "--db", os.path.join(cls.tmp, "gslb.db")])
+                                 "--db", os.path.join(cls.tmp, "gslb.db"), "--roles", "dns"])
         wait_until(g, "log says serving", lambda: ("serving" in g.log_text(), g.log_text()))
         wait_until(g, f"answers {CHILD} SOA", lambda: cls._probe_answers(GSLBD_ADDR, CHILD))
 

@@ -85,7 +85,8 @@ class FailoverTest(harness.GslbdTestCase):
             r = gslb_util.apply(cls.db_path, path)
             if r.returncode != 0:
                 raise RuntimeError(r.transcript)
-            cls.server = harness.GslbdServer((), ("--db", cls.db_path)).start()
+            cls.server = harness.GslbdServer((), ("--db", cls.db_path,
+                                                     "--roles", "dns,health")).start()
             cls.port = cls.server.port
         except BaseException:
             cls.primary.stop()
