@@ -280,25 +280,11 @@ class DnsAttempt final : public Attempt {
   bool destroying_ = false;
 };
 
-class DnsProbe final : public Probe {
- public:
-  explicit DnsProbe(boost::asio::io_context& io) : io_(io) {}
-
-  void run(const ProbeSpec& spec, std::function<void(ProbeResult)> done) override {
-    auto attempt = std::make_shared<DnsAttempt>(io_, spec, std::move(done));
-    slot_.hold(attempt);
-    attempt->start();
-  }
-
- private:
-  boost::asio::io_context& io_;
-  AttemptSlot slot_;
-};
 
 }  // namespace
 
 std::unique_ptr<Probe> make_dns_probe(boost::asio::io_context& io) {
-  return std::make_unique<DnsProbe>(io);
+  return std::make_unique<AttemptProbe<DnsAttempt>>(io);
 }
 
 }  // namespace gslb

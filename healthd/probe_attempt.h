@@ -87,6 +87,23 @@ class AttemptSlot {
   std::weak_ptr<Attempt> current_;
 };
 
+// A Probe whose attempts are objects of type A, made from (io, spec, done) and started at once;
+// the slot cancels a running attempt when the probe is destroyed.
+template <typename A>
+class AttemptProbe final : public Probe {
+ public:
+  explicit AttemptProbe(boost::asio::io_context& io) : io_(io) {}
+  void run(const ProbeSpec& spec, std::function<void(ProbeResult)> done) override {
+    auto attempt = std::make_shared<A>(io_, spec, std::move(done));
+    slot_.hold(attempt);
+    attempt->start();
+  }
+
+ private:
+  boost::asio::io_context& io_;
+  AttemptSlot slot_;
+};
+
 // "timeout after N ms".
 std::string timeout_detail(std::chrono::milliseconds timeout);
 

@@ -43,25 +43,11 @@ class TcpAttempt final : public Attempt {
   tcp::socket socket_{io()};
 };
 
-class TcpProbe final : public Probe {
- public:
-  explicit TcpProbe(boost::asio::io_context& io) : io_(io) {}
-
-  void run(const ProbeSpec& spec, std::function<void(ProbeResult)> done) override {
-    auto attempt = std::make_shared<TcpAttempt>(io_, spec, std::move(done));
-    slot_.hold(attempt);
-    attempt->start();
-  }
-
- private:
-  boost::asio::io_context& io_;
-  AttemptSlot slot_;
-};
 
 }  // namespace
 
 std::unique_ptr<Probe> make_tcp_probe(boost::asio::io_context& io) {
-  return std::make_unique<TcpProbe>(io);
+  return std::make_unique<AttemptProbe<TcpAttempt>>(io);
 }
 
 }  // namespace gslb
