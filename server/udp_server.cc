@@ -14,7 +14,9 @@ namespace gslb {
 namespace {
 
 constexpr unsigned kBatch = 64;
-constexpr size_t kInSize = 4096;   // larger datagrams are not queries we answer
+// Slots are sized to what a query and a response really take, not to a page: 64 slots of 4 KiB
+// would alias in the cache and spill out of L2 (measured: a few % of throughput).
+constexpr size_t kInSize = 1536;   // larger datagrams are not queries we answer (MSG_TRUNC)
 constexpr size_t kOutSize = 4096;  // EngineConfig::max_udp_payload is capped to this
 constexpr size_t kControlSize = 64;
 
@@ -122,9 +124,10 @@ void UdpServer::run_worker(std::vector<int> fds, std::vector<bool> wildcard) {
   QueryEngine engine(config_, std::random_device{}());
   SnapshotHolder::Reader reader(snapshots_);
   const size_t out_cap = std::min<size_t>(kOutSize, std::max<size_t>(512, config_.max_udp_payload));
+  const size_t out_stride = (out_cap + 63) / 64 * 64 + 64;  // keep slots off the same cache sets
 
   // All buffers are allocated once per worker; the loop below allocates nothing.
-  std::vector<uint8_t> in_buf(kBatch * kInSize), out_buf(kBatch * kOutSize);
+  std::vector<uint8_t> in_buf(kBatch * kInSize), out_buf(kBatch * out_stride);
   std::vector<uint8_t> in_ctl(kBatch * kControlSize), out_ctl(kBatch * kControlSize);
   std::vector<sockaddr_storage> peers(kBatch);
   std::vector<iovec> in_iov(kBatch), out_iov(kBatch);
@@ -161,7 +164,7 @@ void UdpServer::run_worker(std::vector<int> fds, std::vector<bool> wildcard) {
       for (int i = 0; i < n; ++i) {
         const msghdr& h = in_msg[i].msg_hdr;
         if (h.msg_flags & MSG_TRUNC) continue;
-        uint8_t* out = out_buf.data() + k * kOutSize;
+        uint8_t* out = out_buf.data() + k * out_stride;
         size_t len = engine.answer(snap, Transport::kUdp, in_buf.data() + i * kInSize,
                                    in_msg[i].msg_len, out, out_cap, &peers[i]);
         if (len == 0) continue;
