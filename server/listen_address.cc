@@ -13,6 +13,13 @@ bool ListenAddress::is_wildcard() const {
   return memcmp(&a6.sin6_addr, &in6addr_any, sizeof in6addr_any) == 0;
 }
 
+bool ListenAddress::is_loopback() const {
+  if (addr.ss_family == AF_INET)
+    return (ntohl(reinterpret_cast<const sockaddr_in&>(addr).sin_addr.s_addr) >> 24) == 127;
+  const auto& a6 = reinterpret_cast<const sockaddr_in6&>(addr);
+  return memcmp(&a6.sin6_addr, &in6addr_loopback, sizeof in6addr_loopback) == 0;
+}
+
 Result<ListenAddress> parse_listen_address(const std::string& text) {
   ListenAddress out;
   out.text = text;

@@ -17,6 +17,7 @@ struct ListenAddress {
   std::string text;
   int family() const { return addr.ss_family; }
   bool is_wildcard() const;
+  bool is_loopback() const;  // 127.0.0.0/8 or ::1
 };
 
 Result<ListenAddress> parse_listen_address(const std::string& text);

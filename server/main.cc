@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "api/api_server.h"
 #include "healthd/health_checker.h"
 #include "server/listen_address.h"
 #include "server/snapshot_updater.h"
@@ -73,12 +74,12 @@ int main(int argc, char** argv) {
     fputs(usage().c_str(), stdout);
     return 0;
   }
-  if (opts->role_health && opts->db.empty()) {
+  if (opts->db.empty() && (opts->role_health || opts->role_api)) {
     if (!opts->role_dns) {
-      fprintf(stderr, "gslbd: the health role needs a database (--db PATH)\n");
+      fprintf(stderr, "gslbd: the health and api roles need a database (--db PATH)\n");
       return 2;
     }
-    opts->role_health = false;  // zone files only: nothing to check
+    opts->role_health = opts->role_api = false;  // zone files only: nothing to check or manage
   }
   // Signals are taken synchronously by the main thread; workers never see them.
   sigset_t sigs;
@@ -99,7 +100,7 @@ int main(int argc, char** argv) {
     }
     return h;
   };
-  if (!opts->role_dns) {
+  if (!opts->role_dns && !opts->role_api) {
     auto health = start_health();
     if (!health) return 1;
     log_info("health role running as agent " + opts->agent + ", database " + opts->db);
@@ -138,32 +139,54 @@ int main(int argc, char** argv) {
   config.nsid = opts->nsid;
   config.identity = opts->identity;
   config.max_udp_payload = static_cast<uint16_t>(opts->max_udp_size);
+  config.count_stats = true;
   SnapshotHolder holder(*snap);
   unsigned threads = opts->threads ? opts->threads : std::max(1u, std::thread::hardware_concurrency());
 
-  UdpServer udp(config, holder, addresses, threads);
-  TcpLimits limits;
-  limits.idle_timeout = std::chrono::milliseconds(opts->tcp_idle_timeout_ms);
-  limits.initial_timeout = std::chrono::milliseconds(opts->tcp_initial_timeout_ms);
-  limits.max_connections = opts->tcp_max_connections;
-  TcpServer tcp(config, holder, addresses, limits);
-  if (auto r = udp.start(); !r) {
-    fprintf(stderr, "gslbd: %s\n", r.error().c_str());
-    return 1;
+  // The api role reads the snapshot the DNS role serves (explain, readiness); without the dns
+  // role it keeps one of its own, updated the same way.
+  std::unique_ptr<api::ApiServer> api_server;
+  if (opts->role_api) {
+    api::ApiOptions ao;
+    ao.listen = opts->api;
+    ao.token_file = opts->api_token_file;
+    ao.db_path = opts->db;
+    api_server = std::make_unique<api::ApiServer>(ao, &holder, &updater.stats(), config);
+    if (auto r = api_server->start(); !r) {
+      fprintf(stderr, "gslbd: %s\n", r.error().c_str());
+      return 1;
+    }
   }
-  if (auto r = tcp.start(); !r) {
-    fprintf(stderr, "gslbd: %s\n", r.error().c_str());
-    udp.stop();
-    return 1;
-  }
+  std::unique_ptr<UdpServer> udp;
+  std::unique_ptr<TcpServer> tcp;
   std::string where;
-  for (const ListenAddress& a : addresses) where += " " + a.text;
+  if (opts->role_dns) {
+    udp = std::make_unique<UdpServer>(config, holder, addresses, threads);
+    TcpLimits limits;
+    limits.idle_timeout = std::chrono::milliseconds(opts->tcp_idle_timeout_ms);
+    limits.initial_timeout = std::chrono::milliseconds(opts->tcp_initial_timeout_ms);
+    limits.max_connections = opts->tcp_max_connections;
+    tcp = std::make_unique<TcpServer>(config, holder, addresses, limits);
+    if (auto r = udp->start(); !r) {
+      fprintf(stderr, "gslbd: %s\n", r.error().c_str());
+      return 1;
+    }
+    if (auto r = tcp->start(); !r) {
+      fprintf(stderr, "gslbd: %s\n", r.error().c_str());
+      udp->stop();
+      return 1;
+    }
+    for (const ListenAddress& a : addresses) where += " " + a.text;
+  }
   updater.start(holder);
-  log_info("serving " + std::to_string((*snap)->zone_count()) + " zone(s) and " +
-           std::to_string((*snap)->services().size()) + " service(s) on" + where + " (udp+tcp, " +
-           std::to_string(threads) + " udp worker(s))" +
+  log_info((opts->role_dns ? "serving " + std::to_string((*snap)->zone_count()) + " zone(s) and " +
+                                 std::to_string((*snap)->services().size()) + " service(s) on" +
+                                 where + " (udp+tcp, " + std::to_string(threads) +
+                                 " udp worker(s))"
+                           : std::string("dns role off")) +
            (opts->db.empty() ? std::string(", no database") : ", database " + opts->db) +
-           (health ? ", health checks as agent " + opts->agent : std::string()));
+           (health ? ", health checks as agent " + opts->agent : std::string()) +
+           (api_server ? ", api on " + opts->api : std::string()));
 
   for (;;) {
     int sig = 0;
@@ -175,9 +198,10 @@ int main(int argc, char** argv) {
     break;
   }
   log_info("stopping");
+  if (api_server) api_server->stop();
   if (health) health->stop();
   updater.stop();
-  tcp.stop();
-  udp.stop();
+  if (tcp) tcp->stop();
+  if (udp) udp->stop();
   return 0;
 }

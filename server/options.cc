@@ -20,9 +20,13 @@ Options:
   --db PATH              The gslbd database (SQLite): GSLB services, members, checks, health
                          and zones kept there. Created when missing. Default ./gslb.db;
                          "none" serves zone files only. Changes are picked up within 500 ms.
-  --roles LIST           Comma-separated roles this process runs: dns, health. Default
-                         "dns,health": the DNS server and the in-process health checker,
-                         which probes every member and writes observations to the database.
+  --roles LIST           Comma-separated roles this process runs: dns, health, api. Default
+                         "dns,health,api": the DNS server, the in-process health checker
+                         (probes every member, writes observations to the database) and the
+                         REST API.
+  --api ADDR:PORT        Serve the REST API (role api) here. Default 127.0.0.1:8053.
+  --api-token-file FILE  Bearer tokens of the API, one "ROLE TOKEN" per line (ROLE admin or
+                         read). Without one the API only listens on loopback addresses.
   --agent ID             Agent id of the in-process health checker. Default "local".
   --threads N            UDP worker threads, each with its own SO_REUSEPORT socket per listen
                          address. Default: one per core.
@@ -81,7 +85,7 @@ Result<Options> parse_options(int argc, const char* const* argv) {
       continue;
     }
     static const char* const kWithValue[] = {
-        "--listen", "--zone", "--db", "--roles", "--agent", "--threads", "--nsid", "--identity", "--max-udp-size",
+        "--listen", "--zone", "--db", "--roles", "--api", "--api-token-file", "--agent", "--threads", "--nsid", "--identity", "--max-udp-size",
         "--tcp-idle-timeout", "--tcp-initial-timeout", "--tcp-max-connections"};
     bool known = false;
     for (const char* k : kWithValue) known |= a == k;
@@ -96,7 +100,7 @@ Result<Options> parse_options(int argc, const char* const* argv) {
     } else if (a == "--zone") {
       o.zones.push_back(value);
     } else if (a == "--roles") {
-      o.role_dns = o.role_health = false;
+      o.role_dns = o.role_health = o.role_api = false;
       size_t start = 0;
       while (start <= value.size()) {
         size_t comma = value.find(',', start);
@@ -105,11 +109,17 @@ Result<Options> parse_options(int argc, const char* const* argv) {
           o.role_dns = true;
         else if (role == "health")
           o.role_health = true;
+        else if (role == "api")
+          o.role_api = true;
         else
-          return make_error("--roles: unknown role \"" + role + "\" (dns, health)");
+          return make_error("--roles: unknown role \"" + role + "\" (dns, health, api)");
         if (comma == std::string::npos) break;
         start = comma + 1;
       }
+    } else if (a == "--api") {
+      o.api = value;
+    } else if (a == "--api-token-file") {
+      o.api_token_file = value;
     } else if (a == "--agent") {
       if (value.empty() || value.size() > 64) return make_error("--agent: 1 to 64 characters");
       o.agent = value;

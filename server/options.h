@@ -22,6 +22,9 @@ struct Options {
   unsigned tcp_max_connections = 1024;
   bool role_dns = true;
   bool role_health = true;  // needs a database
+  bool role_api = true;     // needs a database
+  std::string api = "127.0.0.1:8053";
+  std::string api_token_file;
   std::string agent = "local";
   bool help = false;
 };

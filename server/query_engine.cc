@@ -20,6 +20,7 @@ bool qname_is(const Query& q, const char* wire, size_t len) {
 
 QueryEngine::QueryEngine(const EngineConfig& config, uint64_t seed)
     : config_(config), rng_(seed) {
+  if (config.count_stats) stats_ = QueryStats::create();
   chaos_txt_.type = rrtype::TXT;
   chaos_txt_.ttl = 0;
   std::string rd;
@@ -79,23 +80,37 @@ uint16_t QueryEngine::pick_for_service(const sockaddr_storage* peer, uint8_t& ec
           &a.zone->negative_soa);
     return rcode::kNoError;
   }
+  Decision& d = decision_;
+  d.service = &s;
+  d.pick_count = 0;
+  d.ecs_scope = 0;
+  d.candidates = Decision::Candidates::kHealthy;
   const std::vector<const Member*>* candidates = &s.healthy[f];
   bool degraded = s.healthy[f].size() < s.enabled[f].size();
   if (candidates->empty()) {
     // Nothing up: the service's fallback decides. "all" fails open like gdnsd and Route 53.
     degraded = true;
+    d.candidates = Decision::Candidates::kNone;
     switch (s.fallback) {
       case Fallback::kServfail:
         return rcode::kServFail;
       case Fallback::kSorry:
         candidates = !s.sorry[f].empty() ? &s.sorry[f] : &s.enabled[f];
+        d.candidates = !s.sorry[f].empty() ? Decision::Candidates::kFallbackSorry
+                                            : Decision::Candidates::kFallbackAll;
         break;
       case Fallback::kAll:
         candidates = !s.enabled[f].empty() ? &s.enabled[f] : &s.sorry[f];
+        d.candidates = !s.enabled[f].empty() ? Decision::Candidates::kFallbackAll
+                                              : Decision::Candidates::kFallbackSorry;
         break;
     }
-    if (candidates->empty()) return rcode::kServFail;  // every member disabled or drained
+    if (candidates->empty()) {  // every member disabled or drained
+      d.candidates = Decision::Candidates::kNone;
+      return rcode::kServFail;
+    }
   }
+  d.degraded = degraded;
 
   Client client;
   const Query& q = query_;
@@ -121,12 +136,34 @@ uint16_t QueryEngine::pick_for_service(const sockaddr_storage* peer, uint8_t& ec
   a.pick_ttl = degraded ? s.ttl_degraded : s.ttl;
   // RFC 7871 s7.2.1: the scope is the prefix the answer depended on.
   ecs_scope = s.persistence && q.ecs.present ? persistence_prefix(s, client) : 0;
+  d.ttl = a.pick_ttl;
+  d.ecs_scope = ecs_scope;
+  d.pick_count = a.pick_count;
+  for (size_t i = 0; i < a.pick_count && i < 16; ++i) d.picks[i] = a.picks[i];
+  if (stats_ != nullptr) {
+    stats_->count_answer(-s.id);
+    for (size_t i = 0; i < a.pick_count; ++i) stats_->count_answer(a.picks[i]->id);
+  }
   return rcode::kNoError;
 }
 
 size_t QueryEngine::answer(const Snapshot& snap, Transport transport, const uint8_t* request,
                            size_t length, uint8_t* out, size_t capacity,
                            const sockaddr_storage* peer) {
+  decision_.service = nullptr;
+  size_t n = answer_query(snap, transport, request, length, out, capacity, peer);
+  if (stats_ != nullptr && n >= 12) {
+    const Query& q = query_;
+    uint16_t rc = out[3] & 0x0F;
+    if (q.edns && q.edns_version > 0 && rc == 0) rc = rcode::kBadVers;
+    stats_->count_response(rc, q.qtype);
+  }
+  return n;
+}
+
+size_t QueryEngine::answer_query(const Snapshot& snap, Transport transport,
+                                 const uint8_t* request, size_t length, uint8_t* out,
+                                 size_t capacity, const sockaddr_storage* peer) {
   Query& q = query_;
   EdnsReply edns{config_.max_udp_payload, config_.nsid, 0};
   switch (parse_query(request, length, q)) {

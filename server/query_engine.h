@@ -11,6 +11,7 @@
 
 #include "server/policy/policy.h"
 #include "server/query.h"
+#include "server/query_stats.h"
 #include "zones/snapshot.h"
 
 namespace gslb {
@@ -19,6 +20,19 @@ struct EngineConfig {
   std::string nsid;      // RFC 5001 NSID payload; empty: not sent
   std::string identity;  // CHAOS TXT id.server etc.; empty: REFUSED
   uint16_t max_udp_payload = 1232;  // DNS flag day 2020 default
+  bool count_stats = false;  // count into a QueryStats block for /metrics (the DNS workers)
+};
+
+// Why the last GSLB answer was what it was (for /v1/explain; overwritten by every query).
+struct Decision {
+  const Service* service = nullptr;  // null: the last query was not for a service
+  enum class Candidates : uint8_t { kHealthy, kFallbackAll, kFallbackSorry, kNone } candidates =
+      Candidates::kHealthy;
+  bool degraded = false;
+  uint32_t ttl = 0;
+  uint8_t ecs_scope = 0;
+  size_t pick_count = 0;
+  const Member* picks[16] = {};
 };
 
 enum class Transport : uint8_t { kUdp, kTcp };
@@ -34,7 +48,11 @@ class QueryEngine {
   size_t answer(const Snapshot& snap, Transport transport, const uint8_t* request, size_t length,
                 uint8_t* out, size_t capacity, const sockaddr_storage* peer = nullptr);
 
+  const Decision& last_decision() const { return decision_; }
+
  private:
+  size_t answer_query(const Snapshot& snap, Transport transport, const uint8_t* request,
+                      size_t length, uint8_t* out, size_t capacity, const sockaddr_storage* peer);
   size_t answer_chaos(const uint8_t* request, uint8_t* out, size_t capacity);
   // Runs the service's policy for the planned answer; returns the rcode to send and sets the
   // ECS scope the choice depended on.
@@ -48,6 +66,8 @@ class QueryEngine {
   Rng rng_;
   PolicyState policy_state_;
   uint64_t snapshot_serial_ = 0;
+  Decision decision_;
+  QueryStats* stats_ = nullptr;
 };
 
 }  // namespace gslb

@@ -113,6 +113,7 @@ std::shared_ptr<const Snapshot> SnapshotUpdater::poll(int64_t now_ms) {
     }
   }
   if (db_path_.empty()) {
+    stats_.checked_ms = now_ms;
     if (!files_changed) return nullptr;
     auto snap = build_snapshot(file_zones_);
     if (!snap) {
@@ -147,10 +148,12 @@ std::shared_ptr<const Snapshot> SnapshotUpdater::poll(int64_t now_ms) {
   auto dv = store_->data_version();
   auto gen = dv ? store_->config_generation() : Result<int64_t>(Error{dv.error()});
   if (!gen) {
+    ++stats_.failures;
     report(gen.error());
     store_.reset();  // reopen next time: the file may have been replaced or repaired
     return nullptr;
   }
+  const auto build_start = std::chrono::steady_clock::now();
   if (files_changed || !have_config_ || *gen != config_generation_) {
     next = full_rebuild(now_ms);
     if (next) config_generation_ = *gen;
@@ -159,12 +162,19 @@ std::shared_ptr<const Snapshot> SnapshotUpdater::poll(int64_t now_ms) {
     last_health_ms_ = now_ms;
   }
   if (!next) {
+    ++stats_.failures;
     report(next.error());
     return nullptr;
   }
   data_version_ = *dv;
   report("");
+  stats_.checked_ms = now_ms;
   if (!*next) return nullptr;
+  stats_.built_ms = now_ms;
+  stats_.build_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::steady_clock::now() - build_start)
+                        .count();
+  ++stats_.builds;
   return current_ = *next;
 }
 

@@ -22,6 +22,14 @@
 
 namespace gslb {
 
+// What /readyz and /metrics report; written by the polling thread, read from any.
+struct UpdaterStats {
+  std::atomic<int64_t> checked_ms{0};  // last poll that read the database (or files) fine
+  std::atomic<int64_t> built_ms{0};    // when the served snapshot was built
+  std::atomic<int64_t> build_us{0};    // how long its build took
+  std::atomic<uint64_t> builds{0}, failures{0};
+};
+
 class SnapshotUpdater {
  public:
   // `db_path` empty: zone files only.
@@ -40,6 +48,8 @@ class SnapshotUpdater {
   // One polling step; returns a new Snapshot to publish, or nullptr when nothing changed (or a
   // failure kept the old one). Exposed for tests.
   std::shared_ptr<const Snapshot> poll(int64_t now_ms);
+
+  const UpdaterStats& stats() const { return stats_; }
 
  private:
   Result<std::shared_ptr<const Snapshot>> full_rebuild(int64_t now_ms);
@@ -63,6 +73,7 @@ class SnapshotUpdater {
   std::string last_error_;
   std::atomic<bool> reload_files_{false};
 
+  UpdaterStats stats_;
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;

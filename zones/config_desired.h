@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "zones/result.h"
@@ -50,6 +51,21 @@ Result<Desired> parse_document(std::string_view json_text, const std::string& ba
 // REQUIRES: the caller holds a write transaction on `store` (Store::begin_write) and commits or
 // rolls it back.
 Result<std::vector<std::string>> sync_store(Store& store, const Desired& desired);
+
+// One object of the document validated on its own (the REST API's writes), against the names
+// that exist already. Errors are lines "FIELD: message" with FIELD relative to the object
+// ("weight", "persistence.v4"), or ": message" for the object as a whole.
+struct ObjectContext {
+  std::vector<std::string> zones;   // existing zone names (presentation form, trailing dot)
+  std::vector<std::string> checks;  // existing check names
+  // Existing members of the service (name, address), other than the one being replaced.
+  std::vector<std::pair<std::string, std::string>> members;
+};
+Result<CheckRow> parse_check_object(std::string_view json_text, const ObjectContext& context);
+Result<DesiredService> parse_service_object(std::string_view json_text,
+                                            const ObjectContext& context);
+Result<DesiredMember> parse_member_object(std::string_view json_text,
+                                          const ObjectContext& context);
 
 // "app.example.test." -> "app.example.test" (the root stays ".").
 std::string display_name(const std::string& name);

@@ -247,6 +247,8 @@ struct ZoneInfo {
   std::optional<ZoneData> data;  // for the final whole-zone check; unset when not checkable
 };
 
+Result<json> parse_json(std::string_view text);
+
 class Parser {
  public:
   explicit Parser(std::string base_dir) : base_dir_(std::move(base_dir)) {}
@@ -267,6 +269,56 @@ class Parser {
       return make_error(std::move(msg));
     }
     return std::move(out_);
+  }
+
+  // Single objects (the REST API): the context's names stand in for the rest of a document.
+  void seed(const ObjectContext& context) {
+    single_ = true;
+    for (const std::string& z : context.zones) {
+      auto n = parse_name(z);
+      if (!n) continue;
+      ZoneInfo info;
+      info.name = *n;
+      info.name_ok = true;
+      zones_.push_back(std::move(info));
+    }
+    for (const std::string& c : context.checks) check_paths_.emplace(c, "check " + json_quote(c));
+  }
+  template <typename T, typename F>
+  Result<T> one(std::string_view json_text, F&& parse) {
+    auto doc = parse_json(json_text);
+    if (!doc) return Error{doc.error()};
+    T out = parse(*doc);
+    if (!c_.errors.empty()) {
+      std::string msg;
+      for (const std::string& e : c_.errors) msg += (msg.empty() ? "" : "\n") + e;
+      return make_error(std::move(msg));
+    }
+    return out;
+  }
+  Result<CheckRow> one_check(std::string_view text) {
+    return one<CheckRow>(text, [&](const json& j) {
+      check(j, "");
+      return out_.checks.empty() ? CheckRow{} : out_.checks.back();
+    });
+  }
+  Result<DesiredService> one_service(std::string_view text) {
+    return one<DesiredService>(text, [&](const json& j) {
+      service(j, "");
+      return out_.services.empty() ? DesiredService{} : out_.services.back();
+    });
+  }
+  Result<DesiredMember> one_member(std::string_view text, const ObjectContext& context) {
+    return one<DesiredMember>(text, [&](const json& j) {
+      DesiredService s;
+      std::map<std::string, std::string> names, addresses;
+      for (const auto& [name, address] : context.members) {
+        names.emplace(name, "member " + json_quote(name));
+        addresses.emplace(address, "member " + json_quote(name));
+      }
+      member(j, "", s, names, addresses);
+      return s.members.empty() ? DesiredMember{} : s.members.back();
+    });
   }
 
  private:
@@ -642,7 +694,8 @@ class Parser {
           s.zone = best->name.text;
         else
           c_.fail(at(path, "name"),
-                  display_name(n->text) + " is not inside any zone of this document");
+                  display_name(n->text) + " is not inside any zone" +
+                      (single_ ? std::string() : " of this document"));
       }
     }
     if (const json* p = Checker::get(j, "policy")) {
@@ -733,6 +786,7 @@ class Parser {
   }
 
   std::string base_dir_;
+  bool single_ = false;  // one object (seed), not a whole document
   Checker c_;
   Desired out_;
   std::vector<ZoneInfo> zones_;
@@ -827,3 +881,27 @@ Result<Desired> parse_document(std::string_view json_text, const std::string& ba
 
 }  // namespace config
 }  // namespace gslb
+
+namespace gslb::config {
+
+Result<CheckRow> parse_check_object(std::string_view json_text, const ObjectContext& context) {
+  Parser p("");
+  p.seed(context);
+  return p.one_check(json_text);
+}
+
+Result<DesiredService> parse_service_object(std::string_view json_text,
+                                            const ObjectContext& context) {
+  Parser p("");
+  p.seed(context);
+  return p.one_service(json_text);
+}
+
+Result<DesiredMember> parse_member_object(std::string_view json_text,
+                                          const ObjectContext& context) {
+  Parser p("");
+  p.seed(context);
+  return p.one_member(json_text, context);
+}
+
+}  // namespace gslb::config

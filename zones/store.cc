@@ -359,6 +359,14 @@ Result<std::vector<EventRow>> Store::load_events(int64_t member_id, size_t limit
   return out;
 }
 
+Result<std::vector<std::pair<int64_t, int64_t>>> Store::last_event_times() {
+  std::vector<std::pair<int64_t, int64_t>> out;
+  auto r = each_row(db_, path_, "SELECT member_id, max(at_ms) FROM events GROUP BY member_id",
+                    [&](const sql::Stmt& s) { out.emplace_back(s.i64(0), s.i64(1)); });
+  if (!r) return Error{r.error()};
+  return out;
+}
+
 Result<void> Store::upsert_agent(const AgentRow& row) {
   sql::Stmt s(db_,
               "INSERT INTO agents (id, region, last_seen_ms) VALUES (?1, ?2, ?3) "

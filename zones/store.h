@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "zones/result.h"
@@ -50,6 +51,8 @@ class Store {
 
   // Health transitions, newest first; member_id 0 means all members.
   Result<std::vector<EventRow>> load_events(int64_t member_id, size_t limit);
+  // The time of each member's newest health transition (member id -> at_ms).
+  Result<std::vector<std::pair<int64_t, int64_t>>> last_event_times();
   // Creates or updates an agent (its region and last_seen_ms).
   Result<void> upsert_agent(const AgentRow& row);
 

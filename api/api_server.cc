@@ -1,0 +1,60 @@
+#include "api/api_server.h"
+
+#include "api/api_context.h"
+#include "api/router.h"
+#include "server/listen_address.h"
+
+namespace gslb::api {
+
+struct ApiServer::Impl {
+  ApiOptions options;
+  ApiMetrics metrics;
+  ApiShared shared;
+  std::unique_ptr<HttpServer> http;
+};
+
+ApiServer::ApiServer(ApiOptions options, const SnapshotHolder* snapshots,
+                     const UpdaterStats* updater, EngineConfig engine)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->shared.db_path = impl_->options.db_path;
+  impl_->shared.engine = engine;
+  impl_->shared.engine.count_stats = false;  // explain's queries are not DNS traffic
+  impl_->shared.snapshots = snapshots;
+  impl_->shared.updater = updater;
+  impl_->shared.metrics = &impl_->metrics;
+}
+
+ApiServer::~ApiServer() { stop(); }
+
+Result<void> ApiServer::start() {
+  const ApiOptions& o = impl_->options;
+  if (o.db_path.empty()) return make_error("the api role needs a database (--db PATH)");
+  auto where = parse_listen_address(o.listen);
+  if (!where) return make_error("--api: " + where.error());
+  if (!o.token_file.empty()) {
+    auto tokens = TokenFile::load(o.token_file);
+    if (!tokens) return make_error("--api-token-file: " + tokens.error());
+    impl_->shared.tokens = std::move(*tokens);
+  } else if (!where->is_loopback()) {
+    return make_error("--api " + o.listen +
+                      " is not a loopback address: give --api-token-file so that only holders "
+                      "of a token can change the configuration");
+  }
+  const ApiShared& shared = impl_->shared;
+  impl_->http = std::make_unique<HttpServer>(
+      o.listen, o.limits, o.threads,
+      [&shared]() -> std::shared_ptr<void> { return std::make_shared<ApiContext>(shared); },
+      [](void* state, const HttpRequest& req) {
+        return dispatch(*static_cast<ApiContext*>(state), req);
+      });
+  return impl_->http->start();
+}
+
+void ApiServer::stop() {
+  if (impl_ && impl_->http) impl_->http->stop();
+}
+
+uint16_t ApiServer::port() const { return impl_->http ? impl_->http->port() : 0; }
+
+}  // namespace gslb::api

@@ -1,0 +1,42 @@
+// ApiServer: the api role. Serves the REST API (api/API.md) on one address with the routes of
+// api/routes.cc, each io thread with its own database connection.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "api/http_server.h"
+#include "server/query_engine.h"
+#include "server/snapshot_updater.h"
+#include "zones/result.h"
+#include "zones/snapshot_holder.h"
+
+namespace gslb::api {
+
+struct ApiOptions {
+  std::string listen = "127.0.0.1:8053";
+  std::string token_file;  // empty: no authentication, loopback only
+  std::string db_path;
+  unsigned threads = 4;  // handlers wait on SQLite; a few threads keep reads flowing meanwhile
+  HttpLimits limits;
+};
+
+class ApiServer {
+ public:
+  // `snapshots` and `updater` (nullable) are the DNS role's, for explain, readiness and metrics.
+  ApiServer(ApiOptions options, const SnapshotHolder* snapshots, const UpdaterStats* updater,
+            EngineConfig engine);
+  ~ApiServer();
+
+  // Errors say what to fix: a bad token file, a non-loopback address without one, a busy port.
+  Result<void> start();
+  void stop();
+  uint16_t port() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gslb::api

@@ -1,0 +1,239 @@
+#include "api/http_server.h"
+
+#include <atomic>
+#include <cstring>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <thread>
+#include <vector>
+
+#include "server/listen_address.h"
+#include "zones/log.h"
+
+namespace gslb::api {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::awaitable;
+using asio::use_awaitable;
+using asio::ip::tcp;
+
+namespace {
+
+thread_local void* tls_state = nullptr;
+
+const char* reason_code(int status) {
+  switch (status) {
+    case 400: return "bad_request";
+    case 408: return "request_timeout";
+    case 413: return "payload_too_large";
+    case 431: return "headers_too_large";
+    case 503: return "unavailable";
+    default: return "error";
+  }
+}
+
+http::response<http::string_body> plain_error(int status, const std::string& message,
+                                               unsigned version) {
+  http::response<http::string_body> res{static_cast<http::status>(status), version};
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::server, "gslbd");
+  std::string escaped;
+  for (char c : message) {
+    if (c == '"' || c == '\\') escaped.push_back('\\');
+    escaped.push_back(c);
+  }
+  res.body() = std::string("{\"error\": \"") + reason_code(status) + "\", \"message\": \"" +
+               escaped + "\", \"field\": null}\n";
+  res.keep_alive(false);
+  res.prepare_payload();
+  return res;
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  std::string address;
+  HttpLimits limits;
+  unsigned threads;
+  ThreadStart thread_start;
+  Handle handle;
+  // Before io: destroying io destroys suspended sessions, which decrement it.
+  std::atomic<size_t> connections{0};
+  uint16_t bound_port = 0;
+  asio::io_context io;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::vector<std::thread> pool;
+
+  awaitable<void> accept_loop() {
+    for (;;) {
+      boost::system::error_code ec;
+      tcp::socket s = co_await acceptor->async_accept(asio::redirect_error(use_awaitable, ec));
+      if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
+      if (ec) continue;  // EMFILE and friends: keep accepting
+      if (connections.load() >= limits.max_connections) {
+        asio::co_spawn(io, refuse(std::move(s)), asio::detached);
+        continue;
+      }
+      ++connections;
+      asio::co_spawn(io, session(std::move(s)), asio::detached);
+    }
+  }
+
+  awaitable<void> refuse(tcp::socket s) {
+    beast::tcp_stream stream(std::move(s));
+    stream.expires_after(std::chrono::seconds(1));
+    auto res = plain_error(503, "too many connections; retry later", 11);
+    boost::system::error_code ec;
+    co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  }
+
+  awaitable<void> session(tcp::socket s) {
+    struct Release {
+      std::atomic<size_t>& n;
+      ~Release() { --n; }
+    } release{connections};
+    beast::tcp_stream stream(std::move(s));
+    beast::flat_buffer buffer;
+    boost::system::error_code ec;
+    for (;;) {
+      http::request_parser<http::string_body> parser;
+      parser.header_limit(16 * 1024);
+      parser.body_limit(limits.max_body);
+      stream.expires_after(limits.header_timeout);
+      co_await http::async_read_header(stream, buffer, parser,
+                                       asio::redirect_error(use_awaitable, ec));
+      if (ec == http::error::end_of_stream || ec == asio::error::eof ||
+          ec == beast::error::timeout || ec == asio::error::connection_reset ||
+          ec == asio::error::operation_aborted)
+        break;
+      int fail = 0;
+      std::string why;
+      if (ec == http::error::header_limit) {
+        fail = 431;
+        why = "request headers over 16 KiB";
+      } else if (ec) {
+        fail = 400;
+        why = "malformed HTTP request: " + ec.message();
+      }
+      if (!fail) {
+        auto length = parser.content_length();
+        if (length && *length > limits.max_body) {
+          fail = 413;
+          why = "body of " + std::to_string(*length) + " bytes is over the limit of " +
+                std::to_string(limits.max_body);
+        }
+      }
+      if (!fail && !parser.is_done()) {
+        stream.expires_after(limits.body_timeout);
+        co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+        if (ec == http::error::body_limit) {
+          fail = 413;
+          why = "body over the limit of " + std::to_string(limits.max_body) + " bytes";
+        } else if (ec == beast::error::timeout) {
+          fail = 408;
+          why = "the body did not arrive in time";
+        } else if (ec) {
+          break;
+        }
+      }
+      if (fail) {
+        auto res = plain_error(fail, why, 11);
+        stream.expires_after(limits.write_timeout);
+        co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+        break;
+      }
+      auto& req = parser.get();
+      HttpRequest r;
+      r.method = std::string(req.method_string());
+      r.target = std::string(req.target());
+      r.bad_target = !parse_target(r.target, r.segments, r.query);
+      r.authorization = std::string(req[http::field::authorization]);
+      r.content_type = std::string(req[http::field::content_type]);
+      r.if_none_match = std::string(req[http::field::if_none_match]);
+      r.body = std::move(req.body());
+      HttpResponse out = handle(tls_state, r);
+
+      http::response<http::string_body> res{static_cast<http::status>(out.status),
+                                            req.version()};
+      res.set(http::field::server, "gslbd");
+      if (!out.content_type.empty() && out.status != 204 && out.status != 304)
+        res.set(http::field::content_type, out.content_type);
+      for (const auto& [k, v] : out.headers) res.set(k, v);
+      if (out.status != 204 && out.status != 304) res.body() = std::move(out.body);
+      res.keep_alive(req.keep_alive());
+      res.prepare_payload();
+      stream.expires_after(limits.write_timeout);
+      co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+      if (ec || !res.keep_alive()) break;
+    }
+    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  }
+};
+
+HttpServer::HttpServer(std::string address, HttpLimits limits, unsigned threads,
+                       ThreadStart start, Handle handle)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->address = std::move(address);
+  impl_->limits = limits;
+  impl_->threads = std::max(1u, threads);
+  impl_->thread_start = std::move(start);
+  impl_->handle = std::move(handle);
+}
+
+HttpServer::~HttpServer() { stop(); }
+
+Result<void> HttpServer::start() {
+  auto where = parse_listen_address(impl_->address);
+  if (!where) return make_error("--api: " + where.error());
+  tcp::endpoint ep;
+  memcpy(ep.data(), &where->addr, where->length);
+  ep.resize(where->length);
+  boost::system::error_code ec;
+  auto acceptor = std::make_unique<tcp::acceptor>(impl_->io);
+  acceptor->open(ep.protocol(), ec);
+  if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor->bind(ep, ec);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return make_error("--api " + impl_->address + ": cannot listen: " + ec.message());
+  impl_->bound_port = acceptor->local_endpoint().port();
+  impl_->acceptor = std::move(acceptor);
+  asio::co_spawn(impl_->io, impl_->accept_loop(), asio::detached);
+  for (unsigned i = 0; i < impl_->threads; ++i) {
+    impl_->pool.emplace_back([this] {
+      std::shared_ptr<void> state;
+      if (impl_->thread_start) state = impl_->thread_start();
+      tls_state = state.get();
+      impl_->io.run();
+      tls_state = nullptr;
+    });
+  }
+  return {};
+}
+
+void HttpServer::stop() {
+  if (!impl_ || impl_->pool.empty()) return;
+  asio::post(impl_->io, [this] {
+    boost::system::error_code ec;
+    if (impl_->acceptor) impl_->acceptor->close(ec);
+  });
+  impl_->io.stop();
+  for (std::thread& t : impl_->pool) t.join();
+  impl_->pool.clear();
+}
+
+uint16_t HttpServer::port() const { return impl_->bound_port; }
+
+}  // namespace gslb::api

@@ -1,0 +1,48 @@
+// HttpServer: HTTP/1.1 with keep-alive on Boost.Beast, C++20 coroutines on a few io threads.
+// It reads a request within limits (header and body deadlines, 16 KiB of headers, the body
+// limit, a connection cap), hands it to `handle` as a plain HttpRequest and writes the answer.
+// Slow or stuck clients are dropped by the deadlines; over the cap, new connections get 503.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "api/http_message.h"
+#include "zones/result.h"
+
+namespace gslb::api {
+
+struct HttpLimits {
+  size_t max_body = 1 << 20;
+  size_t max_connections = 256;
+  std::chrono::milliseconds header_timeout{10000};  // the whole header, and keep-alive idle
+  std::chrono::milliseconds body_timeout{30000};
+  std::chrono::milliseconds write_timeout{30000};
+};
+
+class HttpServer {
+ public:
+  // `handle` runs on an io thread; `thread_start` (may be empty) runs once on each io thread
+  // before it serves, and returns the per-thread state `handle` receives.
+  using Handle = std::function<HttpResponse(void* thread_state, const HttpRequest&)>;
+  using ThreadStart = std::function<std::shared_ptr<void>()>;
+  HttpServer(std::string address, HttpLimits limits, unsigned threads, ThreadStart start,
+             Handle handle);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds ADDR:PORT ("127.0.0.1:8053", "[::1]:8053"); the error says what to fix.
+  Result<void> start();
+  void stop();
+  uint16_t port() const;  // the bound port (useful with port 0)
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gslb::api

@@ -1,0 +1,204 @@
+#include "api/metrics_text.h"
+
+
+#include <map>
+#include <sstream>
+#include <vector>
+
+#include "api/representation.h"
+#include "api/write_transaction.h"
+#include "server/query_stats.h"
+
+// Last: ldns/common.h defines bool/false macros that break C++ headers included after it.
+#include <ldns/ldns.h>
+
+namespace gslb::api {
+namespace {
+
+// Label values escape backslash, quote and newline (exposition format).
+std::string label(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out.push_back('\\');
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+std::string rcode_name(size_t rc) {
+  switch (rc) {
+    case 0: return "NOERROR";
+    case 1: return "FORMERR";
+    case 2: return "SERVFAIL";
+    case 3: return "NXDOMAIN";
+    case 4: return "NOTIMP";
+    case 5: return "REFUSED";
+    case 16: return "BADVERS";
+    default: return "RCODE" + std::to_string(rc);
+  }
+}
+
+std::string type_name(size_t bucket) {
+  if (bucket + 1 >= QueryStats::kTypeBuckets) return "other";
+  char* s = ldns_rr_type2str(static_cast<ldns_rr_type>(QueryStats::kTypes[bucket]));
+  std::string out = s ? s : "other";
+  free(s);
+  return out;
+}
+
+// Buffers samples per family: the exposition format wants each family's lines together, and
+// some loops below feed two families at once.
+class Writer {
+ public:
+  void family(const char* name, const char* type, const char* help) {
+    families_.push_back({name, std::string("# HELP ") + name + ' ' + help + "\n# TYPE " + name +
+                                   ' ' + type + '\n'});
+  }
+  template <typename V>
+  void sample(const char* name, const std::string& labels, V value) {
+    for (Family& f : families_)
+      if (f.name == name) {
+        std::ostringstream line;
+        line << name;
+        if (!labels.empty()) line << '{' << labels << '}';
+        line << ' ' << value << '\n';
+        f.text += line.str();
+        return;
+      }
+  }
+  std::string str() const {
+    std::string out;
+    for (const Family& f : families_) out += f.text;
+    return out;
+  }
+
+ private:
+  struct Family {
+    std::string name;
+    std::string text;
+  };
+  std::vector<Family> families_;
+};
+
+}  // namespace
+
+std::string metrics_text(ApiContext& ctx) {
+  Writer w;
+  const int64_t now = wall_ms();
+
+  QueryStats::Totals dns = QueryStats::totals();
+  w.family("gslbd_dns_responses_total", "counter", "DNS responses sent, by rcode and qtype.");
+  for (size_t rc = 0; rc < QueryStats::kRcodes; ++rc)
+    for (size_t ty = 0; ty < QueryStats::kTypeBuckets; ++ty)
+      if (dns.responses[rc][ty] != 0)
+        w.sample("gslbd_dns_responses_total",
+                 "rcode=\"" + rcode_name(rc) + "\",qtype=\"" + type_name(ty) + "\"",
+                 dns.responses[rc][ty]);
+
+  if (const UpdaterStats* u = ctx.shared().updater) {
+    w.family("gslbd_snapshot_age_seconds", "gauge", "Time since the served snapshot was built.");
+    w.sample("gslbd_snapshot_age_seconds", "", static_cast<double>(now - u->built_ms.load()) / 1e3);
+    w.family("gslbd_snapshot_checked_age_seconds", "gauge",
+             "Time since the database was last checked for changes.");
+    w.sample("gslbd_snapshot_checked_age_seconds", "",
+             static_cast<double>(now - u->checked_ms.load()) / 1e3);
+    w.family("gslbd_snapshot_rebuild_seconds", "gauge", "How long the last snapshot build took.");
+    w.sample("gslbd_snapshot_rebuild_seconds", "", static_cast<double>(u->build_us.load()) / 1e6);
+    w.family("gslbd_snapshot_rebuilds_total", "counter", "Snapshots built and published.");
+    w.sample("gslbd_snapshot_rebuilds_total", "", u->builds.load());
+    w.family("gslbd_snapshot_failures_total", "counter",
+             "Snapshot updates that failed (the last good snapshot kept serving).");
+    w.sample("gslbd_snapshot_failures_total", "", u->failures.load());
+  }
+
+  // Per service and member: names from the database, counts from the DNS workers.
+  auto store = ctx.store();
+  if (store) {
+    auto view = load_view(**store);
+    auto health = view ? load_health_view(**store, *view, now) : Outcome<HealthView>(view.error());
+    if (view && health) {
+      w.family("gslbd_service_answers_total", "counter",
+               "GSLB answers given for a service (responses naming its members).");
+      for (const ServiceRow& s : view->rows.services) {
+        auto it = dns.answers.find(-s.id);
+        w.sample("gslbd_service_answers_total", "service=\"" + label(display(s.name)) + "\"",
+                 it == dns.answers.end() ? 0 : it->second);
+      }
+      w.family("gslbd_member_answers_total", "counter", "Times a member was handed out.");
+      for (const MemberRow& m : view->rows.members) {
+        const ServiceRow* s = view->service_by_id(m.service_id);
+        auto it = dns.answers.find(m.id);
+        w.sample("gslbd_member_answers_total",
+                 "service=\"" + label(s ? display(s->name) : "") + "\",member=\"" +
+                     label(m.name) + "\"",
+                 it == dns.answers.end() ? 0 : it->second);
+      }
+      w.family("gslbd_member_up", "gauge",
+               "1 when the member is healthy by quorum of fresh agents (what DNS acts on).");
+      w.family("gslbd_member_state", "gauge", "The member's state (1 for the current one).");
+      for (const MemberRow& m : view->rows.members) {
+        const ServiceRow* s = view->service_by_id(m.service_id);
+        if (!s) continue;
+        json mj = member_json(m, *s, *view, *health);
+        const std::string labels =
+            "service=\"" + label(display(s->name)) + "\",member=\"" + label(m.name) + "\"";
+        w.sample("gslbd_member_up", labels, mj["health"] == "up" ? 1 : 0);
+        w.sample("gslbd_member_state",
+                 labels + ",state=\"" + mj["state"].get<std::string>() + "\"", 1);
+      }
+      w.family("gslbd_probe_up", "gauge", "The last verdict of each agent on each member.");
+      w.family("gslbd_probe_rtt_seconds", "gauge", "Smoothed probe RTT per agent and member.");
+      w.family("gslbd_probe_age_seconds", "gauge", "Age of each agent's last observation.");
+      for (const MemberRow& m : view->rows.members) {
+        const ServiceRow* s = view->service_by_id(m.service_id);
+        auto obs = health->observations.find(m.id);
+        if (!s || obs == health->observations.end()) continue;
+        for (const ObservationRow& o : obs->second) {
+          const std::string labels = "service=\"" + label(display(s->name)) + "\",member=\"" +
+                                     label(m.name) + "\",agent=\"" + label(o.agent_id) + "\"";
+          w.sample("gslbd_probe_up", labels, o.up ? 1 : 0);
+          if (o.rtt_us) w.sample("gslbd_probe_rtt_seconds", labels, *o.rtt_us / 1e6);
+          w.sample("gslbd_probe_age_seconds", labels,
+                   static_cast<double>(now - o.checked_at_ms) / 1e3);
+        }
+      }
+      auto failures = (*store)->load_events(0, 10000);
+      if (failures) {
+        std::map<std::pair<int64_t, std::string>, uint64_t> downs;
+        for (const EventRow& e : *failures)
+          if (e.new_state == "down") ++downs[{e.member_id, e.agent_id}];
+        w.family("gslbd_probe_failures_recent", "gauge",
+                 "Up-to-down transitions per member and agent among the newest 10000 events.");
+        for (const auto& [key, count] : downs) {
+          const MemberRow* m = nullptr;
+          for (const MemberRow& r : view->rows.members)
+            if (r.id == key.first) m = &r;
+          const ServiceRow* s = m ? view->service_by_id(m->service_id) : nullptr;
+          if (!s) continue;
+          w.sample("gslbd_probe_failures_recent",
+                   "service=\"" + label(display(s->name)) + "\",member=\"" + label(m->name) +
+                       "\",agent=\"" + label(key.second) + "\"",
+                   count);
+        }
+      }
+    }
+  }
+
+  if (ApiMetrics* m = ctx.shared().metrics) {
+    w.family("gslbd_api_requests_total", "counter", "API requests by route, method and status.");
+    for (const auto& [key, count] : m->requests()) {
+      const auto& [route, method, status] = key;
+      w.sample("gslbd_api_requests_total",
+               "route=\"" + label(route) + "\",method=\"" + label(method) + "\",status=\"" +
+                   std::to_string(status) + "\"",
+               count);
+    }
+  }
+  return w.str();
+}
+
+}  // namespace gslb::api

@@ -1,0 +1,32 @@
+// The route table and dispatch: matches a request to a route ("/v1/services/{service}"), checks
+// the bearer token, and turns unknown paths into 404 and wrong methods into 405 with Allow.
+// Every route is one line of the table in api/routes.cc.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/api_context.h"
+#include "api/http_message.h"
+
+namespace gslb::api {
+
+using Params = std::vector<std::string>;  // the path's {placeholders}, in order
+using Handler = HttpResponse (*)(ApiContext& ctx, const HttpRequest& req, const Params& params);
+
+enum class Access { kOpen, kRead, kWrite };
+
+struct Route {
+  std::string_view method;
+  std::string_view pattern;
+  Handler handler;
+  Access access;
+};
+
+// Every route the API serves (api/routes.cc).
+const std::vector<Route>& routes();
+
+HttpResponse dispatch(ApiContext& ctx, const HttpRequest& req);
+
+}  // namespace gslb::api

@@ -1,0 +1,225 @@
+// /v1/explain: the answer gslbd would give a client now, and why. The query is answered by a
+// real QueryEngine against the snapshot the DNS role serves (so it cannot drift from what
+// resolvers get), then the policy's decision is laid out next to each member's health.
+#include <arpa/inet.h>
+
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "api/handlers.h"
+#include "api/representation.h"
+#include "api/write_transaction.h"
+#include "zones/dname.h"
+
+// Last: ldns/common.h defines bool/false macros that break C++ headers included after it.
+#include <ldns/ldns.h>
+
+namespace gslb::api {
+namespace {
+
+struct ClientSubnet {
+  int family = 0;  // AF_INET / AF_INET6, 0: none given
+  uint8_t address[16] = {};
+  int prefix = 0;
+};
+
+Outcome<ClientSubnet> parse_client(const std::string& text) {
+  ClientSubnet c;
+  std::string addr = text;
+  int prefix = -1;
+  if (size_t slash = text.find('/'); slash != std::string::npos) {
+    addr = text.substr(0, slash);
+    const std::string p = text.substr(slash + 1);
+    char* end = nullptr;
+    long v = strtol(p.c_str(), &end, 10);
+    if (p.empty() || *end != '\0' || v < 0 || v > 128)
+      return bad_request("client: bad prefix length \"" + p + "\"", "client");
+    prefix = static_cast<int>(v);
+  }
+  if (inet_pton(AF_INET, addr.c_str(), c.address) == 1) {
+    c.family = AF_INET;
+    c.prefix = prefix < 0 ? 32 : prefix;
+    if (c.prefix > 32) return bad_request("client: an IPv4 prefix is at most 32", "client");
+  } else if (inet_pton(AF_INET6, addr.c_str(), c.address) == 1) {
+    c.family = AF_INET6;
+    c.prefix = prefix < 0 ? 128 : prefix;
+  } else {
+    return bad_request("client: \"" + addr + "\" is not an IP address", "client");
+  }
+  return c;
+}
+
+Outcome<uint16_t> parse_type(const std::string& text) {
+  ldns_rr_type t = ldns_get_rr_type_by_name(text.c_str());
+  if (t == 0) return bad_request("type: unknown record type \"" + text + "\"", "type");
+  return static_cast<uint16_t>(t);
+}
+
+// A query as a stub resolver would send it, with ECS (RFC 7871) for the client subnet.
+std::vector<uint8_t> build_query(const std::string& wire_name, uint16_t qtype,
+                                 const ClientSubnet& client) {
+  std::vector<uint8_t> q;
+  q.reserve(12 + wire_name.size() + 4 + 11 + 24);
+  auto put = [&q](std::initializer_list<unsigned> bytes) {
+    for (unsigned b : bytes) q.push_back(static_cast<uint8_t>(b));
+  };
+  put({0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1});  // id, flags, qd 1, an 0, ns 0, ar 1
+  for (char c : wire_name) q.push_back(static_cast<uint8_t>(c));
+  const unsigned t = qtype;
+  put({t >> 8u, t & 0xFFu, 0, 1});
+  // OPT: root owner, type 41, payload 1232, no flags; ECS (RFC 7871) when a client is given.
+  const unsigned bytes = client.family != 0 ? static_cast<unsigned>(client.prefix + 7) / 8 : 0;
+  const unsigned rdlen = client.family != 0 ? 8 + bytes : 0;
+  put({0, 0, 41, 0x04, 0xD0, 0, 0, 0, 0, rdlen >> 8, rdlen & 0xFFu});
+  if (client.family != 0) {
+    put({0, 8, 0, 4 + bytes, 0, client.family == AF_INET ? 1u : 2u,
+         static_cast<unsigned>(client.prefix), 0});
+    for (unsigned i = 0; i < bytes; ++i) {
+      unsigned b = client.address[i];
+      const int bits = client.prefix - static_cast<int>(i) * 8;
+      if (bits < 8) b &= 0xFFu << (8 - bits);  // RFC 7871 s6: the address beyond the prefix is 0
+      q.push_back(static_cast<uint8_t>(b));
+    }
+  }
+  return q;
+}
+
+std::string rdf_text(const ldns_rdf* rdf) {
+  char* s = ldns_rdf2str(rdf);
+  std::string out = s ? s : "";
+  free(s);
+  return out;
+}
+
+json section_json(const ldns_rr_list* list) {
+  json out = json::array();
+  for (size_t i = 0; list && i < ldns_rr_list_rr_count(list); ++i) {
+    const ldns_rr* rr = ldns_rr_list_rr(list, i);
+    char* type = ldns_rr_type2str(ldns_rr_get_type(rr));
+    std::string data;
+    for (size_t k = 0; k < ldns_rr_rd_count(rr); ++k)
+      data += (k ? " " : "") + rdf_text(ldns_rr_rdf(rr, k));
+    out.push_back({{"name", rdf_text(ldns_rr_owner(rr))},
+                   {"type", type ? type : "?"},
+                   {"ttl", ldns_rr_ttl(rr)},
+                   {"data", data}});
+    free(type);
+  }
+  return out;
+}
+
+const char* candidates_name(Decision::Candidates c) {
+  switch (c) {
+    case Decision::Candidates::kHealthy: return "healthy";
+    case Decision::Candidates::kFallbackAll: return "fallback_all";
+    case Decision::Candidates::kFallbackSorry: return "fallback_sorry";
+    case Decision::Candidates::kNone: return "none";
+  }
+  return "none";
+}
+
+}  // namespace
+
+HttpResponse get_explain(ApiContext& ctx, const HttpRequest& req, const Params&) {
+  auto name = req.param("name");
+  if (!name || name->empty()) return error_response(bad_request("name: required", "name"));
+  auto wire = name_from_text(canonical_name(*name));
+  if (!wire) return error_response(bad_request("name: " + wire.error(), "name"));
+  auto qtype = parse_type(req.param("type").value_or("A"));
+  if (!qtype) return error_response(qtype.error());
+  ClientSubnet client;
+  if (auto c = req.param("client"); c && !c->empty()) {
+    auto parsed = parse_client(*c);
+    if (!parsed) return error_response(parsed.error());
+    client = *parsed;
+  }
+  if (ctx.shared().snapshots == nullptr)
+    return error_response(server_error("explain needs the dns role in this process"));
+
+  std::shared_ptr<const Snapshot> snap = ctx.shared().snapshots->get();
+  std::vector<uint8_t> query = build_query(*wire, *qtype, client);
+  sockaddr_storage peer{};
+  if (client.family == AF_INET) {
+    auto* in = reinterpret_cast<sockaddr_in*>(&peer);
+    in->sin_family = AF_INET;
+    memcpy(&in->sin_addr, client.address, 4);
+  } else if (client.family == AF_INET6) {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&peer);
+    in6->sin6_family = AF_INET6;
+    memcpy(&in6->sin6_addr, client.address, 16);
+  }
+  std::vector<uint8_t> out(65535);
+  QueryEngine& engine = ctx.engine();
+  size_t n = engine.answer(*snap, Transport::kTcp, query.data(), query.size(), out.data(),
+                           out.size(), client.family ? &peer : nullptr);
+  ldns_pkt* pkt = nullptr;
+  if (n == 0 || ldns_wire2pkt(&pkt, out.data(), n) != LDNS_STATUS_OK)
+    return error_response(server_error("the engine's answer could not be parsed"));
+  char* rcode = ldns_pkt_rcode2str(ldns_pkt_get_rcode(pkt));
+  char* type = ldns_rr_type2str(static_cast<ldns_rr_type>(*qtype));
+  json result = {{"name", display(canonical_name(*name))},
+                 {"type", type ? type : "?"},
+                 {"client", req.param("client").value_or("").empty()
+                                ? json(nullptr)
+                                : json(*req.param("client"))},
+                 {"rcode", rcode ? rcode : "?"},
+                 {"answers", section_json(ldns_pkt_answer(pkt))},
+                 {"authority", section_json(ldns_pkt_authority(pkt))},
+                 {"service", nullptr},
+                 {"decision", nullptr},
+                 {"members", json::array()}};
+  free(rcode);
+  free(type);
+  ldns_pkt_free(pkt);
+
+  const Decision& d = engine.last_decision();
+  if (d.service == nullptr) return json_response(200, result);
+  const Service& s = *d.service;
+  result["decision"] = {{"candidates", candidates_name(d.candidates)},
+                        {"degraded", d.degraded},
+                        {"ttl", d.ttl},
+                        {"ecs_scope", d.ecs_scope},
+                        {"picked", d.pick_count}};
+
+  auto store = ctx.store();
+  if (!store) return error_response(store.error());
+  auto view = load_view(**store);
+  if (!view) return error_response(view.error());
+  const ServiceRow* row = view->service_by_id(s.id);
+  if (row == nullptr) return json_response(200, result);  // deleted since the snapshot
+  auto health = load_health_view(**store, *view, wall_ms());
+  if (!health) return error_response(health.error());
+  result["service"] = service_settings_json(*row, *view);
+  const int family = *qtype == LDNS_RR_TYPE_AAAA ? 6 : 4;
+  json members = json::array();
+  for (const MemberRow* m : view->members_of(row->id)) {
+    json mj = member_json(*m, *row, *view, *health);
+    const Member* served = nullptr;  // the member as the snapshot that answered holds it
+    for (const Member& sm : s.members)
+      if (sm.id == m->id) served = &sm;
+    bool eligible = false, picked = false;
+    if (served != nullptr && served->family == family) {
+      switch (d.candidates) {
+        case Decision::Candidates::kHealthy:
+          eligible = served->enabled && !served->sorry && served->up;
+          break;
+        case Decision::Candidates::kFallbackAll:
+          eligible = served->enabled && !served->sorry;
+          break;
+        case Decision::Candidates::kFallbackSorry:
+          eligible = served->enabled && served->sorry;
+          break;
+        case Decision::Candidates::kNone:
+          break;
+      }
+      for (size_t i = 0; i < d.pick_count && i < 16; ++i) picked = picked || d.picks[i] == served;
+    }
+    mj["eligible"] = eligible;
+    mj["picked"] = picked;
+    members.push_back(std::move(mj));
+  }
+  result["members"] = std::move(members);
+  return json_response(200, result);
+}
+
+}  // namespace gslb::api

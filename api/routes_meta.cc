@@ -1,0 +1,86 @@
+// Liveness, readiness, metrics, the OpenAPI description, and the whole declarative document.
+#include <nlohmann/json.hpp>
+
+#include "api/handlers.h"
+#include "api/metrics_text.h"
+#include "api/openapi_document.h"
+#include "api/representation.h"
+#include "api/write_transaction.h"
+#include "zones/config_document.h"
+
+namespace gslb::api {
+namespace {
+
+// The DNS role re-checks the database every 100 ms; 5 s without a good check means it is stuck
+// on a locked, missing or corrupt file.
+constexpr int64_t kFreshMs = 5000;
+
+}  // namespace
+
+HttpResponse get_healthz(ApiContext&, const HttpRequest&, const Params&) {
+  return json_response(200, {{"status", "ok"}});
+}
+
+HttpResponse get_readyz(ApiContext& ctx, const HttpRequest&, const Params&) {
+  json out = {{"status", "ready"}, {"database", "ok"}, {"snapshot_age_ms", nullptr}};
+  std::string problem;
+  auto store = ctx.store();
+  if (!store) {
+    out["database"] = store.error().message;
+    problem = "database unreachable";
+  } else if (auto v = (*store)->data_version(); !v) {
+    out["database"] = v.error();
+    problem = "database unreachable";
+  }
+  if (const UpdaterStats* u = ctx.shared().updater) {
+    const int64_t age = wall_ms() - u->checked_ms.load();
+    out["snapshot_age_ms"] = age;
+    if (age > kFreshMs && problem.empty())
+      problem = "the served snapshot was last checked " + std::to_string(age) + " ms ago";
+  }
+  if (problem.empty()) return json_response(200, out);
+  out["status"] = "not_ready";
+  out["error"] = "not_ready";
+  out["message"] = problem;
+  out["field"] = nullptr;
+  return json_response(503, out);
+}
+
+HttpResponse get_metrics(ApiContext& ctx, const HttpRequest&, const Params&) {
+  HttpResponse r;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = metrics_text(ctx);
+  return r;
+}
+
+HttpResponse get_openapi(ApiContext&, const HttpRequest&, const Params&) {
+  HttpResponse r;
+  r.body = std::string(openapi_document());
+  return r;
+}
+
+HttpResponse get_config(ApiContext& ctx, const HttpRequest&, const Params&) {
+  auto store = ctx.store();
+  if (!store) return error_response(store.error());
+  auto view = load_view(**store);
+  if (!view) return error_response(view.error());
+  return json_response(200, document_json(*view));
+}
+
+HttpResponse put_config(ApiContext& ctx, const HttpRequest& req, const Params&) {
+  auto body = read_json_object(req);  // media type and JSON syntax: 415 and 400
+  if (!body) return error_response(body.error());
+  auto dry_run = bool_param(req, "dry_run", false);
+  if (!dry_run) return error_response(dry_run.error());
+  auto store = ctx.store();
+  if (!store) return error_response(store.error());
+  auto report = apply_document(**store, req.body, *dry_run);
+  if (!report) {
+    const std::string& e = report.error();
+    if (e.find("database is locked") != std::string::npos) return error_response(store_error(e));
+    return error_response(invalid_lines(e));
+  }
+  return json_response(200, {{"changes", report->changes}, {"dry_run", *dry_run}});
+}
+
+}  // namespace gslb::api

@@ -1,0 +1,40 @@
+#include "api/write_transaction.h"
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "api/config_view.h"
+#include "zones/config_desired.h"
+
+namespace gslb::api {
+
+Outcome<std::vector<std::string>> sync_document(Store& store, const nlohmann::json& doc,
+                                                const std::string& strip) {
+  auto desired = config::parse_document(doc.dump(), "", "");
+  if (!desired) {
+    // Keep only the lines about the edited object when there are any: the rest of the
+    // document was valid before this request.
+    std::string lines, all = desired.error();
+    size_t pos = 0;
+    while (pos < all.size()) {
+      size_t end = all.find('\n', pos);
+      if (end == std::string::npos) end = all.size();
+      std::string line = all.substr(pos, end - pos);
+      pos = end + 1;
+      if (!strip.empty() && line.rfind(strip, 0) == 0) line = line.substr(strip.size());
+      lines += (lines.empty() ? "" : "\n") + line;
+    }
+    return invalid_lines(lines);
+  }
+  auto changes = config::sync_store(store, *desired);
+  if (!changes) return store_error(changes.error());
+  return *changes;
+}
+
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace gslb::api

@@ -1,0 +1,44 @@
+// Every API write is one SQLite write transaction (BEGIN IMMEDIATE): the handler's body reads
+// the current rows, validates and writes; any error rolls everything back, so a refused request
+// changes nothing and concurrent writers serialize without losing each other's rows.
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+#include "api/api_context.h"
+#include "api/api_error.h"
+#include "api/config_view.h"
+#include "api/json_body.h"
+
+namespace gslb::api {
+
+template <typename F>
+HttpResponse in_write_transaction(ApiContext& ctx, F&& body) {
+  auto store = ctx.store();
+  if (!store) return error_response(store.error());
+  Store& st = **store;
+  if (auto r = st.begin_write(); !r) return error_response(store_error(r.error()));
+  Outcome<HttpResponse> out = body(st);
+  if (!out) {
+    st.rollback();
+    return error_response(out.error());
+  }
+  if (auto r = st.commit(); !r) {
+    st.rollback();
+    return error_response(store_error(r.error()));
+  }
+  return *out;
+}
+
+// Makes the database match a whole document (zones/config_desired.h) inside the caller's write
+// transaction: used for zone and record edits, which are checked as whole zones. A field of the
+// object under `strip` ("zones[3].") is reported relative to it.
+Outcome<std::vector<std::string>> sync_document(Store& store, const nlohmann::json& doc,
+                                                const std::string& strip);
+
+// Wall clock in ms (what the store's timestamps use).
+int64_t wall_ms();
+
+}  // namespace gslb::api

@@ -1,0 +1,79 @@
+// QueryStats: what the DNS role counts for /metrics — responses by rcode and qtype, and answers
+// per service and member. One block per QueryEngine (one writer thread), registered once in a
+// process-wide list; a scrape sums the blocks with relaxed loads. Counting is a relaxed store
+// into memory only this thread writes: no lock, no allocation, no shared cache line on the hot
+// path.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace gslb {
+
+class QueryStats {
+ public:
+  static constexpr size_t kRcodes = 24;  // 0..23 (BADVERS is 16)
+  // qtype buckets: the common types by name, everything else "other".
+  static constexpr uint16_t kTypes[] = {1, 28, 2, 6, 5, 15, 16, 33, 12, 255, 43, 257, 65, 64, 99};
+  static constexpr size_t kTypeBuckets = sizeof(kTypes) / sizeof(kTypes[0]) + 1;
+  // Answer counters, keyed by member id (positive) or service id (negative, -id). A full table
+  // counts into `overflow` rather than ever allocating.
+  static constexpr size_t kSlots = 8192;
+
+  void count_response(uint16_t rcode, uint16_t qtype) {
+    bump(responses_[rcode < kRcodes ? rcode : kRcodes - 1][bucket(qtype)]);
+  }
+  void count_answer(int64_t key) {
+    size_t i = static_cast<size_t>(static_cast<uint64_t>(key) * 0x9E3779B97F4A7C15ull >> 51) &
+               (kSlots - 1);
+    for (size_t probe = 0; probe < 16; ++probe, i = (i + 1) & (kSlots - 1)) {
+      int64_t k = slots_[i].key.load(std::memory_order_relaxed);
+      if (k == key) {
+        bump(slots_[i].count);
+        return;
+      }
+      if (k == 0) {
+        slots_[i].key.store(key, std::memory_order_relaxed);
+        bump(slots_[i].count);
+        return;
+      }
+    }
+    bump(overflow_);
+  }
+
+  static size_t bucket(uint16_t qtype) {
+    for (size_t i = 0; i + 1 < kTypeBuckets; ++i)
+      if (kTypes[i] == qtype) return i;
+    return kTypeBuckets - 1;
+  }
+
+  // Sums over every block of the process.
+  struct Totals {
+    uint64_t responses[kRcodes][kTypeBuckets] = {};
+    std::map<int64_t, uint64_t> answers;  // key as above
+    uint64_t overflow = 0;
+  };
+  static Totals totals();
+  // A new block for one engine (kept until the process exits, so a scrape never races a free).
+  static QueryStats* create();
+
+ private:
+  static void bump(std::atomic<uint64_t>& c) {
+    c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
+  struct Slot {
+    std::atomic<int64_t> key{0};
+    std::atomic<uint64_t> count{0};
+  };
+  alignas(64) std::atomic<uint64_t> responses_[kRcodes][kTypeBuckets] = {};
+  std::atomic<uint64_t> overflow_{0};
+  Slot slots_[kSlots];
+};
+
+}  // namespace gslb
