@@ -67,6 +67,7 @@ unit: build
 bench: bench-deps build
 	./tools/bench.sh
 	./tools/bench_health.py $(BUILD)/gslbd
+	./tools/bench_api.py $(BUILD)/gslbd
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

@@ -117,7 +117,8 @@ def failover():
                                  {"name": "p", "address": "127.0.0.21", "priority": 1},
                                  {"name": "s", "address": "127.0.0.22", "priority": 2}]}]}, tmp)
     dns_port = free_port()
-    g = subprocess.Popen([GSLBD, "--listen", "127.0.0.1:%d" % dns_port, "--db", db],
+    g = subprocess.Popen([GSLBD, "--listen", "127.0.0.1:%d" % dns_port, "--db", db,
+                          "--roles", "dns,health"],
                          stderr=subprocess.DEVNULL)
     times = []
     try:

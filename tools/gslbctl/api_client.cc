@@ -1,0 +1,65 @@
+#include "tools/gslbctl/api_client.h"
+
+#include <nlohmann/json.hpp>
+
+#include "tools/gslbctl/http_client.h"
+
+namespace gslbctl {
+
+namespace {
+
+using nlohmann::json;
+
+std::string text_of(const json& j) {
+  return j.is_string() ? j.get<std::string>() : j.dump();
+}
+
+// The error answer of API.md ("Errors") as text; a body that is not one (a proxy's page, say)
+// becomes "HTTP STATUS REASON from SERVER".
+std::string error_text(const HttpResponse& res, const ServerUrl& server, bool have_token) {
+  const json j = json::parse(res.body, nullptr, false);
+  std::string out;
+  if (j.is_object() && j.contains("message")) {
+    out = text_of(j["message"]);
+    if (j.contains("field") && !j["field"].is_null()) out += " (field " + text_of(j["field"]) + ")";
+    if (j.contains("errors") && j["errors"].is_array()) {
+      for (const json& e : j["errors"]) {
+        if (!e.is_object()) continue;
+        const std::string field = e.contains("field") && !e["field"].is_null()
+                                      ? text_of(e["field"]) + ": "
+                                      : std::string();
+        out += "\n  " + field + (e.contains("message") ? text_of(e["message"]) : e.dump());
+      }
+    }
+  } else {
+    out = "HTTP " + std::to_string(res.status) + " " + res.reason + " from " + server.text;
+    std::string snippet = res.body.substr(0, 200);
+    while (!snippet.empty() && isspace(static_cast<unsigned char>(snippet.back())))
+      snippet.pop_back();
+    if (!snippet.empty()) out += ": " + snippet;
+  }
+  if (res.status == 401 && !have_token)
+    out += "\n  (the server wants a token: --token-file FILE or GSLBCTL_TOKEN_FILE)";
+  return out;
+}
+
+}  // namespace
+
+ApiClient::ApiClient(ServerUrl server, std::string token, std::chrono::milliseconds timeout)
+    : server_(std::move(server)), token_(std::move(token)), timeout_(timeout) {}
+
+gslb::Result<std::string> ApiClient::call(std::string_view method, std::string_view target,
+                                          std::string_view body) const {
+  HttpRequest req;
+  req.method = std::string(method);
+  req.target = std::string(target);
+  req.body = std::string(body);
+  if (!token_.empty()) req.headers.emplace_back("Authorization", "Bearer " + token_);
+  auto res = http_exchange(server_, req, timeout_);
+  if (!res) return gslb::make_error(res.error());
+  if (res->status < 200 || res->status > 299)
+    return gslb::make_error(error_text(*res, server_, !token_.empty()));
+  return std::move(res->body);
+}
+
+}  // namespace gslbctl

@@ -1,0 +1,240 @@
+#include "tools/gslbctl/cli.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <string_view>
+
+namespace gslbctl {
+
+namespace {
+
+constexpr std::string_view kDefaultServer = "http://127.0.0.1:8053";
+
+struct CommandSpec {
+  std::string_view name;
+  size_t min_args, max_args;
+  std::string_view synopsis;  // for "expects ..." messages
+};
+
+// Every command, once. Options that belong to one command say so in kOptions.
+constexpr CommandSpec kCommands[] = {
+    {"get", 1, 2, "get zones|services|members SERVICE|health|agents|checks|config"},
+    {"apply", 0, 0, "apply -f FILE [--dry-run]"},
+    {"drain", 2, 2, "drain SERVICE MEMBER"},
+    {"enable", 2, 2, "enable SERVICE MEMBER"},
+    {"disable", 2, 2, "disable SERVICE MEMBER"},
+    {"set-weight", 3, 3, "set-weight SERVICE MEMBER N"},
+    {"explain", 1, 1, "explain NAME [--type A|AAAA] [--client IP[/LEN]]"},
+    {"status", 0, 0, "status"},
+};
+
+// What `get` lists, and whether it takes a SERVICE.
+constexpr std::pair<std::string_view, bool> kGetResources[] = {
+    {"zones", false},  {"services", false}, {"members", true}, {"health", false},
+    {"agents", false}, {"checks", false},   {"config", false},
+};
+
+struct OptionSpec {
+  std::string_view name, alias;
+  bool takes_value;
+  std::string_view command;  // "": global
+};
+
+constexpr OptionSpec kOptions[] = {
+    {"--help", "-h", false, ""},       {"--server", "", true, ""},
+    {"--token-file", "", true, ""},    {"--output", "-o", true, ""},
+    {"--timeout", "", true, ""},       {"--file", "-f", true, "apply"},
+    {"--dry-run", "", false, "apply"}, {"--type", "", true, "explain"},
+    {"--client", "", true, "explain"},
+};
+
+const OptionSpec* find_option(std::string_view name) {
+  for (const OptionSpec& o : kOptions)
+    if (o.name == name || (!o.alias.empty() && o.alias == name)) return &o;
+  return nullptr;
+}
+
+bool is_integer(std::string_view s) {
+  if (!s.empty() && s[0] == '-') s.remove_prefix(1);
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+gslb::Error usage_error(std::string message) {
+  return gslb::make_error(std::move(message));
+}
+
+}  // namespace
+
+gslb::Result<Invocation> parse_command_line(int argc, const char* const* argv,
+                                            const Environment& env) {
+  Invocation inv;
+  std::vector<std::string> positional;
+  std::map<std::string_view, std::string> given;  // canonical option name -> value
+  bool options_done = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (!options_done && arg == "--") {
+      options_done = true;
+      continue;
+    }
+    // "-" is standard input; "-5" a (bad) number for set-weight, judged by the server.
+    if (options_done || arg.size() < 2 || arg[0] != '-' || is_integer(arg)) {
+      positional.push_back(arg);
+      continue;
+    }
+    std::string name = arg, value;
+    bool has_value = false;
+    if (arg.rfind("--", 0) == 0) {
+      if (const size_t eq = arg.find('='); eq != std::string::npos) {
+        name = arg.substr(0, eq);
+        value = arg.substr(eq + 1);
+        has_value = true;
+      }
+    } else if (arg.size() > 2) {
+      name = arg.substr(0, 2);
+      value = arg.substr(arg[2] == '=' ? 3 : 2);  // -ojson, -o=json
+      has_value = true;
+    }
+    const OptionSpec* opt = find_option(name);
+    if (opt == nullptr) return usage_error("unknown option " + name);
+    if (opt->takes_value && !has_value) {
+      if (i + 1 >= argc) return usage_error(name + " needs a value");
+      value = argv[++i];
+    } else if (!opt->takes_value && has_value) {
+      return usage_error(name + " takes no value");
+    }
+    given[opt->name] = value;
+  }
+  if (given.count("--help") || (!positional.empty() && positional[0] == "help")) {
+    inv.help = true;
+    return inv;
+  }
+
+  // Global options (flag, else environment, else default).
+  std::string server = given.count("--server") ? given["--server"]
+                       : !env.server.empty()   ? env.server
+                                               : std::string(kDefaultServer);
+  auto url = parse_server_url(server);
+  if (!url) return usage_error(url.error());
+  inv.server = *url;
+  inv.token_file = given.count("--token-file") ? given["--token-file"] : env.token_file;
+  if (given.count("--token-file") && inv.token_file.empty())
+    return usage_error("--token-file needs a file name");
+  if (given.count("--output")) {
+    const std::string& mode = given["--output"];
+    if (mode == "table") {
+      inv.output = OutputMode::kTable;
+    } else if (mode == "json") {
+      inv.output = OutputMode::kJson;
+    } else {
+      return usage_error("-o \"" + mode + "\": expected table or json");
+    }
+  }
+  if (given.count("--timeout")) {
+    const std::string& text = given["--timeout"];
+    char* end = nullptr;
+    const double s = strtod(text.c_str(), &end);
+    if (text.empty() || *end != '\0' || !std::isfinite(s) || s <= 0 || s > 86400)
+      return usage_error("--timeout \"" + text + "\": expected seconds, more than 0");
+    inv.timeout = std::chrono::milliseconds(std::max<long long>(1, std::llround(s * 1000)));
+  }
+
+  // The command and its arguments.
+  if (positional.empty()) return usage_error("no command given");
+  inv.command = positional[0];
+  inv.args.assign(positional.begin() + 1, positional.end());
+  const CommandSpec* spec = nullptr;
+  for (const CommandSpec& c : kCommands)
+    if (c.name == inv.command) spec = &c;
+  if (spec == nullptr) return usage_error("unknown command \"" + inv.command + "\"");
+  for (const auto& [name, value] : given) {
+    const OptionSpec* opt = find_option(name);
+    if (!opt->command.empty() && opt->command != inv.command)
+      return usage_error(std::string(name) + " is an option of " + std::string(opt->command) +
+                         ", not of " + inv.command);
+  }
+  if (inv.args.size() < spec->min_args || inv.args.size() > spec->max_args)
+    return usage_error(std::string(inv.args.size() < spec->min_args ? "too few" : "too many") +
+                       " arguments; expected: gslbctl " + std::string(spec->synopsis));
+
+  if (inv.command == "get") {
+    const auto* res = std::find_if(std::begin(kGetResources), std::end(kGetResources),
+                                   [&](const auto& r) { return r.first == inv.args[0]; });
+    if (res == std::end(kGetResources))
+      return usage_error("get: unknown resource \"" + inv.args[0] +
+                         "\"; expected zones, services, members SERVICE, health, agents, checks "
+                         "or config");
+    if (res->second && inv.args.size() != 2)
+      return usage_error("get " + inv.args[0] + " needs a SERVICE: gslbctl get members SERVICE");
+    if (!res->second && inv.args.size() != 1)
+      return usage_error("get " + inv.args[0] + " takes no further argument");
+  } else if (inv.command == "apply") {
+    inv.file = given.count("--file") ? given["--file"] : "";
+    if (inv.file.empty()) return usage_error("apply needs -f FILE (\"-f -\" reads standard input)");
+    inv.dry_run = given.count("--dry-run") > 0;
+  } else if (inv.command == "set-weight") {
+    if (!is_integer(inv.args[2]))
+      return usage_error("set-weight: N must be an integer, not \"" + inv.args[2] + "\"");
+  } else if (inv.command == "explain") {
+    if (given.count("--type")) {
+      std::string type = given["--type"];
+      std::transform(type.begin(), type.end(), type.begin(),
+                     [](unsigned char c) { return static_cast<char>(toupper(c)); });
+      if (type != "A" && type != "AAAA")
+        return usage_error("--type \"" + given["--type"] + "\": expected A or AAAA");
+      inv.type = type;
+    }
+    if (given.count("--client")) {
+      inv.client = given["--client"];
+      if (inv.client.empty()) return usage_error("--client needs an IP[/LEN]");
+    }
+  }
+  for (const std::string& a : inv.args)
+    if (a.empty()) return usage_error(inv.command + ": empty argument");
+  return inv;
+}
+
+std::string usage() {
+  return R"(usage: gslbctl [--server URL] [--token-file FILE] [-o table|json] [--timeout SECONDS]
+               COMMAND ...
+
+Operates a gslbd server through its REST API.
+
+commands:
+  get zones|services|health|agents|checks   list them
+  get members SERVICE                       the members of SERVICE with their state and health
+  get config                                the whole declarative document (JSON)
+  apply -f FILE [--dry-run]                 make the configuration match the document in FILE
+                                            ("-": standard input); prints the changes, or
+                                            "no changes"; --dry-run writes nothing
+  drain SERVICE MEMBER                      stop answering with MEMBER; it is "draining" while
+                                            resolvers may still hold it (largest TTL + 5 s)
+  enable SERVICE MEMBER                     enable MEMBER and end its drain
+  disable SERVICE MEMBER                    stop answering with MEMBER (enabled: false)
+  set-weight SERVICE MEMBER N               set MEMBER's weight (0-65535)
+  explain NAME [--type A|AAAA] [--client IP[/LEN]]
+                                            the answer gslbd gives NAME now, and why: every
+                                            member's state, eligibility, pick and observations
+  status                                    every member's state, health, RTT per agent and
+                                            freshness; how many members of each service are up
+
+options (anywhere on the line):
+  --server URL       the API: http://HOST[:PORT] (default $GSLBCTL_SERVER, else
+                     http://127.0.0.1:8053); https is not supported yet
+  --token-file FILE  send the token in FILE as "Authorization: Bearer TOKEN": the first line
+                     that is not empty or a comment, TOKEN or ROLE TOKEN as in the server's
+                     --api-token-file (default $GSLBCTL_TOKEN_FILE)
+  -o, --output MODE  table (default): aligned columns; json: the API's answer, pretty-printed
+  --timeout SECONDS  give up on a request after this long (default 10)
+  -h, --help         this text
+
+apply sends the document as it is, except that relative zone file paths are made absolute
+against FILE's directory (as `gslbd apply` does): the server reads those files.
+
+Exit status: 0 done; 1 the request failed (the server's message is printed); 2 bad usage.
+)";
+}
+
+}  // namespace gslbctl

@@ -1,0 +1,29 @@
+// The --server value (http://HOST[:PORT][/PREFIX]) taken apart, and the percent-encoding of
+// what gslbctl puts into request targets. Plain values; thread-compatible.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "zones/result.h"
+
+namespace gslbctl {
+
+struct ServerUrl {
+  std::string host;    // name or IP literal, IPv6 without brackets
+  std::string port;    // "80" when the URL names none
+  std::string prefix;  // path before /v1, no trailing slash: "" or "/gslb"
+  std::string text;    // as given without a trailing slash, for messages
+
+  // The Host header value: host[:port], IPv6 in brackets.
+  std::string host_header() const;
+};
+
+// Only http:// is accepted; https:// gets its own message (not supported yet).
+gslb::Result<ServerUrl> parse_server_url(std::string_view url);
+
+// RFC 3986 s2.3: everything but unreserved characters (ALPHA DIGIT - . _ ~) as %XX, so the value
+// stays one path segment or one query value ("192.0.2.0/24" -> "192.0.2.0%2F24").
+std::string encode_component(std::string_view s);
+
+}  // namespace gslbctl
