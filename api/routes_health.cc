@@ -92,7 +92,7 @@ HttpResponse get_agent_checks(ApiContext& ctx, const HttpRequest& req, const Par
   std::set<int64_t> used;
   for (const MemberRow& m : view->rows.members) {
     const ServiceRow* s = view->service_by_id(m.service_id);
-    if (s == nullptr) continue;
+    if (s == nullptr || !m.enabled) continue;  // disabled members are not probed
     std::optional<int64_t> check = m.check_id ? m.check_id : s->check_id;
     if (!check) continue;
     used.insert(*check);
@@ -100,11 +100,16 @@ HttpResponse get_agent_checks(ApiContext& ctx, const HttpRequest& req, const Par
                        {"service", display(s->name)},
                        {"member", m.name},
                        {"address", m.address},
-                       {"check", view->check_name(check)}});
+                       {"check", view->check_name(check)},
+                       {"check_id", *check}});
   }
   json checks = json::array();
-  for (const CheckRow& c : view->rows.checks)
-    if (used.count(c.id)) checks.push_back(check_json(c));
+  for (const CheckRow& c : view->rows.checks) {
+    if (!used.count(c.id)) continue;
+    json j = check_json(c);
+    j["id"] = c.id;  // targets refer to checks by id, stable across renames
+    checks.push_back(std::move(j));
+  }
   HttpResponse r = json_response(
       200, {{"generation", *generation}, {"checks", checks}, {"targets", targets}});
   r.headers.emplace_back("ETag", etag);

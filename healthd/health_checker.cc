@@ -2,15 +2,12 @@
 //  * the io thread runs the Asio io_context: the probes, the probe timer (armed at the next due
 //    target of the Schedule) and a 50 ms tick that turns new results into observation rows
 //    (fail-static rules first) and hands them to the writer;
-//  * the store thread owns the Store connection: it writes the rows handed over (one
-//    transaction per batch), polls config_generation and loads the config when it moved.
-// SQLite stays off the io thread so a slow or locked database never delays a probe's completion
-// handler (which would inflate the RTTs measured) or its timeout. The threads share only the
-// Outbox (mutex) and post()ed config.
+//  * the backend thread owns the HealthBackend (the database, or the REST API of remote nodes):
+//    it delivers the rows handed over and polls for configuration changes.
+// The backend stays off the io thread so a slow or locked database, or a slow node, never delays
+// a probe's completion handler (which would inflate the RTTs measured) or its timeout. The
+// threads share only the outbox (mutex) and post()ed config.
 #include "healthd/health_checker.h"
-
-#include <sqlite3.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <atomic>
@@ -33,12 +30,13 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "healthd/probe.h"
+#include "healthd/remote_backend.h"
+#include "healthd/store_backend.h"
 #include "healthd/probe_spec.h"
 #include "healthd/schedule.h"
 #include "healthd/targets.h"
 #include "healthd/verdict.h"
 #include "zones/log.h"
-#include "zones/store.h"
 #include "zones/store_rows.h"
 
 namespace gslb {
@@ -53,8 +51,6 @@ constexpr auto kConfigPollMin = 50ms;
 constexpr auto kNewTargetWindow = 100ms;  // targets a config change adds start within this
 constexpr double kJitter = 0.1;           // each turn lasts interval * (1 +- 10 %)
 constexpr auto kWriteRetry = 250ms;       // after a failed write
-constexpr int kBusyTimeoutMs = 5000;      // as the Store's own, but it gives up on stop()
-constexpr int kBusySleepMs = 10;
 
 int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -64,15 +60,6 @@ int64_t wall_ms() {
 
 int64_t steady_ms(SteadyClock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-// Waits for a lock like sqlite3_busy_timeout, but gives up at once when the role is stopping,
-// so stop() stays prompt while another process holds the write lock.
-int busy_wait(void* stopping, int count) {
-  if (static_cast<std::atomic<bool>*>(stopping)->load(std::memory_order_relaxed)) return 0;
-  if (count * kBusySleepMs >= kBusyTimeoutMs) return 0;
-  std::this_thread::sleep_for(std::chrono::milliseconds(kBusySleepMs));
-  return 1;
 }
 
 bool same_check(const CheckRow& a, const CheckRow& b) {
@@ -127,17 +114,8 @@ struct HealthChecker::Impl {
   void arm_tick();
   void tick();
 
-  // ---- store thread ----
-  void store_loop();
-  // A database failure is logged when it starts and when it ends, not at every retry; reads
-  // (config) and writes (observations) apart, since a lock can stop one and not the other.
-  struct Trouble {
-    const char* what;
-    std::string error;  // empty: all is well
-    void report(const std::string& e);
-  };
-  bool ensure_store();
-  void adopt_store(std::unique_ptr<Store> s);
+  // ---- backend thread ----
+  void backend_loop();
   void poll_config();
   void write(std::vector<ObservationRow> rows);
 
@@ -162,26 +140,18 @@ struct HealthChecker::Impl {
   std::set<std::string> problems;  // logged once while they last
   size_t probed_targets = 0, probed_members = 0;
 
-  // ---- shared between the io and store threads ----
+  // ---- shared between the io and backend threads ----
   std::mutex mu;
   std::condition_variable cv;
   std::map<int64_t, ObservationRow> outbox;  // GUARDED_BY(mu): newest row per member
   bool stopping = false;                     // GUARDED_BY(mu)
-  std::atomic<bool> stop_flag{false};        // for the busy handler, which cannot take mu
 
-  // ---- store thread (and start() before it runs) ----
-  std::unique_ptr<Store> store;
-  bool opened_once = false;
-  uint64_t store_inode = 0, store_device = 0;
-  int64_t config_generation = -1;
-  bool warm_loaded = false;
+  // ---- backend thread (and start() before it runs) ----
+  std::unique_ptr<HealthBackend> backend;
   SteadyClock::duration poll_period = kConfigPollMax;
   SteadyClock::time_point retry_at{};
-  bool agent_registered = false;  // upsert_agent done on this connection
-  Trouble read_trouble{"reading the configuration", {}};
-  Trouble write_trouble{"writing observations", {}};
 
-  std::thread io_thread, store_thread;
+  std::thread io_thread, backend_thread;
 };
 
 // ---------------------------------------------------------------- control thread
@@ -190,17 +160,19 @@ Result<void> HealthChecker::Impl::start() {
   if (started) return make_error("healthd: already started");
   if (stopped) return make_error("healthd: a stopped health checker cannot be started again");
   if (opts.agent_id.empty()) return make_error("healthd: the agent id is empty");
-  // Open once here so a bad path is the caller's error, not a log line.
-  auto s = Store::open(opts.db_path, true);
-  if (!s) return make_error("healthd: " + s.error());
-  adopt_store(std::move(*s));
+  if (opts.remote.nodes.empty()) {
+    backend = std::make_unique<StoreBackend>(opts.db_path, opts.agent_id, opts.region);
+  } else {
+    backend = std::make_unique<RemoteBackend>(opts.remote, opts.agent_id, opts.region);
+  }
+  if (auto r = backend->open(); !r) return r;
   started = true;
   arm_tick();
   io_thread = std::thread([this] {
     auto guard = boost::asio::make_work_guard(io);
     io.run();
   });
-  store_thread = std::thread([this] { store_loop(); });
+  backend_thread = std::thread([this] { backend_loop(); });
   return {};
 }
 
@@ -210,15 +182,15 @@ void HealthChecker::Impl::stop() {
     std::lock_guard<std::mutex> lock(mu);
     stopping = true;
   }
-  stop_flag = true;
+  backend->cancel();
   cv.notify_all();
   io.stop();
   if (io_thread.joinable()) io_thread.join();
-  if (store_thread.joinable()) store_thread.join();
+  if (backend_thread.joinable()) backend_thread.join();
   // The io thread is gone: the probes can be destroyed here (abandoning their attempts).
   targets.clear();
   ids.clear();
-  store.reset();
+  backend.reset();
   started = false;
   stopped = true;
 }
@@ -467,86 +439,12 @@ void HealthChecker::Impl::tick() {
   });
 }
 
-// ---------------------------------------------------------------- store thread
-
-void HealthChecker::Impl::Trouble::report(const std::string& e) {
-  if (!e.empty()) {
-    if (error.empty()) log_warn(std::string("healthd: ") + what + ": " + e + " (retrying)");
-    if (error.empty()) error = e;
-    return;
-  }
-  if (!error.empty()) log_info(std::string("healthd: ") + what + " works again");
-  error.clear();
-}
-
-bool HealthChecker::Impl::ensure_store() {
-  // A database file replaced under us (a restored backup moved into place) is reopened.
-  struct stat st;
-  if (store && stat(opts.db_path.c_str(), &st) == 0 &&
-      (static_cast<uint64_t>(st.st_ino) != store_inode ||
-       static_cast<uint64_t>(st.st_dev) != store_device)) {
-    store.reset();
-    config_generation = -1;
-  }
-  if (!store) {
-    // After the first open a missing file is an error, never a new empty database.
-    auto s = Store::open(opts.db_path, false);
-    if (!s) {
-      read_trouble.report(s.error());
-      return false;
-    }
-    adopt_store(std::move(*s));
-  }
-  if (!agent_registered) {
-    // The agent's region; write_observations would create the row, but without it.
-    if (auto r = store->upsert_agent(AgentRow{opts.agent_id, opts.region, wall_ms()}); r)
-      agent_registered = true;
-    else
-      write_trouble.report(r.error());
-  }
-  return true;
-}
-
-void HealthChecker::Impl::adopt_store(std::unique_ptr<Store> s) {
-  store = std::move(s);
-  agent_registered = false;
-  sqlite3_busy_handler(store->handle(), busy_wait, &stop_flag);
-  struct stat st;
-  if (stat(opts.db_path.c_str(), &st) == 0) {
-    store_inode = static_cast<uint64_t>(st.st_ino);
-    store_device = static_cast<uint64_t>(st.st_dev);
-  }
-}
+// ---------------------------------------------------------------- backend thread
 
 void HealthChecker::Impl::poll_config() {
-  if (!ensure_store()) return;
-  auto gen = store->config_generation();
-  if (!gen) {
-    read_trouble.report(gen.error());
-    store.reset();  // reopen next time: the file may have been replaced or repaired
-    return;
-  }
-  if (*gen == config_generation) {
-    read_trouble.report("");
-    return;
-  }
-  auto config = store->load_config();
-  if (!config) {
-    read_trouble.report(config.error());
-    return;
-  }
   std::optional<std::vector<ObservationRow>> warm;
-  if (!warm_loaded) {
-    auto health = store->load_health();
-    if (!health) {
-      read_trouble.report(health.error());
-      return;
-    }
-    warm = std::move(health->observations);
-  }
-  read_trouble.report("");
-  warm_loaded = true;
-  config_generation = *gen;
+  auto config = backend->poll_config(warm);
+  if (!config) return;
 
   // Poll at least once per shortest interval: a deleted member stops within one interval.
   auto period = SteadyClock::duration(kConfigPollMax);
@@ -560,22 +458,14 @@ void HealthChecker::Impl::poll_config() {
 }
 
 void HealthChecker::Impl::write(std::vector<ObservationRow> rows) {
-  if (ensure_store()) {
-    auto r = store->write_observations(rows);
-    if (r) {
-      write_trouble.report("");
-      return;
-    }
-    // A wait for the lock cut short by stop() is no trouble worth a line.
-    if (!stop_flag.load(std::memory_order_relaxed)) write_trouble.report(r.error());
-  }
+  if (backend->deliver(rows)) return;
   // Back into the outbox for a retry, unless a newer row for the member arrived meanwhile.
   std::lock_guard<std::mutex> lock(mu);
   for (ObservationRow& o : rows) outbox.try_emplace(o.member_id, std::move(o));
   retry_at = SteadyClock::now() + kWriteRetry;
 }
 
-void HealthChecker::Impl::store_loop() {
+void HealthChecker::Impl::backend_loop() {
   auto next_poll = SteadyClock::now();
   std::unique_lock<std::mutex> lock(mu);
   while (!stopping) {
@@ -591,18 +481,19 @@ void HealthChecker::Impl::store_loop() {
     }
     lock.unlock();
     if (!rows.empty()) write(std::move(rows));
+    backend->idle();
     if (SteadyClock::now() >= next_poll) {
       poll_config();
       next_poll = SteadyClock::now() + poll_period;
     }
     lock.lock();
   }
-  // Last rows out, if the database lets us at once (the busy handler gives up when stopping).
+  // Last rows out, if the backend takes them at once (waits give up when stopping).
   std::vector<ObservationRow> rows;
   for (auto& [member, o] : outbox) rows.push_back(std::move(o));
   outbox.clear();
   lock.unlock();
-  if (!rows.empty() && store) (void)store->write_observations(rows);
+  if (!rows.empty()) (void)backend->deliver(rows);
 }
 
 // ---------------------------------------------------------------- HealthChecker

@@ -1,11 +1,12 @@
-// HealthChecker: the health role. Reads checks and members from the Store, probes every
+// HealthChecker: the health role. Reads checks and members from a HealthBackend (the database,
+// or in agent mode the REST API of remote nodes), probes every
 // distinct (check, address) target once per interval on one Asio io_context (spread with jitter,
 // the first round at once), turns results into verdicts with rise/fall, smooths RTT (EWMA), and
 // writes observations for its agent id in batched transactions: verdict changes at once, other
 // results as refreshes (every result, so each is refreshed once per interval). Re-reads the
 // config when it changes. Fail-static: when every target fails at once the agent withholds its
-// observations instead of marking every site down. Owns two threads (the io loop; the store
-// connection, so SQLite never delays a probe); start()/stop() from one control thread, and
+// observations instead of marking every site down. Owns two threads (the io loop; the backend,
+// so SQLite or a slow node never delays a probe); start()/stop() from one control thread, and
 // stop() returns promptly even while the database is locked.
 #pragma once
 
@@ -16,12 +17,14 @@
 #include <string_view>
 
 #include "healthd/probe.h"
+#include "healthd/remote_backend.h"
 #include "zones/result.h"
 
 namespace gslb {
 
 struct HealthCheckerOptions {
-  std::string db_path;
+  std::string db_path;  // the database (in-process role), unless remote.nodes is set
+  RemoteOptions remote;  // agent mode: the nodes to pull from and report to
   std::string agent_id = "local";
   std::string region;
   // Tests: looks up probe kinds instead of find_probe (nullptr: the built-in probes).

@@ -3,7 +3,11 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "api/api_server.h"
@@ -61,10 +65,109 @@ int run_apply(int argc, char** argv) {
   return 0;
 }
 
+// The bearer token of a token file: the first line that is not blank or a comment; a line
+// "ROLE TOKEN" (the API's own token file format) gives its second field.
+Result<std::string> read_token(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return make_error(path + ": cannot read: " + std::string(strerror(errno)));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (size_t hash = line.find('#'); hash != std::string::npos) line.resize(hash);
+    std::istringstream fields(line);
+    std::string a, b;
+    if (!(fields >> a)) continue;
+    return fields >> b ? b : a;
+  }
+  return make_error(path + ": no token in it");
+}
+
+const char kHealthdUsage[] =
+    "usage: gslbd healthd --agent ID [--region R] --report-to URL [--report-to URL ...]\n"
+    "                     [--token-file F] [--timeout MS]\n"
+    "  A remote vantage point without a database: pulls its check list from the first node\n"
+    "  that answers (GET URL/v1/agents/ID/checks) and pushes observations to every node.\n"
+    "  --token-file: the bearer token (an admin token of the nodes' --api-token-file).\n";
+
+// gslbd healthd: the health role as a remote agent (agent mode).
+int run_healthd(int argc, char** argv) {
+  HealthCheckerOptions ho;
+  ho.agent_id.clear();
+  std::string token_file;
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "-h" || a == "--help") {
+      fputs(kHealthdUsage, stdout);
+      return 0;
+    }
+    if (i + 1 >= argc) {
+      fprintf(stderr, "gslbd healthd: %s needs a value\n%s", a.c_str(), kHealthdUsage);
+      return 2;
+    }
+    std::string v = argv[++i];
+    if (a == "--agent") {
+      ho.agent_id = v;
+    } else if (a == "--region") {
+      ho.region = v;
+    } else if (a == "--report-to") {
+      ho.remote.nodes.push_back(v);
+    } else if (a == "--token-file") {
+      token_file = v;
+    } else if (a == "--timeout") {
+      ho.remote.timeout = std::chrono::milliseconds(atoi(v.c_str()));
+      if (ho.remote.timeout.count() < 100 || ho.remote.timeout.count() > 60000) {
+        fprintf(stderr, "gslbd healthd: --timeout: 100 to 60000 ms\n");
+        return 2;
+      }
+    } else {
+      fprintf(stderr, "gslbd healthd: unknown option \"%s\"\n%s", a.c_str(), kHealthdUsage);
+      return 2;
+    }
+  }
+  if (ho.agent_id.empty() || ho.agent_id.size() > 63 || ho.remote.nodes.empty()) {
+    fprintf(stderr, "gslbd healthd: --agent (1 to 63 characters) and --report-to are required\n%s",
+            kHealthdUsage);
+    return 2;
+  }
+  if (ho.agent_id == "local")
+    fprintf(stderr, "gslbd healthd: warning: agent id \"local\" is the in-process health role's; "
+                    "give each vantage point its own id\n");
+  if (!token_file.empty()) {
+    auto t = read_token(token_file);
+    if (!t) {
+      fprintf(stderr, "gslbd healthd: --token-file: %s\n", t.error().c_str());
+      return 2;
+    }
+    ho.remote.token = *t;
+  }
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  HealthChecker checker(ho);
+  if (auto r = checker.start(); !r) {
+    fprintf(stderr, "gslbd healthd: %s\n", r.error().c_str());
+    return 1;
+  }
+  std::string nodes;
+  for (const std::string& n : ho.remote.nodes) nodes += " " + n;
+  log_info("agent " + ho.agent_id + (ho.region.empty() ? "" : " (region " + ho.region + ")") +
+           " reporting to" + nodes);
+  int sig = 0;
+  do sigwait(&sigs, &sig);
+  while (sig == SIGHUP);
+  log_info("stopping");
+  checker.stop();
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc > 1 && std::string(argv[1]) == "apply") return run_apply(argc, argv);
+  if (argc > 1 && std::string(argv[1]) == "healthd") return run_healthd(argc, argv);
   auto opts = parse_options(argc, argv);
   if (!opts) {
     fprintf(stderr, "gslbd: %s\n", opts.error().c_str());

@@ -11,6 +11,7 @@ std::string usage() {
 Usage:
   gslbd --listen ADDR:PORT ... [--zone FILE ...] [--db PATH] [options]
   gslbd apply [--db PATH] FILE [--dry-run]
+  gslbd healthd --agent ID [--region R] --report-to URL ... [--token-file F]
 
 Options:
   --listen ADDR:PORT     Serve DNS on UDP and TCP at this address. Repeatable. IPv4 as
