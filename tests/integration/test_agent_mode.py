@@ -1,0 +1,283 @@
+"""Remote health agents (issue: healthd, agent mode): `gslbd healthd --agent ID --report-to URL...`
+probes from a vantage point without a database. It pulls its check list from a node's REST API
+and pushes observations to every node it names; a node that is down does not stop it reporting
+to the others, and it catches up when the node returns.
+
+Two gslbd nodes (dns + api roles, no in-process health role, the same document applied to each
+database) and agents on loopback. The sites are loopback TCP listeners this test owns:
+127.0.0.41 listens, 127.0.0.42 does not (connection refused) until a test starts it.
+"""
+
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+import gslb_util
+import harness
+
+UP_SITE = "127.0.0.41"
+DOWN_SITE = "127.0.0.42"
+ADMIN = "admin-token-0123456789abcdef"
+READ = "read-token-0123456789abcdef"
+
+
+def free_tcp_port(address="127.0.0.1"):
+    with socket.socket() as s:
+        s.bind((address, 0))
+        return s.getsockname()[1]
+
+
+class Listener:
+    """A TCP site: accepts and closes."""
+
+    def __init__(self, address, port):
+        self.address, self.port, self.sock = address, port, None
+
+    def start(self):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((self.address, self.port))
+        s.listen(64)
+        self.sock = s
+
+    def stop(self):
+        if self.sock:
+            self.sock.close()
+            self.sock = None
+
+
+def api(port, method, path, body=None, token=ADMIN):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    headers = {"Authorization": "Bearer " + token}
+    data = None
+    if body is not None:
+        data = json.dumps(body)
+        headers["Content-Type"] = "application/json"
+    conn.request(method, path, body=data, headers=headers)
+    r = conn.getresponse()
+    text = r.read().decode()
+    conn.close()
+    return r.status, (json.loads(text) if text.strip() else None)
+
+
+def member_view(api_port, member):
+    """The member as GET /v1/services/app.agent.test/members/NAME answers it, or None."""
+    try:
+        status, body = api(api_port, "GET", "/v1/services/app.agent.test/members/" + member,
+                           token=READ)
+    except OSError:
+        return None
+    return body if status == 200 else None
+
+
+def observation(view, agent):
+    if not view:
+        return None
+    for o in view["observations"]:
+        if o["agent"] == agent:
+            return o
+    return None
+
+
+class AgentModeTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="gslbd-agents-")
+        cls.site_port = free_tcp_port(UP_SITE)
+        cls.up_site = Listener(UP_SITE, cls.site_port)
+        cls.up_site.start()
+        cls.down_site = Listener(DOWN_SITE, cls.site_port)
+        doc = {
+            "zones": [{"name": "agent.test",
+                       "soa": {"mname": "ns1.agent.test.", "rname": "h.agent.test."},
+                       "ns": ["ns1.agent.test."],
+                       "records": [{"name": "ns1", "type": "A", "data": "127.0.0.1"}]}],
+            "checks": [{"name": "tcp", "type": "tcp", "port": cls.site_port,
+                        "interval_ms": 200, "timeout_ms": 100, "rise": 1, "fall": 2}],
+            "services": [{"name": "app.agent.test", "policy": "weighted", "ttl": 5,
+                          "check": "tcp", "members": [
+                              {"name": "a", "address": UP_SITE},
+                              {"name": "b", "address": DOWN_SITE}]}],
+        }
+        doc_path = gslb_util.write_doc(doc, cls.tmp, "doc.json")
+        cls.tokens = os.path.join(cls.tmp, "tokens")
+        with open(cls.tokens, "w") as f:
+            f.write("# node tokens\nadmin %s\nread %s\n" % (ADMIN, READ))
+        cls.admin_file = os.path.join(cls.tmp, "admin.token")
+        with open(cls.admin_file, "w") as f:
+            f.write("admin %s\n" % ADMIN)
+        cls.read_file = os.path.join(cls.tmp, "read.token")
+        with open(cls.read_file, "w") as f:
+            f.write(READ + "\n")
+        cls.nodes = []
+        cls.api_ports = []
+        for i in range(2):
+            db = os.path.join(cls.tmp, "node%d.db" % i)
+            p = gslb_util.apply(db, doc_path)
+            assert p.returncode == 0, p.transcript
+            port = free_tcp_port()
+            cls.api_ports.append(port)
+            cls.nodes.append(cls.start_node(db, port))
+        cls.agents = []
+        cls.agent = cls.start_agent("eu", "eu-west", cls.admin_file)
+
+    @classmethod
+    def start_node(cls, db, api_port):
+        node = harness.GslbdServer([], args=["--db", db, "--roles", "dns,api", "--api",
+                                             "127.0.0.1:%d" % api_port,
+                                             "--api-token-file", cls.tokens])
+        node.start()
+        return node
+
+    @classmethod
+    def start_agent(cls, agent_id, region, token_file, nodes=None):
+        urls = ["http://127.0.0.1:%d" % p for p in (nodes or cls.api_ports)]
+        cmd = [harness.gslbd_path(), "healthd", "--agent", agent_id, "--region", region,
+               "--token-file", token_file, "--timeout", "500"]
+        for u in urls:
+            cmd += ["--report-to", u]
+        log = open(os.path.join(cls.tmp, "agent-%s.log" % agent_id), "w")
+        env = dict(os.environ)
+        env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=log, env=env)
+        p.log_path = log.name
+        p.log_file = log
+        cls.agents.append(p)
+        return p
+
+    @classmethod
+    def agent_log(cls, p):
+        with open(p.log_path, errors="replace") as f:
+            return f.read()
+
+    @classmethod
+    def tearDownClass(cls):
+        problems = []
+        for p in cls.agents:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    problems.append("an agent did not stop on SIGTERM")
+                    p.wait(5)
+            p.log_file.close()
+            log = cls.agent_log(p)
+            if any(m in log for m in harness.SANITIZER_MARKERS):
+                problems.append("agent sanitizer report:\n" + log[-4000:])
+        for n in cls.nodes:
+            problems += n.stop()
+        cls.up_site.stop()
+        cls.down_site.stop()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+        if problems:
+            raise AssertionError("\n".join(problems))
+
+    def wait_observation(self, api_port, member, accept, timeout=10.0, agent="eu"):
+        elapsed, view = gslb_util.poll(lambda: member_view(api_port, member),
+                                       lambda v: accept(observation(v, agent)),
+                                       timeout=timeout, interval=0.1)
+        self.assertIsNotNone(elapsed, "member %s on node :%d never got an acceptable %s "
+                             "observation; last view: %s\nagent log:\n%s" % (
+                                 member, api_port, agent, json.dumps(view, indent=1),
+                                 self.agent_log(self.agent)[-3000:]))
+        return observation(view, agent)
+
+    def test_1_every_node_gets_the_agents_observations(self):
+        for port in self.api_ports:
+            up = self.wait_observation(port, "a", lambda o: o is not None and o["up"])
+            self.assertEqual(up["region"], "eu-west")
+            self.assertIsNotNone(up["rtt_us"])
+            down = self.wait_observation(port, "b", lambda o: o is not None and not o["up"])
+            self.assertIn("refused", down["detail"])
+            status, agents = api(port, "GET", "/v1/agents", token=READ)
+            self.assertEqual(status, 200)
+            eu = [a for a in agents["agents"] if a["id"] == "eu"]
+            self.assertEqual(len(eu), 1, agents)
+            self.assertEqual(eu[0]["region"], "eu-west")
+
+    def test_2_dns_follows_the_remote_agent(self):
+        self.wait_observation(self.api_ports[0], "b", lambda o: o is not None and not o["up"])
+        node = self.nodes[0]
+        elapsed, resp = gslb_util.poll(
+            lambda: gslb_util.ask(node.port, "app.agent.test"),
+            lambda r: r is not None and gslb_util.answer_addresses(r) == [UP_SITE], timeout=3)
+        self.assertIsNotNone(elapsed, resp)
+        for _ in range(20):
+            r = gslb_util.ask(node.port, "app.agent.test")
+            self.assertEqual(gslb_util.answer_addresses(r), [UP_SITE])
+
+    def test_3_a_node_that_was_down_catches_up(self):
+        self.wait_observation(self.api_ports[1], "b", lambda o: o is not None and not o["up"])
+        # Node 1 goes away; the site comes up meanwhile: node 0 learns it at once.
+        problems = self.nodes[1].stop()
+        self.assertEqual(problems, [])
+        self.down_site.start()
+        try:
+            self.wait_observation(self.api_ports[0], "b", lambda o: o is not None and o["up"])
+            # Node 1 returns on the same API port (the agent's URL) and the same database.
+            type(self).nodes[1] = self.start_node(os.path.join(self.tmp, "node1.db"),
+                                                  self.api_ports[1])
+            seen = self.wait_observation(self.api_ports[1], "b",
+                                         lambda o: o is not None and o["up"], timeout=20)
+            self.assertTrue(seen["up"])
+            self.assertIn("cannot report to http://127.0.0.1:%d" % self.api_ports[1],
+                          self.agent_log(self.agent))
+        finally:
+            self.down_site.stop()
+        self.wait_observation(self.api_ports[1], "b", lambda o: o is not None and not o["up"])
+
+    def test_4_a_read_token_cannot_report(self):
+        p = self.start_agent("ro", "x", self.read_file, nodes=[self.api_ports[0]])
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and "403" not in self.agent_log(p):
+            time.sleep(0.1)
+        self.assertIn("403", self.agent_log(p))
+        view = member_view(self.api_ports[0], "a")
+        self.assertIsNone(observation(view, "ro"), view)
+        status, agents = api(self.api_ports[0], "GET", "/v1/agents", token=READ)
+        self.assertNotIn("ro", [a["id"] for a in agents["agents"]])
+        p.send_signal(signal.SIGTERM)
+        self.assertEqual(p.wait(10), 0)
+
+    def test_5_a_killed_agent_goes_stale_and_dns_keeps_answering(self):
+        p = self.start_agent("ap", "ap-south", self.admin_file, nodes=[self.api_ports[0]])
+        self.wait_observation(self.api_ports[0], "a", lambda o: o is not None and o["up"],
+                              agent="ap")
+        p.kill()
+        p.wait(5)
+        o = self.wait_observation(self.api_ports[0], "a", lambda o: o is not None and o["stale"],
+                                  agent="ap", timeout=5)
+        self.assertGreater(o["age_ms"], 600)  # 3 intervals of 200 ms
+        node = self.nodes[0]
+        for _ in range(20):
+            r = gslb_util.ask(node.port, "app.agent.test")
+            self.assertIsNotNone(r)
+            self.assertEqual(r["rcode"], 0)  # NOERROR
+            self.assertTrue(gslb_util.answer_addresses(r))
+
+    def test_6_bad_usage_is_refused(self):
+        for args, needle in (
+                (["--agent", "x"], "--report-to"),
+                (["--agent", "x", "--report-to", "https://127.0.0.1:1"], "https is not supported"),
+                (["--agent", "x", "--report-to", "http://127.0.0.1:99999"], "bad port"),
+                (["--agent", "x", "--report-to", "http://127.0.0.1:1",
+                  "--token-file", os.path.join(self.tmp, "missing")], "cannot read"),
+                (["--bogus", "1"], "unknown option")):
+            p = subprocess.run([harness.gslbd_path(), "healthd"] + args, capture_output=True,
+                               text=True, timeout=10)
+            self.assertNotEqual(p.returncode, 0, args)
+            self.assertIn(needle, p.stderr, args)
+
+
+if __name__ == "__main__":
+    unittest.main()
