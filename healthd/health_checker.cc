@@ -51,6 +51,46 @@ constexpr auto kConfigPollMin = 50ms;
 constexpr auto kNewTargetWindow = 100ms;  // targets a config change adds start within this
 constexpr double kJitter = 0.1;           // each turn lasts interval * (1 +- 10 %)
 constexpr auto kWriteRetry = 250ms;       // after a failed write
+constexpr auto kReferenceInterval = 1000ms;
+constexpr auto kReferenceTimeout = 500ms;
+constexpr int kReferenceFall = 3;
+
+// "tcp:192.0.2.1:443", "icmp:[2001:db8::1]", "dns:192.0.2.53" as the ProbeSpec to run.
+Result<ProbeSpec> parse_reference(const std::string& text) {
+  const std::string bad = "healthd: reference \"" + text +
+                          "\": expected tcp:ADDRESS:PORT, icmp:ADDRESS or dns:ADDRESS[:PORT]";
+  size_t colon = text.find(':');
+  if (colon == std::string::npos) return make_error(bad);
+  ProbeSpec spec;
+  spec.type = text.substr(0, colon);
+  if (spec.type != "tcp" && spec.type != "icmp" && spec.type != "dns") return make_error(bad);
+  std::string rest = text.substr(colon + 1), host, port;
+  if (!rest.empty() && rest[0] == '[') {
+    size_t close = rest.find(']');
+    if (close == std::string::npos) return make_error(bad);
+    host = rest.substr(1, close - 1);
+    if (close + 1 < rest.size()) {
+      if (rest[close + 1] != ':') return make_error(bad);
+      port = rest.substr(close + 2);
+    }
+  } else {
+    size_t c = rest.find(':');
+    host = rest.substr(0, c);
+    if (c != std::string::npos) port = rest.substr(c + 1);
+  }
+  boost::system::error_code ec;
+  spec.address = boost::asio::ip::make_address(host, ec);
+  if (ec) return make_error(bad + " (\"" + host + "\" is not an IP address)");
+  if (!port.empty()) {
+    if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 ||
+        std::stoi(port) < 1 || std::stoi(port) > 65535)
+      return make_error(bad + " (bad port)");
+    spec.port = static_cast<uint16_t>(std::stoi(port));
+  }
+  if (spec.type == "tcp" && spec.port == 0) return make_error(bad + " (tcp needs a port)");
+  spec.timeout = kReferenceTimeout;
+  return spec;
+}
 
 int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -113,6 +153,7 @@ struct HealthChecker::Impl {
   void on_result(uint64_t id, ProbeResult result);
   void arm_tick();
   void tick();
+  void run_reference();
 
   // ---- backend thread ----
   void backend_loop();
@@ -136,6 +177,15 @@ struct HealthChecker::Impl {
   bool configured = false;
   int64_t window_ms = 1000;  // longest gap between two results of one target
   bool isolated = false;
+  std::string isolation_reason;  // logged once per reason
+  // The reference target (HealthCheckerOptions::reference).
+  std::optional<ProbeSpec> reference;
+  std::unique_ptr<Probe> reference_probe;
+  boost::asio::steady_timer reference_timer{io};
+  int reference_failures = 0;
+  bool reference_down = false;
+  bool reference_ok_seen = false;  // until the reference first answers, nothing is reported
+  std::string reference_detail;
   int64_t last_success_any_ms = std::numeric_limits<int64_t>::min();
   std::set<std::string> problems;  // logged once while they last
   size_t probed_targets = 0, probed_members = 0;
@@ -166,8 +216,18 @@ Result<void> HealthChecker::Impl::start() {
     backend = std::make_unique<RemoteBackend>(opts.remote, opts.agent_id, opts.region);
   }
   if (auto r = backend->open(); !r) return r;
+  if (!opts.reference.empty()) {
+    auto spec = parse_reference(opts.reference);
+    if (!spec) return Error{spec.error()};
+    reference = std::move(*spec);
+    ProbeFactory factory = opts.probe_override ? opts.probe_override(reference->type)
+                                               : find_probe(reference->type);
+    if (factory == nullptr) return make_error("healthd: --reference: no probe " + reference->type);
+    reference_probe = factory(io);
+  }
   started = true;
   arm_tick();
+  if (reference) boost::asio::post(io, [this] { run_reference(); });
   io_thread = std::thread([this] {
     auto guard = boost::asio::make_work_guard(io);
     io.run();
@@ -189,6 +249,7 @@ void HealthChecker::Impl::stop() {
   if (backend_thread.joinable()) backend_thread.join();
   // The io thread is gone: the probes can be destroyed here (abandoning their attempts).
   targets.clear();
+  reference_probe.reset();
   ids.clear();
   backend.reset();
   started = false;
@@ -372,18 +433,31 @@ void HealthChecker::Impl::tick() {
   last.reserve(targets.size());
   for (const auto& [id, s] : targets)
     last.push_back({s.verdict.has_result(), s.verdict.last_ok(), s.verdict.last_at_ms()});
-  const bool iso = agent_isolated(last, now_ms, window_ms);
-  if (iso && !isolated) {
-    log_warn("healthd: agent " + opts.agent_id + ": all " + std::to_string(targets.size()) +
-             " targets failing at once; this agent's own connectivity is suspect: its "
-             "observations are withheld (they go stale and stop counting) until a probe "
-             "succeeds again");
+  // Why this agent's results count for nothing now ("" with iso: waiting for the reference's
+  // first answer after a start, which is no news worth a line).
+  std::string why;
+  bool iso = true;
+  if (reference_down) {
+    why = "reference target " + opts.reference + " unreachable (" + reference_detail + ")";
+  } else if (reference && !reference_ok_seen) {
+    why = "";
+  } else if (agent_isolated(last, now_ms, window_ms)) {
+    why = "all " + std::to_string(targets.size()) + " targets failing at once";
+  } else {
+    iso = false;
+  }
+  if (iso && !why.empty() && why != isolation_reason) {
+    log_warn("healthd: agent " + opts.agent_id + ": " + why +
+             "; this agent's own connectivity is suspect: its observations are withheld (they "
+             "go stale and stop counting) until it can reach out again");
   } else if (!iso && isolated) {
-    log_info("healthd: agent " + opts.agent_id + ": a probe succeeded again; observations resume");
+    if (!isolation_reason.empty())
+      log_info("healthd: agent " + opts.agent_id + ": reaching out again; observations resume");
     // Results taken while cut off count for nothing: back to the verdicts last written.
     for (auto& [id, s] : targets)
       if (s.verdict.health() != s.written) s.verdict.restore(s.written);
   }
+  isolation_reason = why;
   isolated = iso;
 
   std::vector<ObservationRow> rows;
@@ -436,6 +510,23 @@ void HealthChecker::Impl::tick() {
   tick_timer.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     tick();
+  });
+}
+
+void HealthChecker::Impl::run_reference() {
+  reference_probe->run(*reference, [this](ProbeResult r) {
+    if (r.ok) {
+      reference_failures = 0;
+      reference_down = false;
+      reference_ok_seen = true;
+    } else if (++reference_failures >= kReferenceFall) {
+      reference_down = true;
+      reference_detail = r.detail;
+    }
+    reference_timer.expires_after(kReferenceInterval);
+    reference_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) run_reference();
+    });
   });
 }
 

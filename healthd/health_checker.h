@@ -29,6 +29,10 @@ struct HealthCheckerOptions {
   std::string region;
   // Tests: looks up probe kinds instead of find_probe (nullptr: the built-in probes).
   ProbeFactory (*probe_override)(std::string_view type) = nullptr;
+  // A target this agent must always reach ("tcp:ADDRESS:PORT", "icmp:ADDRESS",
+  // "dns:ADDRESS[:PORT]"; IPv6 in brackets), probed every second. While it fails (3 in a row)
+  // the agent's own connectivity is suspect: its observations are withheld. Empty: none.
+  std::string reference;
   // Seed of the scheduling jitter (0: a random seed).
   uint64_t seed = 0;
 };

@@ -83,10 +83,12 @@ Result<std::string> read_token(const std::string& path) {
 
 const char kHealthdUsage[] =
     "usage: gslbd healthd --agent ID [--region R] --report-to URL [--report-to URL ...]\n"
-    "                     [--token-file F] [--timeout MS]\n"
+    "                     [--token-file F] [--timeout MS] [--reference TYPE:ADDRESS[:PORT]]\n"
     "  A remote vantage point without a database: pulls its check list from the first node\n"
     "  that answers (GET URL/v1/agents/ID/checks) and pushes observations to every node.\n"
-    "  --token-file: the bearer token (an admin token of the nodes' --api-token-file).\n";
+    "  --token-file: the bearer token (an admin token of the nodes' --api-token-file).\n"
+    "  --reference: a target this agent must always reach (tcp:ADDR:PORT, icmp:ADDR, dns:ADDR);\n"
+    "  while it fails the agent's observations are withheld instead of marking sites down.\n";
 
 // gslbd healthd: the health role as a remote agent (agent mode).
 int run_healthd(int argc, char** argv) {
@@ -112,6 +114,8 @@ int run_healthd(int argc, char** argv) {
       ho.remote.nodes.push_back(v);
     } else if (a == "--token-file") {
       token_file = v;
+    } else if (a == "--reference") {
+      ho.reference = v;
     } else if (a == "--timeout") {
       ho.remote.timeout = std::chrono::milliseconds(atoi(v.c_str()));
       if (ho.remote.timeout.count() < 100 || ho.remote.timeout.count() > 60000) {
@@ -196,6 +200,7 @@ int main(int argc, char** argv) {
     HealthCheckerOptions ho;
     ho.db_path = opts->db;
     ho.agent_id = opts->agent;
+    ho.reference = opts->health_reference;
     auto h = std::make_unique<HealthChecker>(ho);
     if (auto r = h->start(); !r) {
       fprintf(stderr, "gslbd: health: %s\n", r.error().c_str());

@@ -29,6 +29,10 @@ Options:
   --api-token-file FILE  Bearer tokens of the API, one "ROLE TOKEN" per line (ROLE admin or
                          read). Without one the API only listens on loopback addresses.
   --agent ID             Agent id of the in-process health checker. Default "local".
+  --health-reference TYPE:ADDRESS[:PORT]
+                         A target the health checker must always reach (tcp:ADDR:PORT,
+                         icmp:ADDR, dns:ADDR[:PORT]). While it fails, this agent's
+                         observations are withheld instead of marking every site down.
   --threads N            UDP worker threads, each with its own SO_REUSEPORT socket per listen
                          address. Default: one per core.
   --nsid TEXT            Answer EDNS NSID (RFC 5001) requests with TEXT.
@@ -86,7 +90,7 @@ Result<Options> parse_options(int argc, const char* const* argv) {
       continue;
     }
     static const char* const kWithValue[] = {
-        "--listen", "--zone", "--db", "--roles", "--api", "--api-token-file", "--agent", "--threads", "--nsid", "--identity", "--max-udp-size",
+        "--listen", "--zone", "--db", "--roles", "--api", "--api-token-file", "--health-reference", "--agent", "--threads", "--nsid", "--identity", "--max-udp-size",
         "--tcp-idle-timeout", "--tcp-initial-timeout", "--tcp-max-connections"};
     bool known = false;
     for (const char* k : kWithValue) known |= a == k;
@@ -119,6 +123,8 @@ Result<Options> parse_options(int argc, const char* const* argv) {
       }
     } else if (a == "--api") {
       o.api = value;
+    } else if (a == "--health-reference") {
+      o.health_reference = value;
     } else if (a == "--api-token-file") {
       o.api_token_file = value;
     } else if (a == "--agent") {

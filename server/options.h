@@ -26,6 +26,7 @@ struct Options {
   std::string api = "127.0.0.1:8053";
   std::string api_token_file;
   std::string agent = "local";
+  std::string health_reference;  // HealthCheckerOptions::reference
   bool help = false;
 };
 

@@ -265,6 +265,29 @@ class AgentModeTest(unittest.TestCase):
             self.assertEqual(r["rcode"], 0)  # NOERROR
             self.assertTrue(gslb_util.answer_addresses(r))
 
+    def test_7_a_failing_reference_withholds_observations(self):
+        ref = Listener("127.0.0.43", self.site_port)  # not listening yet: refused
+        cmd = [harness.gslbd_path(), "healthd", "--agent", "rf", "--region", "ref",
+               "--token-file", self.admin_file, "--timeout", "500",
+               "--report-to", "http://127.0.0.1:%d" % self.api_ports[0],
+               "--reference", "tcp:127.0.0.43:%d" % self.site_port]
+        log = open(os.path.join(self.tmp, "agent-rf2.log"), "w")
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=log)
+        p.log_path, p.log_file = log.name, log
+        self.agents.append(p)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and "reference target" not in self.agent_log(p):
+            time.sleep(0.1)
+        self.assertIn("reference target tcp:127.0.0.43", self.agent_log(p))
+        self.assertIsNone(observation(member_view(self.api_ports[0], "a"), "rf"))
+        ref.start()
+        try:
+            self.wait_observation(self.api_ports[0], "a", lambda o: o is not None and o["up"],
+                                  agent="rf", timeout=10)
+        finally:
+            ref.stop()
+
     def test_6_bad_usage_is_refused(self):
         for args, needle in (
                 (["--agent", "x"], "--report-to"),
@@ -272,7 +295,9 @@ class AgentModeTest(unittest.TestCase):
                 (["--agent", "x", "--report-to", "http://127.0.0.1:99999"], "bad port"),
                 (["--agent", "x", "--report-to", "http://127.0.0.1:1",
                   "--token-file", os.path.join(self.tmp, "missing")], "cannot read"),
-                (["--bogus", "1"], "unknown option")):
+                (["--bogus", "1"], "unknown option"),
+                (["--agent", "x", "--report-to", "http://127.0.0.1:1", "--reference",
+                  "tcp:127.0.0.1"], "tcp needs a port")):
             p = subprocess.run([harness.gslbd_path(), "healthd"] + args, capture_output=True,
                                text=True, timeout=10)
             self.assertNotEqual(p.returncode, 0, args)
