@@ -124,6 +124,10 @@ struct HttpServer::Impl {
       if (ec == http::error::header_limit) {
         fail = 431;
         why = "request headers over 16 KiB";
+      } else if (ec == http::error::body_limit) {  // a Content-Length over the limit
+        fail = 413;
+        why = "body of " + std::string(parser.get()[http::field::content_length]) +
+              " bytes is over the limit of " + std::to_string(limits.max_body);
       } else if (ec) {
         fail = 400;
         why = "malformed HTTP request: " + ec.message();

@@ -104,7 +104,14 @@ json document_json(const ConfigView& view) {
     j["members"] = std::move(members);
     services.push_back(std::move(j));
   }
-  return {{"zones", zones}, {"checks", checks}, {"services", services}};
+  json doc = {{"zones", zones}, {"checks", checks}, {"services", services}};
+  // "regions" is optional (absent: none): left out when there are none.
+  if (!view.rows.client_subnets.empty()) {
+    json regions = json::object();
+    for (const ClientSubnetRow& c : view.rows.client_subnets) regions[c.region].push_back(c.subnet);
+    doc["regions"] = std::move(regions);
+  }
+  return doc;
 }
 
 json event_json(const EventRow& e) {
@@ -155,6 +162,10 @@ json member_json(const MemberRow& m, const ServiceRow& s, const ConfigView& view
   j["drained"] = m.drained_at_ms.has_value();
   j["drained_since_ms"] = m.drained_at_ms ? json(*m.drained_at_ms) : json(nullptr);
   j["drain_complete_ms"] = m.drained_at_ms ? json(drain_complete_ms(m, s)) : json(nullptr);
+  // By the server's clock, so a client with another clock can still count down.
+  j["drain_remaining_ms"] =
+      m.drained_at_ms ? json(std::max<int64_t>(0, drain_complete_ms(m, s) - health.now_ms))
+                      : json(nullptr);
 
   // Staleness per observation, by the member's check as the DNS role judges it.
   std::optional<int64_t> check_id = m.check_id ? m.check_id : s.check_id;

@@ -62,6 +62,26 @@ def gslbd_path():
     return path
 
 
+def gslbctl_path():
+    """The gslbctl binary: $GSLBCTL, else tools/gslbctl beside the gslbd in use, else the
+    newest <src>/build*/tools/gslbctl."""
+    path = os.environ.get("GSLBCTL")
+    if not path:
+        src = os.environ.get("GSLBD_SOURCE_DIR", os.path.dirname(os.path.dirname(HERE)))
+        candidates = []
+        if os.environ.get("GSLBD"):
+            candidates.append(os.path.join(os.path.dirname(os.environ["GSLBD"]), "tools",
+                                           "gslbctl"))
+        builds = [os.path.join(src, d, "tools", "gslbctl") for d in os.listdir(src)
+                  if d.startswith("build")]
+        candidates += sorted((b for b in builds if os.path.exists(b)), key=os.path.getmtime,
+                             reverse=True)
+        path = next((c for c in candidates if os.path.exists(c)), None)
+    if not path or not os.access(path, os.X_OK):
+        raise unittest.SkipTest("set GSLBCTL to the gslbctl binary")
+    return path
+
+
 def zone_path(name):
     return os.path.join(ZONE_DIR, name)
 

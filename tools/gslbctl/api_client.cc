@@ -14,23 +14,25 @@ std::string text_of(const json& j) {
   return j.is_string() ? j.get<std::string>() : j.dump();
 }
 
-// The error answer of API.md ("Errors") as text; a body that is not one (a proxy's page, say)
-// becomes "HTTP STATUS REASON from SERVER".
+// The error answer of API.md ("Errors") as text: "MESSAGE (field FIELD)". A document rejected
+// for several reasons lists them one per line instead of the joined message. A body that is not
+// an error answer (a proxy's page, say) becomes "HTTP STATUS REASON from SERVER".
 std::string error_text(const HttpResponse& res, const ServerUrl& server, bool have_token) {
   const json j = json::parse(res.body, nullptr, false);
   std::string out;
-  if (j.is_object() && j.contains("message")) {
+  const json* errors =
+      j.is_object() && j.contains("errors") && j["errors"].is_array() ? &j["errors"] : nullptr;
+  if (errors != nullptr && errors->size() > 1) {
+    out = "rejected, nothing changed (" + std::to_string(errors->size()) + " errors):";
+    for (const json& e : *errors) {
+      const bool has_field = e.is_object() && e.contains("field") && !e["field"].is_null();
+      const bool has_message = e.is_object() && e.contains("message");
+      out += "\n  " + (has_field ? text_of(e["field"]) + ": " : std::string()) +
+             (has_message ? text_of(e["message"]) : text_of(e));
+    }
+  } else if (j.is_object() && j.contains("message")) {
     out = text_of(j["message"]);
     if (j.contains("field") && !j["field"].is_null()) out += " (field " + text_of(j["field"]) + ")";
-    if (j.contains("errors") && j["errors"].is_array()) {
-      for (const json& e : j["errors"]) {
-        if (!e.is_object()) continue;
-        const std::string field = e.contains("field") && !e["field"].is_null()
-                                      ? text_of(e["field"]) + ": "
-                                      : std::string();
-        out += "\n  " + field + (e.contains("message") ? text_of(e["message"]) : e.dump());
-      }
-    }
   } else {
     out = "HTTP " + std::to_string(res.status) + " " + res.reason + " from " + server.text;
     std::string snippet = res.body.substr(0, 200);

@@ -1,7 +1,8 @@
 // ApiClient: calls the gslbd REST API (api/API.md) and turns every failure into one message a
 // user can act on. An API error answer ({"error", "message", "field"}) becomes
-// "MESSAGE (field FIELD)", followed by one "  FIELD: MESSAGE" line per entry of a rejected
-// document's "errors". Thread-compatible; holds no connection between calls.
+// "MESSAGE (field FIELD)"; one with several "errors" (a rejected document) becomes
+// "rejected, nothing changed (N errors):" and one "  FIELD: MESSAGE" line each.
+// Thread-compatible; holds no connection between calls.
 #pragma once
 
 #include <chrono>
