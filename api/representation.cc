@@ -104,14 +104,7 @@ json document_json(const ConfigView& view) {
     j["members"] = std::move(members);
     services.push_back(std::move(j));
   }
-  json doc = {{"zones", zones}, {"checks", checks}, {"services", services}};
-  // "regions" is optional (absent: none): left out when there are none.
-  if (!view.rows.client_subnets.empty()) {
-    json regions = json::object();
-    for (const ClientSubnetRow& c : view.rows.client_subnets) regions[c.region].push_back(c.subnet);
-    doc["regions"] = std::move(regions);
-  }
-  return doc;
+  return {{"zones", zones}, {"checks", checks}, {"services", services}};
 }
 
 json event_json(const EventRow& e) {
