@@ -14,7 +14,7 @@ cp "$here/tools/bench/example.test.zone" "$here/tools/bench/gslb.json" "$work/"
 # app (weighted 1:2:1) and fo (priority 127.0.0.11 -> .12) live in the database, like the peers'
 # GSLB names; www and the negative answers come from the zone file.
 "$here/build/gslbd" apply --db "$work/gslb.db" "$work/gslb.json" >/dev/null
-export OURS_CMD="$here/build/gslbd --threads 1 --listen 127.0.0.1:{PORT} --db $work/gslb.db"
+export OURS_CMD="$here/build/gslbd --threads 1 --listen 127.0.0.1:{PORT} --db $work/gslb.db --roles dns,health"
 export GEN=${GEN:-flood} ROUNDS=${ROUNDS:-3}
 echo "gslbd: $OURS_CMD" >&2
 "$shared/bench/run.sh" "$secs" $sets
