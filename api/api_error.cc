@@ -1,5 +1,6 @@
 #include "api/api_error.h"
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 namespace gslb::api {
@@ -14,12 +15,25 @@ ApiError make(int status, const char* code, std::string message, std::string fie
   return e;
 }
 
+// Whether the text before ": " in a validator line is a JSON path (keys may hold spaces) and
+// not one of the lines about the text as a whole: "line 3, column 5: ...", "document: ...",
+// "the DNS role could not serve this: ...".
+bool is_path(const std::string& prefix) {
+  if (prefix == "document" || prefix.rfind("the DNS role", 0) == 0) return false;
+  unsigned line = 0, column = 0;
+  char tail = 0;
+  if (sscanf(prefix.c_str(), "line %u, column %u%c", &line, &column, &tail) == 2) return false;
+  return true;
+}
+
 }  // namespace
 
 ApiError bad_request(std::string message, std::string field) {
   return make(400, "bad_request", std::move(message), std::move(field));
 }
-ApiError not_found(std::string message) { return make(404, "not_found", std::move(message), {}); }
+ApiError not_found(std::string message) {
+  return make(404, "not_found", std::move(message), {});
+}
 ApiError conflict(std::string message, std::string field) {
   return make(409, "conflict", std::move(message), std::move(field));
 }
@@ -46,14 +60,16 @@ ApiError invalid_lines(const std::string& lines, const std::string& prefix) {
     // "services[0].ttl: must be ..." -> field, message. A line without a path is about the
     // object (or the JSON text) as a whole.
     size_t colon = line.find(": ");
-    if (colon != std::string::npos && line.find(' ') > colon) {
+    if (colon == 0) {
+      message = line.substr(2);
+    } else if (colon != std::string::npos && is_path(line.substr(0, colon))) {
       field = line.substr(0, colon);
       message = line.substr(colon + 2);
-    } else if (colon == 0) {
-      message = line.substr(2);
     }
-    if (!field.empty()) field = prefix + field;
-    else if (!prefix.empty() && prefix.back() == '.') field = prefix.substr(0, prefix.size() - 1);
+    if (!field.empty())
+      field = prefix + field;
+    else if (!prefix.empty() && prefix.back() == '.')
+      field = prefix.substr(0, prefix.size() - 1);
     e.errors.emplace_back(field, message);
   }
   if (e.errors.empty()) e.errors.emplace_back("", lines);
@@ -69,8 +85,8 @@ HttpResponse error_response(const ApiError& e) {
   if (!e.errors.empty() && e.status == 422) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& [f, m] : e.errors)
-      list.push_back({{"field", f.empty() ? nlohmann::json(nullptr) : nlohmann::json(f)},
-                      {"message", m}});
+      list.push_back(
+          {{"field", f.empty() ? nlohmann::json(nullptr) : nlohmann::json(f)}, {"message", m}});
     j["errors"] = std::move(list);
   }
   HttpResponse r;

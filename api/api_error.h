@@ -38,8 +38,8 @@ HttpResponse error_response(const ApiError& e);
 template <typename T>
 class Outcome {
  public:
-  Outcome(T value) : v_(std::move(value)) {}     // NOLINT: implicit by design
-  Outcome(ApiError e) : v_(std::move(e)) {}      // NOLINT
+  Outcome(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Outcome(ApiError e) : v_(std::move(e)) {}   // NOLINT
   explicit operator bool() const { return v_.index() == 0; }
   T& operator*() { return std::get<0>(v_); }
   T* operator->() { return &std::get<0>(v_); }

@@ -25,7 +25,9 @@ ApiServer::ApiServer(ApiOptions options, const SnapshotHolder* snapshots,
   impl_->shared.metrics = &impl_->metrics;
 }
 
-ApiServer::~ApiServer() { stop(); }
+ApiServer::~ApiServer() {
+  stop();
+}
 
 Result<void> ApiServer::start() {
   const ApiOptions& o = impl_->options;
@@ -55,6 +57,8 @@ void ApiServer::stop() {
   if (impl_ && impl_->http) impl_->http->stop();
 }
 
-uint16_t ApiServer::port() const { return impl_->http ? impl_->http->port() : 0; }
+uint16_t ApiServer::port() const {
+  return impl_->http ? impl_->http->port() : 0;
+}
 
 }  // namespace gslb::api

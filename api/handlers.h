@@ -5,7 +5,8 @@
 
 namespace gslb::api {
 
-#define GSLB_HANDLER(name) HttpResponse name(ApiContext& ctx, const HttpRequest& req, const Params& p)
+#define GSLB_HANDLER(name) \
+  HttpResponse name(ApiContext& ctx, const HttpRequest& req, const Params& p)
 
 // routes_meta.cc
 GSLB_HANDLER(get_healthz);

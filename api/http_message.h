@@ -12,9 +12,9 @@
 namespace gslb::api {
 
 struct HttpRequest {
-  std::string method;                  // "GET", "PATCH"...
-  std::string target;                  // as sent: path and query
-  std::vector<std::string> segments;   // the path split at "/", percent-decoded
+  std::string method;                                      // "GET", "PATCH"...
+  std::string target;                                      // as sent: path and query
+  std::vector<std::string> segments;                       // the path split at "/", percent-decoded
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
   std::string authorization;
   std::string content_type;

@@ -1,7 +1,6 @@
 #include "api/http_server.h"
 
 #include <atomic>
-#include <cstring>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -14,6 +13,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <cstring>
 #include <thread>
 #include <vector>
 
@@ -35,17 +35,23 @@ thread_local void* tls_state = nullptr;
 
 const char* reason_code(int status) {
   switch (status) {
-    case 400: return "bad_request";
-    case 408: return "request_timeout";
-    case 413: return "payload_too_large";
-    case 431: return "headers_too_large";
-    case 503: return "unavailable";
-    default: return "error";
+    case 400:
+      return "bad_request";
+    case 408:
+      return "request_timeout";
+    case 413:
+      return "payload_too_large";
+    case 431:
+      return "headers_too_large";
+    case 503:
+      return "unavailable";
+    default:
+      return "error";
   }
 }
 
 http::response<http::string_body> plain_error(int status, const std::string& message,
-                                               unsigned version) {
+                                              unsigned version) {
   http::response<http::string_body> res{static_cast<http::status>(status), version};
   res.set(http::field::content_type, "application/json");
   res.set(http::field::server, "gslbd");
@@ -170,8 +176,7 @@ struct HttpServer::Impl {
       r.body = std::move(req.body());
       HttpResponse out = handle(tls_state, r);
 
-      http::response<http::string_body> res{static_cast<http::status>(out.status),
-                                            req.version()};
+      http::response<http::string_body> res{static_cast<http::status>(out.status), req.version()};
       res.set(http::field::server, "gslbd");
       if (!out.content_type.empty() && out.status != 204 && out.status != 304)
         res.set(http::field::content_type, out.content_type);
@@ -187,8 +192,8 @@ struct HttpServer::Impl {
   }
 };
 
-HttpServer::HttpServer(std::string address, HttpLimits limits, unsigned threads,
-                       ThreadStart start, Handle handle)
+HttpServer::HttpServer(std::string address, HttpLimits limits, unsigned threads, ThreadStart start,
+                       Handle handle)
     : impl_(std::make_unique<Impl>()) {
   impl_->address = std::move(address);
   impl_->limits = limits;
@@ -197,7 +202,9 @@ HttpServer::HttpServer(std::string address, HttpLimits limits, unsigned threads,
   impl_->handle = std::move(handle);
 }
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+  stop();
+}
 
 Result<void> HttpServer::start() {
   auto where = parse_listen_address(impl_->address);
@@ -238,6 +245,8 @@ void HttpServer::stop() {
   impl_->pool.clear();
 }
 
-uint16_t HttpServer::port() const { return impl_->bound_port; }
+uint16_t HttpServer::port() const {
+  return impl_->bound_port;
+}
 
 }  // namespace gslb::api

@@ -1,6 +1,5 @@
 #include "api/metrics_text.h"
 
-
 #include <map>
 #include <sstream>
 #include <vector>
@@ -31,14 +30,22 @@ std::string label(const std::string& v) {
 
 std::string rcode_name(size_t rc) {
   switch (rc) {
-    case 0: return "NOERROR";
-    case 1: return "FORMERR";
-    case 2: return "SERVFAIL";
-    case 3: return "NXDOMAIN";
-    case 4: return "NOTIMP";
-    case 5: return "REFUSED";
-    case 16: return "BADVERS";
-    default: return "RCODE" + std::to_string(rc);
+    case 0:
+      return "NOERROR";
+    case 1:
+      return "FORMERR";
+    case 2:
+      return "SERVFAIL";
+    case 3:
+      return "NXDOMAIN";
+    case 4:
+      return "NOTIMP";
+    case 5:
+      return "REFUSED";
+    case 16:
+      return "BADVERS";
+    default:
+      return "RCODE" + std::to_string(rc);
   }
 }
 
@@ -132,10 +139,10 @@ std::string metrics_text(ApiContext& ctx) {
       for (const MemberRow& m : view->rows.members) {
         const ServiceRow* s = view->service_by_id(m.service_id);
         auto it = dns.answers.find(m.id);
-        w.sample("gslbd_member_answers_total",
-                 "service=\"" + label(s ? display(s->name) : "") + "\",member=\"" +
-                     label(m.name) + "\"",
-                 it == dns.answers.end() ? 0 : it->second);
+        w.sample(
+            "gslbd_member_answers_total",
+            "service=\"" + label(s ? display(s->name) : "") + "\",member=\"" + label(m.name) + "\"",
+            it == dns.answers.end() ? 0 : it->second);
       }
       w.family("gslbd_member_up", "gauge",
                "1 when the member is healthy by quorum of fresh agents (what DNS acts on).");
@@ -147,8 +154,8 @@ std::string metrics_text(ApiContext& ctx) {
         const std::string labels =
             "service=\"" + label(display(s->name)) + "\",member=\"" + label(m.name) + "\"";
         w.sample("gslbd_member_up", labels, mj["health"] == "up" ? 1 : 0);
-        w.sample("gslbd_member_state",
-                 labels + ",state=\"" + mj["state"].get<std::string>() + "\"", 1);
+        w.sample("gslbd_member_state", labels + ",state=\"" + mj["state"].get<std::string>() + "\"",
+                 1);
       }
       w.family("gslbd_probe_up", "gauge", "The last verdict of each agent on each member.");
       w.family("gslbd_probe_rtt_seconds", "gauge", "Smoothed probe RTT per agent and member.");

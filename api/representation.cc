@@ -7,8 +7,12 @@
 namespace gslb::api {
 namespace {
 
-json nullable(const std::optional<uint32_t>& v) { return v ? json(*v) : json(nullptr); }
-json name_or_null(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+json nullable(const std::optional<uint32_t>& v) {
+  return v ? json(*v) : json(nullptr);
+}
+json name_or_null(const std::string& s) {
+  return s.empty() ? json(nullptr) : json(s);
+}
 
 json expect_status_json(const std::string& csv) {
   json out = json::array();
@@ -34,12 +38,18 @@ std::string display(const std::string& name) {
 json check_json(const CheckRow& c) {
   json options = json::parse(c.options_json.empty() ? "{}" : c.options_json, nullptr, false);
   if (options.is_discarded()) options = json::object();
-  return {{"name", c.name},           {"type", c.type},
-          {"port", c.port},           {"path", c.path},
-          {"host", c.host},           {"expect_status", expect_status_json(c.expect_status)},
-          {"expect_body", c.expect_body}, {"interval_ms", c.interval_ms},
-          {"timeout_ms", c.timeout_ms}, {"rise", c.rise},
-          {"fall", c.fall},           {"options", options}};
+  return {{"name", c.name},
+          {"type", c.type},
+          {"port", c.port},
+          {"path", c.path},
+          {"host", c.host},
+          {"expect_status", expect_status_json(c.expect_status)},
+          {"expect_body", c.expect_body},
+          {"interval_ms", c.interval_ms},
+          {"timeout_ms", c.timeout_ms},
+          {"rise", c.rise},
+          {"fall", c.fall},
+          {"options", options}};
 }
 
 json zone_json(const ZoneRow& z, const ConfigView& view) {
@@ -49,7 +59,7 @@ json zone_json(const ZoneRow& z, const ConfigView& view) {
     return out;
   }
   out["ttl"] = z.ttl;
-  out["soa"] = {{"mname", z.soa_mname}, {"rname", z.soa_rname},   {"serial", z.soa_serial},
+  out["soa"] = {{"mname", z.soa_mname},     {"rname", z.soa_rname}, {"serial", z.soa_serial},
                 {"refresh", z.soa_refresh}, {"retry", z.soa_retry}, {"expire", z.soa_expire},
                 {"minimum", z.soa_minimum}};
   json ns = json::array(), records = json::array();
@@ -58,7 +68,8 @@ json zone_json(const ZoneRow& z, const ConfigView& view) {
     if (r->type == "NS" && r->name == z.name)
       ns.push_back(r->rdata);
     else
-      records.push_back({{"name", r->name}, {"type", r->type}, {"ttl", r->ttl}, {"data", r->rdata}});
+      records.push_back(
+          {{"name", r->name}, {"type", r->type}, {"ttl", r->ttl}, {"data", r->rdata}});
   }
   out["ns"] = std::move(ns);
   out["records"] = std::move(records);
@@ -66,8 +77,8 @@ json zone_json(const ZoneRow& z, const ConfigView& view) {
 }
 
 json record_json(const RecordRow& r) {
-  return {{"id", r.id}, {"name", display(r.name)}, {"type", r.type}, {"ttl", r.ttl},
-          {"data", r.rdata}};
+  return {
+      {"id", r.id}, {"name", display(r.name)}, {"type", r.type}, {"ttl", r.ttl}, {"data", r.rdata}};
 }
 
 json service_settings_json(const ServiceRow& s, const ConfigView& view) {
@@ -88,9 +99,10 @@ json service_settings_json(const ServiceRow& s, const ConfigView& view) {
 }
 
 json member_settings_json(const MemberRow& m, const ConfigView& view) {
-  return {{"name", m.name},         {"address", m.address}, {"weight", m.weight},
-          {"priority", m.priority}, {"region", m.region},   {"enabled", m.enabled},
-          {"sorry", m.sorry},       {"check", name_or_null(view.check_name(m.check_id))}};
+  return {{"name", m.name},     {"address", m.address},
+          {"weight", m.weight}, {"priority", m.priority},
+          {"region", m.region}, {"enabled", m.enabled},
+          {"sorry", m.sorry},   {"check", name_or_null(view.check_name(m.check_id))}};
 }
 
 json document_json(const ConfigView& view) {
@@ -100,11 +112,19 @@ json document_json(const ConfigView& view) {
   for (const ServiceRow& s : view.rows.services) {
     json j = service_settings_json(s, view);
     json members = json::array();
-    for (const MemberRow* m : view.members_of(s.id)) members.push_back(member_settings_json(*m, view));
+    for (const MemberRow* m : view.members_of(s.id))
+      members.push_back(member_settings_json(*m, view));
     j["members"] = std::move(members);
     services.push_back(std::move(j));
   }
-  return {{"zones", zones}, {"checks", checks}, {"services", services}};
+  json doc = {{"zones", zones}, {"checks", checks}, {"services", services}};
+  // "regions" is optional (absent: none): left out when there are none.
+  if (!view.rows.client_subnets.empty()) {
+    json regions = json::object();
+    for (const ClientSubnetRow& c : view.rows.client_subnets) regions[c.region].push_back(c.subnet);
+    doc["regions"] = std::move(regions);
+  }
+  return doc;
 }
 
 json event_json(const EventRow& e) {
@@ -183,7 +203,8 @@ json member_json(const MemberRow& m, const ServiceRow& s, const ConfigView& view
   }
   j["observations"] = std::move(observations);
   auto change = health.last_change_ms.find(m.id);
-  j["last_change_ms"] = change == health.last_change_ms.end() ? json(nullptr) : json(change->second);
+  j["last_change_ms"] =
+      change == health.last_change_ms.end() ? json(nullptr) : json(change->second);
   return j;
 }
 

@@ -127,8 +127,8 @@ HttpResponse delete_check(ApiContext& ctx, const HttpRequest&, const Params& p) 
     for (const MemberRow& m : view->rows.members)
       if (m.check_id == (*c)->id) {
         const ServiceRow* s = view->service_by_id(m.service_id);
-        users += (users.empty() ? "" : ", ") + (s ? display(s->name) : std::string("?")) + "/" +
-                 m.name;
+        users +=
+            (users.empty() ? "" : ", ") + (s ? display(s->name) : std::string("?")) + "/" + m.name;
       }
     if (!users.empty())
       return conflict("check " + (*c)->name + " is in use by " + users +

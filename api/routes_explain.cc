@@ -110,10 +110,14 @@ json section_json(const ldns_rr_list* list) {
 
 const char* candidates_name(Decision::Candidates c) {
   switch (c) {
-    case Decision::Candidates::kHealthy: return "healthy";
-    case Decision::Candidates::kFallbackAll: return "fallback_all";
-    case Decision::Candidates::kFallbackSorry: return "fallback_sorry";
-    case Decision::Candidates::kNone: return "none";
+    case Decision::Candidates::kHealthy:
+      return "healthy";
+    case Decision::Candidates::kFallbackAll:
+      return "fallback_all";
+    case Decision::Candidates::kFallbackSorry:
+      return "fallback_sorry";
+    case Decision::Candidates::kNone:
+      return "none";
   }
   return "none";
 }
@@ -159,9 +163,8 @@ HttpResponse get_explain(ApiContext& ctx, const HttpRequest& req, const Params&)
   char* type = ldns_rr_type2str(static_cast<ldns_rr_type>(*qtype));
   json result = {{"name", display(canonical_name(*name))},
                  {"type", type ? type : "?"},
-                 {"client", req.param("client").value_or("").empty()
-                                ? json(nullptr)
-                                : json(*req.param("client"))},
+                 {"client", req.param("client").value_or("").empty() ? json(nullptr)
+                                                                     : json(*req.param("client"))},
                  {"rcode", rcode ? rcode : "?"},
                  {"answers", section_json(ldns_pkt_answer(pkt))},
                  {"authority", section_json(ldns_pkt_authority(pkt))},

@@ -71,8 +71,8 @@ HttpResponse list_agents(ApiContext& ctx, const HttpRequest&, const Params&) {
 
 HttpResponse get_agent_checks(ApiContext& ctx, const HttpRequest& req, const Params& p) {
   if (!valid_agent_id(p[0]))
-    return error_response(invalid("agent ids are 1 to 63 letters, digits, \".\", \"_\" or \"-\"",
-                                  "agent"));
+    return error_response(
+        invalid("agent ids are 1 to 63 letters, digits, \".\", \"_\" or \"-\"", "agent"));
   auto store = ctx.store();
   if (!store) return error_response(store.error());
   // The generation and the rows from one read transaction would be ideal; reading the
@@ -110,8 +110,8 @@ HttpResponse get_agent_checks(ApiContext& ctx, const HttpRequest& req, const Par
     j["id"] = c.id;  // targets refer to checks by id, stable across renames
     checks.push_back(std::move(j));
   }
-  HttpResponse r = json_response(
-      200, {{"generation", *generation}, {"checks", checks}, {"targets", targets}});
+  HttpResponse r =
+      json_response(200, {{"generation", *generation}, {"checks", checks}, {"targets", targets}});
   r.headers.emplace_back("ETag", etag);
   return r;
 }
@@ -119,8 +119,8 @@ HttpResponse get_agent_checks(ApiContext& ctx, const HttpRequest& req, const Par
 HttpResponse post_observations(ApiContext& ctx, const HttpRequest& req, const Params& p) {
   const std::string& agent = p[0];
   if (!valid_agent_id(agent))
-    return error_response(invalid("agent ids are 1 to 63 letters, digits, \".\", \"_\" or \"-\"",
-                                  "agent"));
+    return error_response(
+        invalid("agent ids are 1 to 63 letters, digits, \".\", \"_\" or \"-\"", "agent"));
   auto body = read_json_object(req);
   if (!body) return error_response(body.error());
   for (const auto& [key, value] : body->items())
@@ -137,9 +137,8 @@ HttpResponse post_observations(ApiContext& ctx, const HttpRequest& req, const Pa
     return error_response(invalid("expected an array", "observations"));
   const json& list = (*body)["observations"];
   if (list.size() > kMaxObservations)
-    return error_response(invalid("at most " + std::to_string(kMaxObservations) +
-                                      " observations per batch",
-                                  "observations"));
+    return error_response(invalid(
+        "at most " + std::to_string(kMaxObservations) + " observations per batch", "observations"));
   const int64_t now = wall_ms();
   std::vector<ObservationRow> rows;
   rows.reserve(list.size());
@@ -172,8 +171,7 @@ HttpResponse post_observations(ApiContext& ctx, const HttpRequest& req, const Pa
       } else if (key == "checked_at_ms") {
         if (!value.is_number_integer() || value.get<int64_t>() <= 0 ||
             value.get<int64_t>() > now + kFutureSlackMs)
-          return error_response(
-              invalid("expected ms since the epoch, not in the future", field));
+          return error_response(invalid("expected ms since the epoch, not in the future", field));
         row.checked_at_ms = value.get<int64_t>();
       } else if (key == "detail") {
         if (!value.is_string() || value.get<std::string>().size() > 1024)

@@ -119,9 +119,9 @@ HttpResponse replace_member(ApiContext& ctx, const HttpRequest& req, const Param
     if (!t) return t.error();
     if (auto ok = name_matches(*body, t->member->name); !ok) return ok.error();
     // What GET answers may be sent back: the read-only keys are not settings.
-    for (const char* key : {"state", "health", "stale", "rtt_us", "load", "drained",
-                            "drained_since_ms", "drain_complete_ms", "observations",
-                            "last_change_ms"})
+    for (const char* key :
+         {"state", "health", "stale", "rtt_us", "load", "drained", "drained_since_ms",
+          "drain_complete_ms", "drain_remaining_ms", "observations", "last_change_ms"})
       body->erase(key);
     auto row = validated_member(body->dump(), t->view, *t->service, t->member->id);
     if (!row) return row.error();
@@ -148,8 +148,7 @@ HttpResponse patch_member(ApiContext& ctx, const HttpRequest& req, const Params&
         if (!value.is_boolean()) return invalid("expected true or false", "drained");
         drain = value.get<bool>();
       } else if (key == "name") {
-        if (value != merged["name"])
-          return invalid("renaming a member is not supported", "name");
+        if (value != merged["name"]) return invalid("renaming a member is not supported", "name");
       } else {
         merged[key] = value;  // unknown keys are reported by the validator
       }
@@ -159,8 +158,9 @@ HttpResponse patch_member(ApiContext& ctx, const HttpRequest& req, const Params&
     row->id = t->member->id;
     row->drained_at_ms = t->member->drained_at_ms;
     // Draining again keeps the first drain time: the caches emptied since then.
-    if (drain) row->drained_at_ms = *drain ? t->member->drained_at_ms.value_or(wall_ms())
-                                           : std::optional<int64_t>();
+    if (drain)
+      row->drained_at_ms =
+          *drain ? t->member->drained_at_ms.value_or(wall_ms()) : std::optional<int64_t>();
     if (auto r = st.update_member(*row); !r) return store_error(r.error());
     auto health = load_health_view(st, t->view, wall_ms());
     if (!health) return health.error();

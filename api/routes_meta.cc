@@ -6,6 +6,7 @@
 #include "api/openapi_document.h"
 #include "api/representation.h"
 #include "api/write_transaction.h"
+#include "server/servable_check.h"
 #include "zones/config_document.h"
 
 namespace gslb::api {
@@ -74,7 +75,7 @@ HttpResponse put_config(ApiContext& ctx, const HttpRequest& req, const Params&) 
   if (!dry_run) return error_response(dry_run.error());
   auto store = ctx.store();
   if (!store) return error_response(store.error());
-  auto report = apply_document(**store, req.body, *dry_run);
+  auto report = apply_document(**store, req.body, *dry_run, check_servable);
   if (!report) {
     const std::string& e = report.error();
     if (e.find("database is locked") != std::string::npos) return error_response(store_error(e));

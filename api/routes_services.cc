@@ -18,8 +18,7 @@ config::ObjectContext context_of(const ConfigView& view) {
   return c;
 }
 
-Outcome<config::DesiredService> validated_service(const std::string& text,
-                                                  const ConfigView& view) {
+Outcome<config::DesiredService> validated_service(const std::string& text, const ConfigView& view) {
   auto parsed = config::parse_service_object(text, context_of(view));
   if (!parsed) return invalid_lines(parsed.error());
   return *parsed;
@@ -102,6 +101,7 @@ HttpResponse create_service(ApiContext& ctx, const HttpRequest& req, const Param
       if (!m.check.empty()) row.check_id = view->check(m.check)->id;
       if (auto r = st.insert_member(row); !r) return store_error(r.error());
     }
+    if (auto servable = servable_now(st, "name"); !servable) return servable.error();
     return service_response(201, st, *id);
   });
 }
@@ -144,8 +144,8 @@ HttpResponse patch_service(ApiContext& ctx, const HttpRequest& req, const Params
     if (!s) return s.error();
     json merged = service_settings_json(**s, *view);
     for (const auto& [key, value] : body->items()) {
-      if (key == "name" && (!value.is_string() ||
-                            canonical_name(value.get<std::string>()) != (*s)->name))
+      if (key == "name" &&
+          (!value.is_string() || canonical_name(value.get<std::string>()) != (*s)->name))
         return invalid("renaming a service is not supported", "name");
       merged[key] = value;
     }

@@ -17,7 +17,9 @@ size_t zone_index(const ConfigView& view, const ZoneRow& z) {
   return static_cast<size_t>(&z - view.rows.zones.data());
 }
 
-std::string zone_path(size_t index) { return "zones[" + std::to_string(index) + "]."; }
+std::string zone_path(size_t index) {
+  return "zones[" + std::to_string(index) + "].";
+}
 
 Outcome<HttpResponse> zone_response(int status, Store& st, const std::string& name) {
   auto view = load_view(st);
@@ -141,7 +143,8 @@ HttpResponse create_record(ApiContext& ctx, const HttpRequest& req, const Params
     records.push_back(*body);
     auto changes = sync_document(st, doc, zone_path(index) + "records[" + std::to_string(k) + "].");
     if (!changes) return changes.error();
-    if (changes->empty()) return conflict("zone " + display((*z)->name) + " already has this record");
+    if (changes->empty())
+      return conflict("zone " + display((*z)->name) + " already has this record");
     auto after = load_view(st);
     if (!after) return after.error();
     for (const RecordRow* r : after->records_of((*z)->id))

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/config_view.h"
+#include "server/servable_check.h"
 #include "zones/config_desired.h"
 
 namespace gslb::api {
@@ -28,7 +29,15 @@ Outcome<std::vector<std::string>> sync_document(Store& store, const nlohmann::js
   }
   auto changes = config::sync_store(store, *desired);
   if (!changes) return store_error(changes.error());
+  if (auto servable = servable_now(store); !servable) return servable.error();
   return *changes;
+}
+
+Outcome<bool> servable_now(Store& store, const std::string& field) {
+  auto rows = store.load_config();  // this transaction's own writes
+  if (!rows) return store_error(rows.error());
+  if (auto r = check_servable(*rows); !r) return invalid(r.error(), field);
+  return true;
 }
 
 int64_t wall_ms() {

@@ -38,6 +38,11 @@ HttpResponse in_write_transaction(ApiContext& ctx, F&& body) {
 Outcome<std::vector<std::string>> sync_document(Store& store, const nlohmann::json& doc,
                                                 const std::string& strip);
 
+// 422 unless the DNS role could serve the configuration as it is inside this transaction
+// (server/servable_check.h): call after a write that can place a name (services, zones,
+// records, documents) and before the commit.
+Outcome<bool> servable_now(Store& store, const std::string& field = {});
+
 // Wall clock in ms (what the store's timestamps use).
 int64_t wall_ms();
 

@@ -23,7 +23,8 @@ Result<HttpUrl> parse_http_url(const std::string& text) {
   const std::string scheme = "http://";
   if (text.rfind(scheme, 0) != 0) {
     if (text.rfind("https://", 0) == 0)
-      return make_error("\"" + text + "\": https is not supported; serve the API on loopback "
+      return make_error("\"" + text +
+                        "\": https is not supported; serve the API on loopback "
                         "or put a TLS proxy in front and give its plain http address");
     return make_error("\"" + text + "\": expected http://HOST:PORT");
   }
@@ -75,9 +76,8 @@ struct HttpClient::Impl {
     if (ec) return make_error("cannot resolve " + url.host + ": " + ec.message());
     stream.emplace(io);
     stream->expires_after(timeout);
-    stream->async_connect(endpoints, [&](const boost::system::error_code& e, const tcp::endpoint&) {
-      ec = e;
-    });
+    stream->async_connect(
+        endpoints, [&](const boost::system::error_code& e, const tcp::endpoint&) { ec = e; });
     run();
     if (ec) {
       stream.reset();
@@ -90,8 +90,7 @@ struct HttpClient::Impl {
   Result<HttpReply> exchange(const HttpUrl& url, const std::string& method,
                              const std::string& target, const std::string& body,
                              const std::string& if_none_match) {
-    http::request<http::string_body> req{http::string_to_verb(method), url.base_path + target,
-                                         11};
+    http::request<http::string_body> req{http::string_to_verb(method), url.base_path + target, 11};
     req.set(http::field::host, url.host);
     req.set(http::field::user_agent, "gslbd-agent");
     if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
@@ -113,8 +112,9 @@ struct HttpClient::Impl {
     http::async_read(*stream, buffer, parser,
                      [&](const boost::system::error_code& e, size_t) { ec = e; });
     run();
-    if (ec) return make_error(ec == beast::error::timeout ? std::string("no reply in time")
-                                                         : ec.message());
+    if (ec)
+      return make_error(ec == beast::error::timeout ? std::string("no reply in time")
+                                                    : ec.message());
     auto& res = parser.get();
     HttpReply out;
     out.status = static_cast<int>(res.result_int());

@@ -46,13 +46,15 @@ Result<ConfigRows> config_from_check_list(const std::string& json_text) {
     if (auto st = c.find("expect_status"); st != c.end() && st->is_array())
       for (const json& code : *st)
         if (code.is_number_integer())
-          row.expect_status += (row.expect_status.empty() ? "" : ",") + std::to_string(code.get<int>());
+          row.expect_status +=
+              (row.expect_status.empty() ? "" : ",") + std::to_string(code.get<int>());
     row.expect_body = str(c, "expect_body");
     row.interval_ms = u32(c, "interval_ms", 1000);
     row.timeout_ms = u32(c, "timeout_ms", 500);
     row.rise = u32(c, "rise", 2);
     row.fall = u32(c, "fall", 3);
-    row.options_json = c.contains("options") && c["options"].is_object() ? c["options"].dump() : "{}";
+    row.options_json =
+        c.contains("options") && c["options"].is_object() ? c["options"].dump() : "{}";
     rows.checks.push_back(std::move(row));
   }
   for (const json& t : doc["targets"]) {
@@ -178,8 +180,8 @@ void RemoteBackend::flush(Node& node) {
       log_error("healthd: " + node.client->url().text + " refused an observation batch: HTTP " +
                 std::to_string(reply->status) + ": " + reply->body.substr(0, 200));
     } else if (reply->status < 200 || reply->status >= 300) {
-      return report(node, "HTTP " + std::to_string(reply->status) + ": " +
-                              reply->body.substr(0, 200));
+      return report(node,
+                    "HTTP " + std::to_string(reply->status) + ": " + reply->body.substr(0, 200));
     }
     for (int64_t m : sent) node.pending.erase(m);
     report(node, "");

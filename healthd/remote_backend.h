@@ -39,7 +39,7 @@ class RemoteBackend : public HealthBackend {
  private:
   struct Node {
     std::unique_ptr<HttpClient> client;
-    std::string etag;                          // of the check list last pulled from it
+    std::string etag;                           // of the check list last pulled from it
     std::map<int64_t, ObservationRow> pending;  // newest row per member, not yet accepted
     std::chrono::steady_clock::time_point retry_at{};
     std::chrono::milliseconds backoff{0};

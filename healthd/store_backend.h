@@ -38,7 +38,7 @@ class StoreBackend : public HealthBackend {
   uint64_t store_inode_ = 0, store_device_ = 0;
   int64_t config_generation_ = -1;
   bool warm_loaded_ = false;
-  bool agent_registered_ = false;  // upsert_agent done on this connection
+  bool agent_registered_ = false;       // upsert_agent done on this connection
   std::atomic<bool> stop_flag_{false};  // for the busy handler
   Trouble read_trouble_{"reading the configuration", {}};
   Trouble write_trouble_{"writing observations", {}};

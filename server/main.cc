@@ -17,6 +17,7 @@
 #include "zones/config_document.h"
 #include "zones/store.h"
 #include "server/options.h"
+#include "server/servable_check.h"
 #include "server/tcp_server.h"
 #include "server/udp_server.h"
 #include "zones/log.h"
@@ -53,7 +54,7 @@ int run_apply(int argc, char** argv) {
     fprintf(stderr, "gslbd apply: %s\n", store.error().c_str());
     return 1;
   }
-  auto report = apply_document_file(**store, file, dry_run);
+  auto report = apply_document_file(**store, file, dry_run, check_servable);
   if (!report) {
     fprintf(stderr, "gslbd apply: %s rejected, nothing changed:\n%s\n", file.c_str(),
             report.error().c_str());

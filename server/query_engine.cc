@@ -67,6 +67,9 @@ uint16_t QueryEngine::pick_for_service(const sockaddr_storage* peer, uint8_t& ec
   Answer& a = answer_;
   const Service& s = *a.service;
   const int f = a.service_qtype == rrtype::A ? 0 : 1;
+  decision_.service = &s;  // explain names the service even when it has no such address
+  decision_.pick_count = 0;
+  decision_.candidates = Decision::Candidates::kNone;
   if (!s.has_family[f]) {
     // RFC 2308 NODATA: the name exists, it has no address of this family.
     for (size_t i = 0; i < a.count; ++i)
@@ -129,13 +132,26 @@ uint16_t QueryEngine::pick_for_service(const sockaddr_storage* peer, uint8_t& ec
     memcpy(client.address, &in6->sin6_addr, 16);
     client.prefix = 128;
   }
+  // Only policies that answer by region pay for the lookup (a walk down a small trie).
+  uint8_t region_scope = 0;
+  if (s.needs_region) {
+    const ClientRegions::Match match =
+        s.regions->lookup(client.family, client.address, client.prefix);
+    client.region = match.region;
+    region_scope = match.scope;
+  }
   size_t want = std::clamp<size_t>(s.answers, 1, Answer::kMaxPicks);
   a.pick_count = s.policy(s, candidates->data(), candidates->size(), client, rng_, policy_state_,
                           a.picks, want);
   if (a.pick_count == 0) return rcode::kServFail;
   a.pick_ttl = degraded ? s.ttl_degraded : s.ttl;
-  // RFC 7871 s7.2.1: the scope is the prefix the answer depended on.
-  ecs_scope = s.persistence && q.ecs.present ? persistence_prefix(s, client) : 0;
+  // RFC 7871 s7.2.1: the scope is the prefix the answer depended on: the persistence subnet,
+  // the client's region subnet, or both (the longer).
+  ecs_scope = 0;
+  if (q.ecs.present) {
+    if (s.persistence) ecs_scope = persistence_prefix(s, client);
+    if (s.needs_region && q.ecs.source_prefix > 0) ecs_scope = std::max(ecs_scope, region_scope);
+  }
   d.ttl = a.pick_ttl;
   d.ecs_scope = ecs_scope;
   d.pick_count = a.pick_count;

@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
+#include <optional>
+#include <string>
 #include <unordered_map>
 
 #include "server/policy/policy.h"
@@ -37,6 +40,42 @@ std::string absolute(const std::string& name, const std::string& zone) {
   if (name == "@" || name.empty()) return zone;
   if (name.back() == '.') return name;
   return name + "." + zone;
+}
+
+// The client regions of the rows; null when there are no client subnets. The document's
+// validation (zones/config_parse.cc) keeps bad subnets out; a row written by hand that is not
+// "ADDRESS/PREFIX" with the host bits zero is an error, like a bad member address.
+Result<std::shared_ptr<const ClientRegions>> regions_from_rows(const ConfigRows& config) {
+  if (config.client_subnets.empty()) return std::shared_ptr<const ClientRegions>();
+  auto regions = std::make_shared<ClientRegions>();
+  for (const ClientSubnetRow& r : config.client_subnets) {
+    const size_t slash = r.subnet.find('/');
+    const std::string address = r.subnet.substr(0, slash);
+    const std::string length = slash == std::string::npos ? "" : r.subnet.substr(slash + 1);
+    uint8_t bytes[16] = {};
+    uint8_t family = 0;
+    if (inet_pton(AF_INET, address.c_str(), bytes) == 1)
+      family = 4;
+    else if (inet_pton(AF_INET6, address.c_str(), bytes) == 1)
+      family = 6;
+    const unsigned max_length = family == 4 ? 32 : 128;
+    const bool length_ok = !length.empty() && length.size() <= 3 &&
+                           length.find_first_not_of("0123456789") == std::string::npos &&
+                           static_cast<unsigned>(std::stoi(length)) <= max_length;
+    bool host_bits = false;
+    if (family != 0 && length_ok) {
+      const unsigned prefix = static_cast<unsigned>(std::stoi(length));
+      for (unsigned i = prefix; i < max_length; ++i)
+        host_bits = host_bits || ((bytes[i / 8] >> (7 - i % 8)) & 1);
+    }
+    if (family == 0 || !length_ok || host_bits || r.region.empty())
+      return make_error("client_subnets row " + std::to_string(r.id) + ": \"" + r.subnet +
+                        "\" in region \"" + r.region +
+                        "\" is not a subnet (ADDRESS/PREFIX, host bits zero)");
+    regions->add_subnet(regions->add_region(r.region), family, bytes,
+                        static_cast<uint8_t>(std::stoi(length)));
+  }
+  return std::shared_ptr<const ClientRegions>(std::move(regions));
 }
 
 }  // namespace
@@ -90,6 +129,15 @@ Result<ServiceTable> services_from_rows(const ConfigRows& config, const HealthRo
   for (const CheckRow& c : config.checks) checks[c.id] = &c;
   std::unordered_map<int64_t, std::vector<const ObservationRow*>> observed;
   for (const ObservationRow& o : health.observations) observed[o.member_id].push_back(&o);
+  auto regions = regions_from_rows(config);
+  if (!regions) return Error{regions.error()};
+  // Agent id -> index of its region among the client regions (agents elsewhere are left out).
+  std::unordered_map<std::string, int32_t> agent_region;
+  if (*regions) {
+    for (const AgentRow& a : health.agents)
+      if (int32_t i = (*regions)->find(a.region); i >= 0) agent_region[a.id] = i;
+  }
+  const size_t region_count = *regions ? (*regions)->names().size() : 0;
 
   ServiceTable table;
   table.reserve(config.services.size());
@@ -118,6 +166,8 @@ Result<ServiceTable> services_from_rows(const ConfigRows& config, const HealthRo
     s.rtt_tolerance_pct = r.rtt_tolerance_pct;
     s.rtt_tolerance_us = r.rtt_tolerance_us;
     s.min_healthy = std::max<uint32_t>(r.min_healthy, 1);
+    s.regions = *regions;
+    s.needs_region = *regions != nullptr && r.policy == "rtt";
     by_id[r.id] = table.size();
     table.push_back(std::move(s));
   }
@@ -142,6 +192,7 @@ Result<ServiceTable> services_from_rows(const ConfigRows& config, const HealthRo
     m.priority = r.priority;
     m.sorry = r.sorry;
     m.enabled = r.enabled && !r.drained_at_ms.has_value();
+    m.region_rtt.resize(region_count);
 
     // Health: quorum over fresh observations (DESIGN "Health").
     std::optional<int64_t> check_id = r.check_id ? r.check_id : srow.check_id;
@@ -164,6 +215,10 @@ Result<ServiceTable> services_from_rows(const ConfigRows& config, const HealthRo
         if (o->up) {
           ++up;
           if (o->rtt_us) best_rtt = std::min(best_rtt, *o->rtt_us);
+          if (auto a = agent_region.find(o->agent_id); o->rtt_us && a != agent_region.end()) {
+            Member::RegionRtt& best = m.region_rtt[static_cast<size_t>(a->second)];
+            if (!best.measured || *o->rtt_us < best.us) best = {true, *o->rtt_us};
+          }
           if (o->load) {
             load_sum += *o->load;
             ++loads;

@@ -22,6 +22,9 @@ Result<std::vector<ZoneData>> zones_from_rows(const ConfigRows& config);
 // - with fresh ones, the member is up when at least quorum (default: a majority) of the fresh
 //   agents say up, the quorum capped at the number of fresh agents;
 // - with none fresh, the member keeps its last observed state (stale); never observed: up.
+// - RTT: the lowest among the fresh "up" observations, overall and per client region (the
+//   agents whose region is that region's name); every service shares the client regions of
+//   config.client_subnets (null when there are none), and an rtt service needs them.
 Result<ServiceTable> services_from_rows(const ConfigRows& config, const HealthRows& health,
                                         int64_t now_ms);
 

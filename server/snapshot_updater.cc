@@ -25,6 +25,7 @@ uint64_t fingerprint(const ServiceTable& services) {
       mix((m.up ? 1u : 0u) | (m.stale ? 2u : 0u) | (m.has_rtt ? 4u : 0u) | (m.has_load ? 8u : 0u));
       mix(m.rtt_us);
       mix(static_cast<uint64_t>(m.load * 1000));
+      for (const Member::RegionRtt& rtt : m.region_rtt) mix(rtt.measured ? rtt.us + 1ull : 0);
     }
   return h;
 }

@@ -11,8 +11,11 @@
 //   6. members updated/created
 //   7. zones the document drops deleted     (no kept service is left in them)
 //   8. checks the document drops deleted    (no kept row refers to them any more)
+//   9. client subnets the document drops (or moves to another region) deleted, then the new
+//      ones created                          (UNIQUE(subnet) holds after every statement)
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -89,11 +92,12 @@ class Sync {
   Result<std::vector<std::string>> run() {
     for (auto step : {&Sync::upsert_checks, &Sync::upsert_zones, &Sync::delete_members,
                       &Sync::upsert_services, &Sync::delete_services, &Sync::upsert_members,
-                      &Sync::delete_zones, &Sync::delete_checks}) {
+                      &Sync::delete_zones, &Sync::delete_checks, &Sync::sync_client_subnets}) {
       if (auto r = (this->*step)(); !r) return Error{r.error()};
     }
     std::vector<std::string> all;
-    for (auto* lines : {&zone_lines_, &check_lines_, &service_lines_, &member_lines_})
+    for (auto* lines :
+         {&zone_lines_, &check_lines_, &service_lines_, &member_lines_, &region_lines_})
       all.insert(all.end(), lines->begin(), lines->end());
     return all;
   }
@@ -359,6 +363,24 @@ class Sync {
     return {};
   }
 
+  // Client subnets have no name of their own either: compared as a set of (region, subnet).
+  Result<void> sync_client_subnets() {
+    std::set<std::pair<std::string, std::string>> want, have;
+    for (const ClientSubnetRow& w : want_.client_subnets) want.emplace(w.region, w.subnet);
+    for (const ClientSubnetRow& h : have_.client_subnets) have.emplace(h.region, h.subnet);
+    for (const ClientSubnetRow& h : have_.client_subnets) {
+      if (want.count({h.region, h.subnet})) continue;
+      if (auto r = store_.delete_client_subnet(h.id); !r) return r;
+      region_lines_.push_back("- region " + h.region + " " + h.subnet);
+    }
+    for (const ClientSubnetRow& w : want_.client_subnets) {
+      if (have.count({w.region, w.subnet})) continue;
+      if (auto id = store_.insert_client_subnet(w); !id) return Error{id.error()};
+      region_lines_.push_back("+ region " + w.region + " " + w.subnet);
+    }
+    return {};
+  }
+
   Store& store_;
   const Desired& want_;
   const ConfigRows& have_;
@@ -367,7 +389,7 @@ class Sync {
   std::map<std::string, const DesiredService*> wanted_services_;
   std::map<int64_t, std::vector<const RecordRow*>> records_of_;  // existing, by zone id
   std::map<int64_t, std::vector<const MemberRow*>> members_of_;  // existing, by service id
-  std::vector<std::string> zone_lines_, check_lines_, service_lines_, member_lines_;
+  std::vector<std::string> zone_lines_, check_lines_, service_lines_, member_lines_, region_lines_;
 };
 
 }  // namespace

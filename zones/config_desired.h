@@ -39,6 +39,9 @@ struct Desired {
   std::vector<DesiredZone> zones;
   std::vector<CheckRow> checks;
   std::vector<DesiredService> services;
+  // "regions": one row per subnet (canonical "network/prefix"), by region name, then document
+  // order. Each subnet appears once.
+  std::vector<ClientSubnetRow> client_subnets;
 };
 
 // Parses and validates a document; the error lists every problem, one per line. Relative zone

@@ -16,7 +16,7 @@ namespace gslb {
 namespace {
 
 Result<ApplyReport> apply(Store& store, std::string_view text, const std::string& base_dir,
-                          bool dry_run, const std::string& source) {
+                          bool dry_run, const std::string& source, const ConfigCheck& check) {
   auto desired = config::parse_document(text, base_dir, source);
   if (!desired) return Error{desired.error()};
   if (auto r = store.begin_write(); !r) return Error{r.error()};
@@ -24,6 +24,14 @@ Result<ApplyReport> apply(Store& store, std::string_view text, const std::string
   if (!changes) {
     store.rollback();
     return Error{changes.error()};
+  }
+  if (check && !changes->empty()) {
+    auto rows = store.load_config();  // this transaction's own writes
+    auto ok = rows ? check(*rows) : Result<void>(Error{rows.error()});
+    if (!ok) {
+      store.rollback();
+      return Error{ok.error()};
+    }
   }
   if (dry_run) {
     store.rollback();
@@ -35,11 +43,13 @@ Result<ApplyReport> apply(Store& store, std::string_view text, const std::string
 
 }  // namespace
 
-Result<ApplyReport> apply_document(Store& store, std::string_view json_text, bool dry_run) {
-  return apply(store, json_text, "", dry_run, "");
+Result<ApplyReport> apply_document(Store& store, std::string_view json_text, bool dry_run,
+                                   const ConfigCheck& check) {
+  return apply(store, json_text, "", dry_run, "", check);
 }
 
-Result<ApplyReport> apply_document_file(Store& store, const std::string& path, bool dry_run) {
+Result<ApplyReport> apply_document_file(Store& store, const std::string& path, bool dry_run,
+                                        const ConfigCheck& check) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return make_error(path + ": cannot read: " + std::string(strerror(errno)));
   std::ostringstream text;
@@ -47,7 +57,7 @@ Result<ApplyReport> apply_document_file(Store& store, const std::string& path, b
   if (in.bad()) return make_error(path + ": cannot read: " + std::string(strerror(errno)));
   std::error_code ec;
   auto dir = std::filesystem::absolute(path, ec).parent_path();
-  return apply(store, text.str(), dir.string(), dry_run, path);
+  return apply(store, text.str(), dir.string(), dry_run, path, check);
 }
 
 }  // namespace gslb

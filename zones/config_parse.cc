@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <initializer_list>
 #include <map>
@@ -101,6 +102,36 @@ std::optional<std::string> canonical_address(const std::string& s) {
   if (inet_pton(AF_INET6, s.c_str(), buf) == 1)
     return std::string(inet_ntop(AF_INET6, buf, out, sizeof out));
   return std::nullopt;
+}
+
+// A client subnet "ADDRESS/PREFIX" in canonical form ("2001:db8:1::/48"), or why it is not one.
+Result<std::string> canonical_subnet(const std::string& s) {
+  const size_t slash = s.find('/');
+  if (slash == std::string::npos)
+    return make_error(json_quote(s) + " is not ADDRESS/PREFIX, such as \"198.51.100.0/24\"");
+  const std::string address = s.substr(0, slash), length = s.substr(slash + 1);
+  unsigned char bytes[16] = {};
+  int family = AF_INET;
+  int max_length = 32;
+  if (inet_pton(AF_INET6, address.c_str(), bytes) == 1) {
+    family = AF_INET6;
+    max_length = 128;
+  } else if (inet_pton(AF_INET, address.c_str(), bytes) != 1) {
+    return make_error(json_quote(address) + " is not an IP address");
+  }
+  if (length.empty() || length.size() > 3 ||
+      length.find_first_not_of("0123456789") != std::string::npos || std::stoi(length) > max_length)
+    return make_error("prefix length " + json_quote(length) + " is not 0 to " +
+                      std::to_string(max_length));
+  const int prefix = std::stoi(length);
+  unsigned char network[16] = {};
+  for (int bit = 0; bit < prefix; ++bit) network[bit / 8] |= bytes[bit / 8] & (0x80 >> (bit % 8));
+  char text[INET6_ADDRSTRLEN];
+  const std::string canonical =
+      std::string(inet_ntop(family, network, text, sizeof text)) + "/" + std::to_string(prefix);
+  if (memcmp(network, bytes, sizeof bytes) != 0)
+    return make_error(s + " has host bits set (the network is " + canonical + ")");
+  return canonical;
 }
 
 struct RdfFree {
@@ -255,13 +286,14 @@ class Parser {
 
   Result<Desired> run(const json& doc) {
     if (!doc.is_object()) return make_error("document: expected a JSON object");
-    c_.known_keys(doc, "", {"zones", "checks", "services"});
+    c_.known_keys(doc, "", {"zones", "checks", "services", "regions"});
     if (const json* zones = c_.array_field(doc, "", "zones"))
       for (size_t i = 0; i < zones->size(); ++i) zone((*zones)[i], at("zones", i));
     if (const json* checks = c_.array_field(doc, "", "checks"))
       for (size_t i = 0; i < checks->size(); ++i) check((*checks)[i], at("checks", i));
     if (const json* services = c_.array_field(doc, "", "services"))
       for (size_t i = 0; i < services->size(); ++i) service((*services)[i], at("services", i));
+    if (const json* r = Checker::get(doc, "regions")) regions(*r);
     if (c_.errors.empty()) whole_zones();
     if (!c_.errors.empty()) {
       std::string msg;
@@ -783,6 +815,50 @@ class Parser {
     c_.bool_field(j, path, "sorry", row.sorry);
     check_ref(j, path, m.check);
     s.members.push_back(std::move(m));
+  }
+
+  // "regions": {"NAME": ["SUBNET", ...], ...}; a subnet belongs to one region only.
+  void regions(const json& j) {
+    const std::string path = "regions";
+    if (!c_.object(j, path)) return;
+    std::map<std::string, std::pair<std::string, std::string>> seen;  // subnet -> (region, path)
+    for (const auto& item : j.items()) {
+      const std::string& name = item.key();
+      const std::string region_path = at(path, name);
+      if (!valid_label_name(name)) {
+        c_.fail(region_path, "region name " + json_quote(name) +
+                                 " is not 1 to 63 letters, digits, \".\", \"_\" or \"-\"");
+        continue;
+      }
+      const json& subnets = item.value();
+      if (!c_.array(subnets, region_path)) continue;
+      if (subnets.empty()) {
+        c_.fail(region_path, "must list at least one subnet");
+        continue;
+      }
+      for (size_t k = 0; k < subnets.size(); ++k) {
+        const std::string p = at(region_path, k);
+        auto text = c_.string(subnets[k], p);
+        if (!text) continue;
+        auto subnet = canonical_subnet(*text);
+        if (!subnet) {
+          c_.fail(p, subnet.error());
+          continue;
+        }
+        auto [it, fresh] = seen.emplace(*subnet, std::pair(name, p));
+        if (!fresh) {
+          const auto& [other, other_path] = it->second;
+          c_.fail(p, other == name ? "duplicate subnet " + *subnet + " (also " + other_path + ")"
+                                   : *subnet + " is in region " + json_quote(other) + " already (" +
+                                         other_path + "); a subnet has one region");
+          continue;
+        }
+        ClientSubnetRow row;
+        row.region = name;
+        row.subnet = *subnet;
+        out_.client_subnets.push_back(std::move(row));
+      }
+    }
   }
 
   std::string base_dir_;

@@ -230,6 +230,15 @@ Result<ConfigRows> Store::load_config() {
                             out.members.push_back(std::move(m));
                           });
   if (!members) return Error{members.error()};
+  auto subnets = each_row(db_, path_, "SELECT id, region, subnet FROM client_subnets ORDER BY id",
+                          [&](const sql::Stmt& s) {
+                            ClientSubnetRow c;
+                            c.id = s.i64(0);
+                            c.region = s.text(1);
+                            c.subnet = s.text(2);
+                            out.client_subnets.push_back(std::move(c));
+                          });
+  if (!subnets) return Error{subnets.error()};
   if (auto r = txn.finish(); !r) return Error{r.error()};
   return out;
 }
@@ -565,6 +574,16 @@ Result<void> Store::update_member(const MemberRow& row) {
 
 Result<void> Store::delete_member(int64_t id) {
   return delete_by_id(db_, path_, "DELETE FROM members WHERE id = ?1", "member", id);
+}
+
+Result<int64_t> Store::insert_client_subnet(const ClientSubnetRow& row) {
+  sql::Stmt s(db_, "INSERT INTO client_subnets (region, subnet) VALUES (?1, ?2)");
+  s.bind(1, row.region).bind(2, row.subnet);
+  return run_insert(db_, path_, s);
+}
+
+Result<void> Store::delete_client_subnet(int64_t id) {
+  return delete_by_id(db_, path_, "DELETE FROM client_subnets WHERE id = ?1", "client subnet", id);
 }
 
 Result<void> Store::set_member_drained(int64_t member_id, std::optional<int64_t> at_ms) {

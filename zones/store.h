@@ -32,8 +32,8 @@ class Store {
 
   // PRAGMA data_version: changes when another connection commits (cheap; poll it).
   Result<int64_t> data_version();
-  // Bumped by triggers on every change of zones, records, checks, services or members, and not
-  // by observations: tells a config change from a health-only change.
+  // Bumped by triggers on every change of zones, records, checks, services, members or
+  // client_subnets, and not by observations: tells a config change from a health-only change.
   Result<int64_t> config_generation();
 
   // Consistent reads (each in one read transaction).
@@ -84,6 +84,8 @@ class Store {
   Result<int64_t> insert_member(const MemberRow& row);
   Result<void> update_member(const MemberRow& row);
   Result<void> delete_member(int64_t id);
+  Result<int64_t> insert_client_subnet(const ClientSubnetRow& row);
+  Result<void> delete_client_subnet(int64_t id);
   // Drains a member since `at_ms`, or undrains it (nullopt). Operational state: a config
   // document apply keeps it. Fails when no such member exists.
   Result<void> set_member_drained(int64_t member_id, std::optional<int64_t> at_ms);

@@ -101,6 +101,14 @@ struct EventRow {
   int64_t at_ms = 0;
 };
 
+// A client subnet of a region (the document's "regions"): clients inside it are in that region,
+// the longest matching subnet deciding, for policies that answer by region (rtt).
+struct ClientSubnetRow {
+  int64_t id = 0;
+  std::string region;  // 1 to 63 of [A-Za-z0-9._-]; compared with AgentRow::region
+  std::string subnet;  // "198.51.100.0/24", "2001:db8:1::/48": inet_ntop form, host bits zero
+};
+
 // Everything but health: changes to these rebuild the zones.
 struct ConfigRows {
   std::vector<ZoneRow> zones;
@@ -108,6 +116,7 @@ struct ConfigRows {
   std::vector<CheckRow> checks;
   std::vector<ServiceRow> services;
   std::vector<MemberRow> members;
+  std::vector<ClientSubnetRow> client_subnets;
 };
 
 struct HealthRows {

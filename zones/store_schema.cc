@@ -137,6 +137,19 @@ CREATE TABLE events (
 CREATE INDEX events_member ON events (member_id, at_ms);
 )sql";
 
+// Migration 2: client subnets mapped to regions (the document's "regions"), so the rtt policy
+// can rank members by the RTT measured from the client's region. One row per subnet: a subnet
+// is in one region at most. The subnet is text in inet_ntop form with its prefix; the writer
+// (zones/config_parse.cc) checks it fully, this only keeps out the absurd.
+constexpr const char* kClientSubnetsV2 = R"sql(
+CREATE TABLE client_subnets (
+  id     INTEGER PRIMARY KEY,
+  region TEXT NOT NULL CHECK (length(region) BETWEEN 1 AND 63),
+  subnet TEXT NOT NULL UNIQUE
+         CHECK (subnet GLOB '?*/[0-9]*' AND subnet NOT GLOB '*[^0-9A-Fa-f.:/]*')
+) STRICT;
+)sql";
+
 // The triggers that move meta.config_generation: every change of the configuration tables, and
 // none of observations, agents or events, so a reader can tell a config change from a
 // health-only one. SQLite has only row triggers: a bulk change bumps the counter once per row,
@@ -152,13 +165,15 @@ std::string generation_triggers(std::initializer_list<const char*> tables) {
   return sql;
 }
 
-constexpr size_t kMigrationCount = 1;
+constexpr size_t kMigrationCount = 2;
 
 // The SQL taking user_version i to i + 1. Append cases only; never edit one that has shipped.
 std::string migration_sql(size_t i) {
   switch (i) {
     case 0:
       return kSchemaV1 + generation_triggers({"zones", "records", "checks", "services", "members"});
+    case 1:
+      return kClientSubnetsV2 + generation_triggers({"client_subnets"});
   }
   return {};
 }

@@ -19,6 +19,9 @@ struct Client {
   uint8_t family = 0;  // 4, 6, or 0 when unknown
   uint8_t address[16] = {};
   uint8_t prefix = 0;  // significant bits of `address`
+  // The client's region: an index into the service's ClientRegions names (zones/service.h), or
+  // -1 when unknown. Looked up only for services with needs_region; -1 for the others.
+  int32_t region = -1;
 };
 
 // splitmix64: small, fast, good enough for load spreading; seeded per worker (tests seed it).

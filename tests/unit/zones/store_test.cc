@@ -130,7 +130,7 @@ TEST(StoreOpen, CreatesTheSchemaAndSetsUserVersion) {
   auto s = open_ok(dir.file("gslb.db"));
   ASSERT_TRUE(s);
   EXPECT_TRUE(std::filesystem::exists(dir.file("gslb.db")));
-  EXPECT_EQ(raw_int(*s, "PRAGMA user_version"), 1);
+  EXPECT_EQ(raw_int(*s, "PRAGMA user_version"), 2);
   EXPECT_EQ(raw_text(*s, "PRAGMA journal_mode"), "wal");
   EXPECT_EQ(raw_int(*s, "PRAGMA foreign_keys"), 1);
   EXPECT_EQ(raw_int(*s, "PRAGMA synchronous"), 1);  // NORMAL
@@ -157,7 +157,7 @@ TEST(StoreOpen, ReopeningKeepsDataAndSchema) {
   }
   auto s = open_ok(path);
   ASSERT_TRUE(s);
-  EXPECT_EQ(raw_int(*s, "PRAGMA user_version"), 1);
+  EXPECT_EQ(raw_int(*s, "PRAGMA user_version"), 2);
   auto config = s->load_config();
   ASSERT_TRUE(config.ok()) << config.error();
   EXPECT_EQ(config->zones.size(), 1u);
