@@ -66,6 +66,19 @@ int run_apply(int argc, char** argv) {
   return 0;
 }
 
+// Signals are taken synchronously by the main thread (sigwait); threads started afterwards
+// inherit the mask and never see them.
+sigset_t block_signals() {
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  return sigs;
+}
+
 // The bearer token of a token file: the first line that is not blank or a comment; a line
 // "ROLE TOKEN" (the API's own token file format) gives its second field.
 Result<std::string> read_token(const std::string& path) {
@@ -144,13 +157,7 @@ int run_healthd(int argc, char** argv) {
     }
     ho.remote.token = *t;
   }
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGTERM);
-  sigaddset(&sigs, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  const sigset_t sigs = block_signals();
   HealthChecker checker(ho);
   if (auto r = checker.start(); !r) {
     fprintf(stderr, "gslbd healthd: %s\n", r.error().c_str());
@@ -189,14 +196,7 @@ int main(int argc, char** argv) {
     }
     opts->role_health = opts->role_api = false;  // zone files only: nothing to check or manage
   }
-  // Signals are taken synchronously by the main thread; workers never see them.
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGTERM);
-  sigaddset(&sigs, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  const sigset_t sigs = block_signals();
   auto start_health = [&]() -> std::unique_ptr<HealthChecker> {
     HealthCheckerOptions ho;
     ho.db_path = opts->db;
