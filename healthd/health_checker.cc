@@ -51,6 +51,7 @@ constexpr auto kConfigPollMin = 50ms;
 constexpr auto kNewTargetWindow = 100ms;  // targets a config change adds start within this
 constexpr double kJitter = 0.1;           // each turn lasts interval * (1 +- 10 %)
 constexpr auto kWriteRetry = 250ms;       // after a failed write
+constexpr auto kDueSlack = 5ms;           // probes due this close together start together
 constexpr auto kReferenceInterval = 1000ms;
 constexpr auto kReferenceTimeout = 500ms;
 constexpr int kReferenceFall = 3;
@@ -383,7 +384,9 @@ void HealthChecker::Impl::arm_probe_timer() {
 }
 
 void HealthChecker::Impl::run_due() {
-  for (uint64_t id : schedule.take_due(SteadyClock::now())) {
+  // Targets due within kDueSlack start together: one timer wake-up (and one timerfd re-arm) per
+  // batch instead of per probe, which at 10 000 probes a second was a tenth of the agent's CPU.
+  for (uint64_t id : schedule.take_due(SteadyClock::now() + kDueSlack)) {
     auto it = targets.find(id);
     if (it == targets.end()) {
       schedule.remove(id);
