@@ -30,10 +30,10 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "healthd/probe.h"
-#include "healthd/remote_backend.h"
-#include "healthd/store_backend.h"
 #include "healthd/probe_spec.h"
+#include "healthd/remote_backend.h"
 #include "healthd/schedule.h"
+#include "healthd/store_backend.h"
 #include "healthd/targets.h"
 #include "healthd/verdict.h"
 #include "zones/log.h"
@@ -140,7 +140,7 @@ struct HealthChecker::Impl {
     Verdict verdict;
     Health written = Health::kUnknown;  // the verdict last handed to the writer
     int64_t result_wall_ms = 0;         // wall time of the last result
-    bool dirty = false;                 // a result not yet handed to the writer
+    bool dirty = false;                 // a result not yet handed to the writer (in dirty_ids)
   };
 
   // ---- control thread ----
@@ -172,8 +172,10 @@ struct HealthChecker::Impl {
   SteadyClock::time_point probe_timer_at{};
   boost::asio::steady_timer tick_timer;
   SteadyClock::time_point tick_at{};
-  std::map<uint64_t, TargetState> targets;  // by target id
+  std::unordered_map<uint64_t, TargetState> targets;  // by target id
   std::map<TargetKey, uint64_t> ids;
+  // The targets with dirty set, so a tick walks the new results, not every target.
+  std::vector<uint64_t> dirty_ids, dirty_walk;  // dirty_walk: the tick's copy, kept for capacity
   uint64_t next_id = 1;
   bool configured = false;
   int64_t window_ms = 1000;  // longest gap between two results of one target
@@ -221,8 +223,8 @@ Result<void> HealthChecker::Impl::start() {
     auto spec = parse_reference(opts.reference);
     if (!spec) return Error{spec.error()};
     reference = std::move(*spec);
-    ProbeFactory factory = opts.probe_override ? opts.probe_override(reference->type)
-                                               : find_probe(reference->type);
+    ProbeFactory factory =
+        opts.probe_override ? opts.probe_override(reference->type) : find_probe(reference->type);
     if (factory == nullptr) return make_error("healthd: --reference: no probe " + reference->type);
     reference_probe = factory(io);
   }
@@ -414,7 +416,10 @@ void HealthChecker::Impl::on_result(uint64_t id, ProbeResult result) {
   if (result.ok) last_success_any_ms = now_ms;
   s.verdict.record(result, now_ms);
   s.result_wall_ms = wall_ms();
-  s.dirty = true;
+  if (!s.dirty) {
+    s.dirty = true;
+    dirty_ids.push_back(id);
+  }
   arm_probe_timer();
 }
 
@@ -432,10 +437,10 @@ void HealthChecker::Impl::tick() {
   const int64_t now_ms = steady_ms(now);
 
   // Fail-static: every target failing at once says more about this agent than about the sites.
-  std::vector<LastResult> last;
-  last.reserve(targets.size());
-  for (const auto& [id, s] : targets)
-    last.push_back({s.verdict.has_result(), s.verdict.last_ok(), s.verdict.last_at_ms()});
+  auto last = [](const auto& entry) {
+    const Verdict& v = entry.second.verdict;
+    return LastResult{v.has_result(), v.last_ok(), v.last_at_ms()};
+  };
   // Why this agent's results count for nothing now ("" with iso: waiting for the reference's
   // first answer after a start, which is no news worth a line).
   std::string why;
@@ -444,7 +449,7 @@ void HealthChecker::Impl::tick() {
     why = "reference target " + opts.reference + " unreachable (" + reference_detail + ")";
   } else if (reference && !reference_ok_seen) {
     why = "";
-  } else if (agent_isolated(last, now_ms, window_ms)) {
+  } else if (agent_isolated(targets, last, now_ms, window_ms)) {
     why = "all " + std::to_string(targets.size()) + " targets failing at once";
   } else {
     iso = false;
@@ -464,8 +469,12 @@ void HealthChecker::Impl::tick() {
   isolated = iso;
 
   std::vector<ObservationRow> rows;
-  for (auto& [id, s] : targets) {
-    if (!s.dirty) continue;
+  dirty_walk.clear();
+  dirty_walk.swap(dirty_ids);
+  for (uint64_t id : dirty_walk) {
+    auto it = targets.find(id);
+    if (it == targets.end()) continue;  // removed since its result
+    TargetState& s = it->second;
     if (iso) {
       s.dirty = false;
       continue;
@@ -477,8 +486,10 @@ void HealthChecker::Impl::tick() {
     }
     if (h == Health::kDown && s.written != Health::kDown &&
         !down_confirmed(s.verdict.failing_since_ms(), last_success_any_ms, now_ms, window_ms,
-                        targets.size()))
-      continue;  // held (stays dirty) until some probe shows this agent can still reach out
+                        targets.size())) {
+      dirty_ids.push_back(id);  // held until some probe shows this agent can still reach out
+      continue;
+    }
     if (h != s.written) {
       log_info("healthd: " + target_name(s.target) + " (member " +
                member_list(s.target.member_ids) + "): " + health_name(s.written) + " -> " +

@@ -1,6 +1,8 @@
 #include "healthd/schedule.h"
 
 #include <algorithm>
+#include <functional>
+#include <set>
 #include <tuple>
 
 namespace gslb {
@@ -49,15 +51,39 @@ void Schedule::add(const std::vector<NewTarget>& targets, TimePoint now, Duratio
     e.interval = s.interval;
     e.due = s.due;
     entries_.emplace(s.id, e);
-    waiting_.emplace(s.due, s.id);
+    push(s.due, s.id);
+  }
+}
+
+void Schedule::push(TimePoint due, uint64_t id) {
+  // Stale turns are dropped as they surface; a heap mostly stale (intervals shortened, targets
+  // removed) is rebuilt from the table so it never grows without bound.
+  if (turns_.size() > 2 * entries_.size() + 64) {
+    turns_.clear();
+    for (const auto& [eid, e] : entries_)
+      if (!e.running && eid != id) turns_.emplace_back(e.due, eid);
+    std::make_heap(turns_.begin(), turns_.end(), std::greater<Turn>());
+  }
+  turns_.emplace_back(due, id);
+  std::push_heap(turns_.begin(), turns_.end(), std::greater<Turn>());
+}
+
+bool Schedule::current(const Turn& turn) const {
+  auto it = entries_.find(turn.second);
+  return it != entries_.end() && !it->second.running && it->second.due == turn.first;
+}
+
+void Schedule::drop_stale_top() {
+  while (!turns_.empty() && !current(turns_.front())) {
+    std::pop_heap(turns_.begin(), turns_.end(), std::greater<Turn>());
+    turns_.pop_back();
   }
 }
 
 void Schedule::remove(uint64_t id) {
   auto it = entries_.find(id);
   if (it == entries_.end()) return;
-  if (!it->second.running) waiting_.erase({it->second.due, id});
-  entries_.erase(it);
+  entries_.erase(it);  // its turn in the heap is stale from now on
 }
 
 void Schedule::set_interval(uint64_t id, std::chrono::milliseconds interval, TimePoint now) {
@@ -67,16 +93,16 @@ void Schedule::set_interval(uint64_t id, std::chrono::milliseconds interval, Tim
   e.interval = interval;
   const TimePoint sooner = now + jittered(interval);
   if (e.due <= sooner) return;
-  if (!e.running) waiting_.erase({e.due, id});
-  e.due = sooner;
-  if (!e.running) waiting_.emplace(e.due, id);
+  e.due = sooner;  // the turn at the old time is stale from now on
+  if (!e.running) push(e.due, id);
 }
 
 std::vector<uint64_t> Schedule::take_due(TimePoint now) {
   std::vector<uint64_t> out;
-  while (!waiting_.empty() && waiting_.begin()->first <= now) {
-    const uint64_t id = waiting_.begin()->second;
-    waiting_.erase(waiting_.begin());
+  for (drop_stale_top(); !turns_.empty() && turns_.front().first <= now; drop_stale_top()) {
+    const uint64_t id = turns_.front().second;
+    std::pop_heap(turns_.begin(), turns_.end(), std::greater<Turn>());
+    turns_.pop_back();
     Entry& e = entries_.at(id);
     e.running = true;
     // The next turn keeps the cadence of this one; after a stall (a turn already missed) it
@@ -96,12 +122,13 @@ void Schedule::finished(uint64_t id, TimePoint now) {
   e.running = false;
   // A probe that outlived its next turn runs again at once: the turn was late, not doubled.
   if (e.due < now) e.due = now;
-  waiting_.emplace(e.due, id);
+  push(e.due, id);
 }
 
-std::optional<Schedule::TimePoint> Schedule::next_due() const {
-  if (waiting_.empty()) return std::nullopt;
-  return waiting_.begin()->first;
+std::optional<Schedule::TimePoint> Schedule::next_due() {
+  drop_stale_top();
+  if (turns_.empty()) return std::nullopt;
+  return turns_.front().first;
 }
 
 bool Schedule::running(uint64_t id) const {

@@ -13,6 +13,7 @@
 
 #include "healthd/probe_attempt.h"
 #include "healthd/probes.h"
+#include "healthd/tcp_socket_pool.h"
 
 namespace gslb {
 namespace {
@@ -26,29 +27,32 @@ class TcpAttempt final : public Attempt {
   void start() {
     arm_deadline();
     if (spec().port == 0) return fail("tcp check needs a port");
-    socket_.async_connect(tcp::endpoint(spec().address, spec().port),
-                          [self = self<TcpAttempt>()](const boost::system::error_code& ec) {
-                            if (self->finished()) return;
-                            if (ec) return self->fail(describe_error(ec));
-                            // Close with RST, not FIN: no teardown exchange and no TIME_WAIT
-                            // socket per probe (10 000 a second otherwise); the site sees an
-                            // aborted connection, as from HAProxy's or F5's TCP monitors.
-                            boost::system::error_code ignored;
-                            self->socket_.set_option(boost::asio::socket_base::linger(true, 0),
-                                                     ignored);
-                            self->succeed();
-                          });
+    const tcp::endpoint target(spec().address, spec().port);
+    boost::system::error_code ec;
+    socket_ = pool_.take(target.protocol(), ec);
+    if (ec) return fail(describe_error(ec));
+    socket_.async_connect(target, [self = self<TcpAttempt>()](const boost::system::error_code& ec) {
+      if (self->finished()) return;
+      if (ec) return self->fail(describe_error(ec));
+      // The pool resets the connection (RST, not FIN: no teardown exchange and no TIME_WAIT
+      // socket per probe; the site sees an aborted connection, as from HAProxy's or F5's TCP
+      // monitors) and keeps the socket for a later probe.
+      self->pool_.give_back(std::move(self->socket_),
+                            tcp::endpoint(self->spec().address, 0).protocol());
+      self->succeed();
+    });
   }
 
  private:
   void stop() override {
+    // Failures and timeouts close (a socket in SYN_SENT or with a pending error is not kept).
     boost::system::error_code ignored;
     socket_.close(ignored);
   }
 
+  TcpSocketPool& pool_ = boost::asio::use_service<TcpSocketPool>(io());
   tcp::socket socket_{io()};
 };
-
 
 }  // namespace
 

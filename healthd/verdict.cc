@@ -70,14 +70,6 @@ std::optional<uint32_t> Verdict::rtt_us() const {
   return static_cast<uint32_t>(r < 0 ? 0 : r);
 }
 
-bool agent_isolated(const std::vector<LastResult>& targets, int64_t now_ms, int64_t window_ms) {
-  if (targets.size() < 2) return false;
-  for (const LastResult& t : targets) {
-    if (!t.seen || t.ok || now_ms - t.at_ms > window_ms) return false;
-  }
-  return true;
-}
-
 bool down_confirmed(int64_t failing_since_ms, int64_t last_success_any_ms, int64_t now_ms,
                     int64_t window_ms, size_t target_count) {
   if (target_count < 2) return true;

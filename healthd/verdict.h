@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
@@ -89,7 +90,22 @@ struct LastResult {
 // or not probed yet) keeps the agent from being called isolated: only evidence counts.
 // `window_ms`: the longest interval between two results of one target (max interval, plus
 // jitter and timeout).
-bool agent_isolated(const std::vector<LastResult>& targets, int64_t now_ms, int64_t window_ms);
+// `last(t)` gives each element's LastResult, so the checker can pass its target table as it is:
+// the walk stops at the first target that is not a fresh failure (the first one, normally).
+template <class Range, class Project>
+bool agent_isolated(const Range& targets, Project last, int64_t now_ms, int64_t window_ms) {
+  if (std::size(targets) < 2) return false;
+  for (const auto& t : targets) {
+    const LastResult r = last(t);
+    if (!r.seen || r.ok || now_ms - r.at_ms > window_ms) return false;
+  }
+  return true;
+}
+inline bool agent_isolated(const std::vector<LastResult>& targets, int64_t now_ms,
+                           int64_t window_ms) {
+  return agent_isolated(
+      targets, [](const LastResult& r) { return r; }, now_ms, window_ms);
+}
 
 // Whether a target's new "down" verdict may be written yet. Failures that begin when the
 // agent's connectivity breaks reach `fall` on some targets before every target has failed once

@@ -1,6 +1,7 @@
 // gslbd: the binary. Parses options, loads zones, builds the first Snapshot and runs the UDP
 // and TCP servers until SIGINT/SIGTERM; SIGHUP reloads the zone files.
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -77,6 +78,16 @@ sigset_t block_signals() {
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   signal(SIGPIPE, SIG_IGN);
   return sigs;
+}
+
+// The soft descriptor limit up to the hard one (as nginx and gdnsd do): Debian's soft default of
+// 1024 is less than the sockets one agent has open when 10 000 members' probes are in flight
+// against slow or dead sites, and a probe that cannot open a socket counts as a failure.
+void raise_open_file_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max) return;
+  lim.rlim_cur = lim.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &lim);
 }
 
 // The bearer token of a token file: the first line that is not blank or a comment; a line
@@ -158,6 +169,7 @@ int run_healthd(int argc, char** argv) {
     ho.remote.token = *t;
   }
   const sigset_t sigs = block_signals();
+  raise_open_file_limit();
   HealthChecker checker(ho);
   if (auto r = checker.start(); !r) {
     fprintf(stderr, "gslbd healthd: %s\n", r.error().c_str());
@@ -197,6 +209,7 @@ int main(int argc, char** argv) {
     opts->role_health = opts->role_api = false;  // zone files only: nothing to check or manage
   }
   const sigset_t sigs = block_signals();
+  raise_open_file_limit();
   auto start_health = [&]() -> std::unique_ptr<HealthChecker> {
     HealthCheckerOptions ho;
     ho.db_path = opts->db;
