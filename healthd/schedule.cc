@@ -74,10 +74,7 @@ bool Schedule::current(const Turn& turn) const {
 }
 
 void Schedule::drop_stale_top() {
-  while (!turns_.empty() && !current(turns_.front())) {
-    std::pop_heap(turns_.begin(), turns_.end(), std::greater<Turn>());
-    turns_.pop_back();
-  }
+  while (!turns_.empty() && !current(turns_.front())) pop_turn();
 }
 
 void Schedule::remove(uint64_t id) {
@@ -97,13 +94,19 @@ void Schedule::set_interval(uint64_t id, std::chrono::milliseconds interval, Tim
   if (!e.running) push(e.due, id);
 }
 
+void Schedule::pop_turn() {
+  std::pop_heap(turns_.begin(), turns_.end(), std::greater<Turn>());
+  turns_.pop_back();
+}
+
 std::vector<uint64_t> Schedule::take_due(TimePoint now) {
   std::vector<uint64_t> out;
-  for (drop_stale_top(); !turns_.empty() && turns_.front().first <= now; drop_stale_top()) {
-    const uint64_t id = turns_.front().second;
-    std::pop_heap(turns_.begin(), turns_.end(), std::greater<Turn>());
-    turns_.pop_back();
-    Entry& e = entries_.at(id);
+  while (!turns_.empty() && turns_.front().first <= now) {
+    const auto [due, id] = turns_.front();
+    pop_turn();
+    auto it = entries_.find(id);
+    if (it == entries_.end() || it->second.running || it->second.due != due) continue;  // stale
+    Entry& e = it->second;
     e.running = true;
     // The next turn keeps the cadence of this one; after a stall (a turn already missed) it
     // restarts from now rather than catching up in a burst.
@@ -115,14 +118,15 @@ std::vector<uint64_t> Schedule::take_due(TimePoint now) {
   return out;
 }
 
-void Schedule::finished(uint64_t id, TimePoint now) {
+bool Schedule::finished(uint64_t id, TimePoint now) {
   auto it = entries_.find(id);
-  if (it == entries_.end() || !it->second.running) return;
+  if (it == entries_.end() || !it->second.running) return false;
   Entry& e = it->second;
   e.running = false;
   // A probe that outlived its next turn runs again at once: the turn was late, not doubled.
   if (e.due < now) e.due = now;
   push(e.due, id);
+  return true;
 }
 
 std::optional<Schedule::TimePoint> Schedule::next_due() {

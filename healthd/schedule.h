@@ -46,7 +46,8 @@ class Schedule {
   // their next turn one (jittered) interval after this one.
   std::vector<uint64_t> take_due(TimePoint now);
   // The probe of `id` finished: it may run again at its next turn (at once if that has passed).
-  void finished(uint64_t id, TimePoint now);
+  // False, and nothing changes, when `id` is unknown or was not running (a stale result).
+  bool finished(uint64_t id, TimePoint now);
 
   // The earliest turn of a target that is not running; nullopt when none is waiting.
   std::optional<TimePoint> next_due();
@@ -71,6 +72,7 @@ class Schedule {
   // running targets and turns since moved stay in the heap until they reach its top.
   bool current(const Turn& turn) const;
   void drop_stale_top();
+  void pop_turn();
 
   std::unordered_map<uint64_t, Entry> entries_;
   std::vector<Turn> turns_;  // min-heap on (due, id); may hold stale turns (current() false)

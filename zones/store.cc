@@ -4,6 +4,9 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <map>
+#include <string>
 #include <utility>
 
 #include "zones/store_sql.h"
@@ -278,8 +281,18 @@ Result<HealthRows> Store::load_health() {
 Result<void> Store::write_observations(const std::vector<ObservationRow>& rows) {
   Scope txn(db_, path_);
   if (auto r = txn.begin(true); !r) return r;
-  sql::Stmt member_exists(db_, "SELECT 1 FROM members WHERE id = ?1");
-  sql::Stmt previous(db_, "SELECT up FROM observations WHERE agent_id = ?1 AND member_id = ?2");
+  // Most rows refresh what this agent said last (same state, new time and RTT): one UPDATE that
+  // only matches then does it. A row it does not match (a new state, a first observation, a
+  // deleted member) takes the full path: one lookup for both questions (does the member still
+  // exist, what did this agent say last), the upsert, and the event. The agent's last-seen time
+  // is written once per batch: a batch holds every result of the last 50 ms, 500 rows at
+  // 10 000 members a second.
+  sql::Stmt refresh(db_,
+                    "UPDATE observations SET rtt_us = ?4, load = ?5, checked_at_ms = ?6, "
+                    "detail = ?7 WHERE agent_id = ?1 AND member_id = ?2 AND up = ?3");
+  sql::Stmt previous(db_,
+                     "SELECT o.up FROM members m LEFT JOIN observations o "
+                     "ON o.agent_id = ?1 AND o.member_id = m.id WHERE m.id = ?2");
   sql::Stmt upsert(db_,
                    "INSERT INTO observations (agent_id, member_id, up, rtt_us, load, "
                    "checked_at_ms, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
@@ -292,22 +305,36 @@ Result<void> Store::write_observations(const std::vector<ObservationRow>& rows) 
   sql::Stmt agent(db_,
                   "INSERT INTO agents (id, last_seen_ms) VALUES (?1, ?2) ON CONFLICT (id) DO "
                   "UPDATE SET last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)");
-  for (sql::Stmt* s : {&member_exists, &previous, &upsert, &event, &agent})
+  for (sql::Stmt* s : {&refresh, &previous, &upsert, &event, &agent})
     if (!s->prepared()) return sql::error(db_, path_);
 
   bool any_event = false;
+  std::map<std::string, int64_t> last_seen;  // by agent id, over the rows written
+  auto seen = [&](const ObservationRow& o) {
+    auto [at, fresh] = last_seen.try_emplace(o.agent_id, o.checked_at_ms);
+    if (!fresh) at->second = std::max(at->second, o.checked_at_ms);
+  };
   for (const ObservationRow& o : rows) {
-    member_exists.reset();
-    member_exists.bind(1, o.member_id);
-    int rc = member_exists.step();
-    if (rc == SQLITE_DONE) continue;  // the member was deleted since the probe read its id
-    if (rc != SQLITE_ROW) return sql::error(db_, path_);
+    refresh.reset();
+    refresh.bind(1, o.agent_id)
+        .bind(2, o.member_id)
+        .bind(3, o.up)
+        .bind(4, o.rtt_us)
+        .bind(5, o.load)
+        .bind(6, o.checked_at_ms)
+        .bind(7, o.detail);
+    if (auto r = run(db_, path_, refresh); !r) return r;
+    if (sqlite3_changes(db_) == 1) {
+      seen(o);
+      continue;
+    }
 
     previous.reset();
     previous.bind(1, o.agent_id).bind(2, o.member_id);
-    rc = previous.step();
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sql::error(db_, path_);
-    const bool known = rc == SQLITE_ROW;
+    int rc = previous.step();
+    if (rc == SQLITE_DONE) continue;  // the member was deleted since the probe read its id
+    if (rc != SQLITE_ROW) return sql::error(db_, path_);
+    const bool known = !previous.is_null(0);
     const bool was_up = known && previous.boolean(0);
 
     upsert.reset();
@@ -331,9 +358,11 @@ Result<void> Store::write_observations(const std::vector<ObservationRow>& rows) 
       if (auto r = run(db_, path_, event); !r) return r;
       any_event = true;
     }
-
+    seen(o);
+  }
+  for (const auto& [id, at_ms] : last_seen) {
     agent.reset();
-    agent.bind(1, o.agent_id).bind(2, o.checked_at_ms);
+    agent.bind(1, id).bind(2, at_ms);
     if (auto r = run(db_, path_, agent); !r) return r;
   }
   if (any_event) {

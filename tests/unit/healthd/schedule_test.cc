@@ -195,5 +195,43 @@ TEST(Schedule, EveryTargetProbedOncePerIntervalOverTime) {
   EXPECT_LE(worst_ms, 4);
 }
 
+TEST(Schedule, FinishedTellsAStaleResultApart) {
+  Schedule s(5);
+  s.add(batch(1, 2, 1000ms), kStart, 1ms);
+  EXPECT_FALSE(s.finished(1, kStart));  // not running
+  EXPECT_FALSE(s.finished(9, kStart));  // unknown
+  ASSERT_EQ(s.take_due(kStart + 1ms).size(), 2u);
+  EXPECT_TRUE(s.finished(1, kStart + 2ms));
+  EXPECT_FALSE(s.finished(1, kStart + 3ms));  // a second result for one run
+  s.remove(2);
+  EXPECT_FALSE(s.finished(2, kStart + 3ms));  // removed while running
+}
+
+// Removals, re-additions and interval changes leave superseded turns behind; none of them may
+// start a target twice in one turn, start a removed one, or lose a live one.
+TEST(Schedule, ChurnNeverDoublesLosesOrResurrectsATarget) {
+  Schedule s(77);
+  s.add(batch(1, 400, 1000ms), kStart, 1000ms);
+  TP t = kStart;
+  for (int round = 0; round < 20; ++round) {
+    for (uint64_t id = 1 + round % 4; id <= 400; id += 4) s.set_interval(id, 500ms, t);
+    for (uint64_t id = 1 + round % 4; id <= 400; id += 4) s.set_interval(id, 1000ms, t);
+    for (uint64_t id = 2 + round % 3; id <= 400; id += 7) s.remove(id);
+    std::vector<Schedule::NewTarget> back;
+    for (uint64_t id = 2 + round % 3; id <= 400; id += 7) back.push_back({id, 1000ms});
+    s.add(back, t, 100ms);
+    t += 10ms;
+  }
+  std::vector<int> runs(401, 0);
+  for (TP end = t + 1200ms; t < end; t += 1ms)
+    for (uint64_t id : s.take_due(t)) {
+      ++runs[id];
+      EXPECT_TRUE(s.finished(id, t));
+    }
+  for (uint64_t id = 1; id <= 400; ++id) EXPECT_GE(runs[id], 1) << id;
+  for (uint64_t id = 1; id <= 400; ++id) EXPECT_LE(runs[id], 2) << id;
+  EXPECT_EQ(s.size(), 400u);
+}
+
 }  // namespace
 }  // namespace gslb

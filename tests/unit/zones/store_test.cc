@@ -444,6 +444,53 @@ TEST(StoreObservations, TransitionsAreRecordedAsEvents) {
   EXPECT_EQ(s->load_events(0, 1)->size(), 1u);
 }
 
+// A refresh (same state as this agent said last) rewrites the figures and times, makes no event,
+// and moves the agent's last-seen time to the newest row of the batch, whatever its order.
+TEST(StoreObservations, RefreshesRewriteFiguresWithoutEvents) {
+  TempDir dir;
+  auto s = open_ok(dir.file("gslb.db"));
+  Ids ids = seed(*s);
+  ASSERT_TRUE(
+      s->write_observations({obs("a1", ids.tokyo, true, 10), obs("a1", ids.paris, false, 10)})
+          .ok());
+  ObservationRow tokyo = obs("a1", ids.tokyo, true, 50);
+  tokyo.rtt_us = 2500;
+  tokyo.load = 0.5;
+  tokyo.detail = "";
+  ObservationRow paris = obs("a1", ids.paris, false, 40);
+  paris.detail = "connection refused";
+  ASSERT_TRUE(s->write_observations({tokyo, paris}).ok());
+  auto h = s->load_health();
+  ASSERT_TRUE(h.ok()) << h.error();
+  ASSERT_EQ(h->observations.size(), 2u);
+  for (const ObservationRow& o : h->observations) {
+    if (o.member_id == ids.tokyo) {
+      EXPECT_TRUE(o.up);
+      EXPECT_EQ(o.rtt_us, 2500u);
+      EXPECT_EQ(o.load, 0.5);
+      EXPECT_EQ(o.checked_at_ms, 50);
+    } else {
+      EXPECT_FALSE(o.up);
+      EXPECT_EQ(o.checked_at_ms, 40);
+      EXPECT_EQ(o.detail, "connection refused");
+    }
+  }
+  ASSERT_EQ(h->agents.size(), 1u);
+  EXPECT_EQ(h->agents[0].last_seen_ms, 50);
+  EXPECT_EQ(s->load_events(0, 10)->size(), 2u);  // the two first observations only
+  // A refresh and a change of the same member in one batch: one event, the last row stands.
+  ASSERT_TRUE(
+      s->write_observations({obs("a1", ids.tokyo, true, 60), obs("a1", ids.tokyo, false, 70)})
+          .ok());
+  auto ev = s->load_events(ids.tokyo, 10);
+  ASSERT_EQ(ev->size(), 2u);
+  EXPECT_EQ((*ev)[0].new_state, "down");
+  EXPECT_EQ((*ev)[0].at_ms, 70);
+  // Another agent's row for the member is its own first observation, not a refresh.
+  ASSERT_TRUE(s->write_observations({obs("a2", ids.tokyo, false, 80)}).ok());
+  EXPECT_EQ(s->load_events(ids.tokyo, 10)->size(), 3u);
+}
+
 TEST(StoreObservations, RowsOfDeletedMembersAreSkipped) {
   TempDir dir;
   auto s = open_ok(dir.file("gslb.db"));
