@@ -6,7 +6,10 @@
    it (answers polled every 10 ms); start it again; median of N runs (default 10).
 2. Agent CPU: a health-only gslbd (--roles health) probing M members (default 10 000) with a tcp
    check at 1 s; the sites are one local listener on 127.1.0.0/16 addresses. CPU of that process
-   over 20 s, as a share of one core.
+   over 20 s, as a share of one core, beside tools/connect_floor doing the same connects and
+   nothing else (the kernel's part). Twice: on the machine's loopback, where the kernel bills the
+   sites' half of every handshake to the agent, and with the sites apart (a private network
+   namespace whose received packets are processed on the other core, as a NIC's would be).
 
 usage: bench_health.py GSLBD [runs] [members]
 """
@@ -28,6 +31,7 @@ import json
 GSLBD = sys.argv[1]
 RUNS = int(sys.argv[2]) if len(sys.argv) > 2 else 10
 MEMBERS = int(sys.argv[3]) if len(sys.argv) > 3 else 10000
+FLOOR = os.path.join(os.path.dirname(os.path.abspath(GSLBD)), "tools", "connect_floor")
 
 
 def free_port(addr="127.0.0.1"):
@@ -151,36 +155,54 @@ def failover():
     return times
 
 
-def agent_cpu():
-    tmp = tempfile.mkdtemp(prefix="gslbd-bench-cpu-")
-    port = free_port()
-    listener = socket.socket()
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("0.0.0.0", port))
-    listener.listen(4096)
-    stop = threading.Event()
+class Listener:
+    """The sites of the CPU bench: one listener on every 127.1.x.y address, accepting and closing."""
 
-    def accept_loop():
+    def __init__(self):
+        self.port = free_port()
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("0.0.0.0", self.port))
+        self.sock.listen(4096)
+        self.stopped = threading.Event()
         # Blocking accepts (no per-call poll): Python must drain 10 000 connections a second
         # beside gslbd on a small machine, or SYNs drop and probes time out instead.
-        while not stop.is_set():
+        for _ in range(2):
+            threading.Thread(target=self.accept_loop, daemon=True).start()
+
+    def accept_loop(self):
+        while not self.stopped.is_set():
             try:
-                c, _ = listener.accept()
+                c, _ = self.sock.accept()
                 c.close()
             except OSError:
                 return
 
-    for _ in range(2):
-        threading.Thread(target=accept_loop, daemon=True).start()
+    def stop(self):
+        self.stopped.set()
+        self.sock.shutdown(socket.SHUT_RDWR)  # wakes the blocked accepts
+        self.sock.close()
+
+
+def pinned(cpu):
+    if cpu is None:
+        return None
+    return lambda: os.sched_setaffinity(0, {cpu})
+
+
+def agent_cpu(listener, cpu=None):
+    """CPU of a health-only gslbd probing MEMBERS tcp members at 1 s, as a share of one core."""
+    tmp = tempfile.mkdtemp(prefix="gslbd-bench-cpu-")
     members = [{"name": "m%d" % i, "address": "127.1.%d.%d" % (i // 250, i % 250 + 1)}
                for i in range(MEMBERS)]
     db = os.path.join(tmp, "gslb.db")
     apply(db, {"zones": [zone("cpu.test")],
-               "checks": [{"name": "tcp", "type": "tcp", "port": port, "interval_ms": 1000,
-                           "timeout_ms": 500, "rise": 2, "fall": 3}],
+               "checks": [{"name": "tcp", "type": "tcp", "port": listener.port,
+                           "interval_ms": 1000, "timeout_ms": 500, "rise": 2, "fall": 3}],
                "services": [{"name": "pool.cpu.test", "policy": "weighted", "check": "tcp",
                              "members": members}]}, tmp)
-    g = subprocess.Popen([GSLBD, "--roles", "health", "--db", db], stderr=subprocess.DEVNULL)
+    g = subprocess.Popen([GSLBD, "--roles", "health", "--db", db], stderr=subprocess.DEVNULL,
+                         preexec_fn=pinned(cpu))
     hz = os.sysconf("SC_CLK_TCK")
 
     def ticks():
@@ -199,17 +221,77 @@ def agent_cpu():
     finally:
         g.send_signal(signal.SIGTERM)
         g.wait(10)
-        stop.set()
-        listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accepts
-        listener.close()
         shutil.rmtree(tmp, ignore_errors=True)
     return (c1 - c0) / hz / (t1 - t0), up
 
 
+def floor_cpu(listener, cpu=None):
+    """CPU of tools/connect_floor doing the same connects with nothing else."""
+    out = subprocess.run([FLOOR, str(listener.port), str(MEMBERS), "20"], check=True,
+                         capture_output=True, text=True, preexec_fn=pinned(cpu)).stdout.split()
+    return float(out[0]), int(out[1]), int(out[2])
+
+
+def cpu_figures(cpu_agent=None):
+    listener = Listener()
+    try:
+        agent, up = agent_cpu(listener, cpu_agent)
+        floor, ok, failed = floor_cpu(listener, cpu_agent)
+    finally:
+        listener.stop()
+    return {"agent": agent, "up": up, "floor": floor, "floor_ok": ok, "floor_failed": failed}
+
+
+def cpu_figures_sites_apart():
+    """The same, with the sites' half of every handshake on the other core.
+
+    On loopback the kernel runs the listener's side of each connection (SYN, the ACK that makes
+    the accepted socket, the wake-up of the accepting thread, the RST) in the context of the
+    process that sends the packet, and bills it to the agent: sites on their own hosts would
+    not. So this runs in a private network namespace (its own lo, 127.0.0.0/8 only: no traffic
+    can leave it) whose lo hands received packets to CPU 1 (RPS), as a NIC's interrupt would,
+    with the agent pinned to CPU 0 and the sites to CPU 1. Needs root, `ip` and 2 CPUs.
+    """
+    if os.geteuid() != 0 or shutil.which("ip") is None or (os.cpu_count() or 1) < 2:
+        return None
+    ns = "gslbd-bench-%d" % os.getpid()
+    if subprocess.run(["ip", "netns", "add", ns], capture_output=True).returncode != 0:
+        return None
+    try:
+        r = subprocess.run(["ip", "netns", "exec", ns, sys.executable, os.path.abspath(__file__),
+                            GSLBD, str(RUNS), str(MEMBERS), "--sites-apart"],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            sys.stderr.write(r.stderr)
+            return None
+        return json.loads(r.stdout)
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+
+def sites_apart_child():
+    """Inside the namespace: lo up, received packets to CPU 1, sites on CPU 1, agent on CPU 0."""
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+    with open("/sys/class/net/lo/queues/rx-0/rps_cpus", "w") as f:
+        f.write("2")
+    os.sched_setaffinity(0, {1})
+    print(json.dumps(cpu_figures(cpu_agent=0)))
+
+
 if __name__ == "__main__":
+    if "--sites-apart" in sys.argv:
+        sites_apart_child()
+        sys.exit(0)
     t = failover()
     print("failover convergence over %d runs: median %.0f ms (min %.0f, max %.0f); goal <= 1000 ms"
           % (len(t), statistics.median(t) * 1000, min(t) * 1000, max(t) * 1000))
-    cpu, up = agent_cpu()
-    print("agent CPU for %d members at 1 s (tcp): %.1f %% of a core (%d members up); goal <= 25 %%"
-          % (MEMBERS, cpu * 100, up))
+    for label, f in (("sites on loopback", cpu_figures()),
+                     ("sites apart", cpu_figures_sites_apart())):
+        if f is None:
+            print("agent CPU, %s: skipped (needs root, ip netns and 2 CPUs)" % label)
+            continue
+        print("agent CPU for %d tcp members at 1 s, %s: %.1f %% of a core (%d members up); "
+              "connect_floor (the kernel's part alone, %d ok, %d failed): %.1f %%; "
+              "agent/floor %.2f; goal <= 25 %%"
+              % (MEMBERS, label, f["agent"] * 100, f["up"], f["floor_ok"], f["floor_failed"],
+                 f["floor"] * 100, f["agent"] / f["floor"]))

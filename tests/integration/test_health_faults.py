@@ -6,8 +6,10 @@ burst at the sites. All sites are HTTP listeners this test starts on 127.0.0.101
 
 import http.server
 import os
+import resource
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import threading
@@ -163,6 +165,106 @@ class HealthProcessFaults(harness.GslbdTestCase):
         self.assertEqual(code, 0, "health role did not stop cleanly:\n" + log)
         self.assertNotIn("AddressSanitizer", log)
         self.assertNotIn("runtime error:", log)
+
+
+class DescriptorLimit(unittest.TestCase):
+    """With 400 members whose sites hang (SYNs dropped by a full accept queue), a tcp check at
+    200 ms with a 150 ms timeout keeps about 300 sockets open at once. Started with a soft
+    descriptor limit of 128, the health role must raise it (to the hard limit) so that every
+    member fails for what the site does (a timeout), never for "Too many open files". Two
+    members on a live listener keep the agent from calling itself cut off (fail-static)."""
+
+    MEMBERS = 400
+
+    def test_health_role_raises_its_descriptor_limit(self):
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard != resource.RLIM_INFINITY and hard < 4096:
+            self.skipTest("hard descriptor limit %d is too low to tell" % hard)
+        tmp = tempfile.mkdtemp(prefix="gslbd-fdlimit-")
+        listener, live = socket.socket(), socket.socket()
+        clients = []
+        health = None
+        try:
+            live.bind(("0.0.0.0", 0))
+            live.listen(64)
+
+            def accept_live():
+                while True:
+                    try:
+                        live.accept()[0].close()
+                    except OSError:
+                        return
+
+            threading.Thread(target=accept_live, daemon=True).start()
+            listener.bind(("0.0.0.0", 0))
+            listener.listen(0)  # never accepted: once full, further SYNs are dropped
+            port = listener.getsockname()[1]
+            for _ in range(4):
+                c = socket.socket()
+                c.setblocking(False)
+                c.connect_ex(("127.0.0.1", port))
+                clients.append(c)
+            time.sleep(0.2)
+            db_path = os.path.join(tmp, "gslb.db")
+            members = [{"name": "m%d" % i, "address": "127.1.%d.%d" % (i // 200, i % 200 + 1)}
+                       for i in range(self.MEMBERS)]
+            doc = {
+                "zones": [{"name": "fd.test", "soa": {"mname": "ns1.fd.test.",
+                                                      "rname": "h.fd.test."},
+                           "ns": ["ns1.fd.test."],
+                           "records": [{"name": "ns1", "type": "A", "data": "127.0.0.1"}]}],
+                "checks": [{"name": "tcp", "type": "tcp", "port": port, "interval_ms": 200,
+                            "timeout_ms": 150, "rise": 1, "fall": 1},
+                           {"name": "live", "type": "tcp", "port": live.getsockname()[1],
+                            "interval_ms": 200, "timeout_ms": 150, "rise": 1, "fall": 1}],
+                "services": [{"name": "pool.fd.test", "policy": "weighted", "check": "tcp",
+                              "members": members},
+                             {"name": "live.fd.test", "policy": "weighted", "check": "live",
+                              "members": [{"name": "a", "address": "127.0.0.1"},
+                                          {"name": "b", "address": "127.0.0.2"}]}],
+            }
+            r = gslb_util.apply(db_path, gslb_util.write_doc(doc, tmp, "doc.json"))
+            self.assertEqual(r.returncode, 0, r.stderr)
+
+            def low_limit():
+                resource.setrlimit(resource.RLIMIT_NOFILE, (128, hard))
+
+            with open(os.path.join(tmp, "health.log"), "wb") as log:
+                health = subprocess.Popen(
+                    [harness.gslbd_path(), "--roles", "health", "--db", db_path],
+                    stdout=subprocess.DEVNULL, stderr=log, preexec_fn=low_limit)
+            limits = ""
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                with open("/proc/%d/limits" % health.pid) as f:
+                    limits = [l for l in f if l.startswith("Max open files")][0]
+                if int(limits.split()[3]) != 128:
+                    break
+                time.sleep(0.05)
+            expected = "unlimited" if hard == resource.RLIM_INFINITY else str(hard)
+            self.assertEqual(limits.split()[3], expected, limits)
+
+            time.sleep(2.0)  # ten rounds
+            db = gslb_util.Db(db_path)
+            try:
+                details = dict(db.conn.execute(
+                    "SELECT detail, count(*) FROM observations WHERE up = 0 "
+                    "GROUP BY detail").fetchall())
+                up = db.scalar("SELECT count(*) FROM observations WHERE up = 1")
+            finally:
+                db.close()
+            self.assertEqual(details, {"timeout after 150 ms": self.MEMBERS})
+            self.assertEqual(up, 2)
+        finally:
+            if health is not None:
+                health.send_signal(signal.SIGTERM)
+                self.assertEqual(health.wait(10), 0)
+            for c in clients:
+                c.close()
+            listener.close()
+            live.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept
+            live.close()
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def gslb_util_free_port(address):
