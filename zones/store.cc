@@ -310,20 +310,24 @@ Result<void> Store::write_observations(const std::vector<ObservationRow>& rows) 
 
   bool any_event = false;
   std::map<std::string, int64_t> last_seen;  // by agent id, over the rows written
-  auto seen = [&](const ObservationRow& o) {
-    auto [at, fresh] = last_seen.try_emplace(o.agent_id, o.checked_at_ms);
-    if (!fresh) at->second = std::max(at->second, o.checked_at_ms);
-  };
-  for (const ObservationRow& o : rows) {
-    refresh.reset();
-    refresh.bind(1, o.agent_id)
+  // refresh and upsert number their parameters alike.
+  auto bind_row = [](sql::Stmt& st, const ObservationRow& o) -> sql::Stmt& {
+    st.reset();
+    st.bind(1, o.agent_id)
         .bind(2, o.member_id)
         .bind(3, o.up)
         .bind(4, o.rtt_us)
         .bind(5, o.load)
         .bind(6, o.checked_at_ms)
         .bind(7, o.detail);
-    if (auto r = run(db_, path_, refresh); !r) return r;
+    return st;
+  };
+  auto seen = [&](const ObservationRow& o) {
+    auto [at, fresh] = last_seen.try_emplace(o.agent_id, o.checked_at_ms);
+    if (!fresh) at->second = std::max(at->second, o.checked_at_ms);
+  };
+  for (const ObservationRow& o : rows) {
+    if (auto r = run(db_, path_, bind_row(refresh, o)); !r) return r;
     if (sqlite3_changes(db_) == 1) {
       seen(o);
       continue;
@@ -337,15 +341,7 @@ Result<void> Store::write_observations(const std::vector<ObservationRow>& rows) 
     const bool known = !previous.is_null(0);
     const bool was_up = known && previous.boolean(0);
 
-    upsert.reset();
-    upsert.bind(1, o.agent_id)
-        .bind(2, o.member_id)
-        .bind(3, o.up)
-        .bind(4, o.rtt_us)
-        .bind(5, o.load)
-        .bind(6, o.checked_at_ms)
-        .bind(7, o.detail);
-    if (auto r = run(db_, path_, upsert); !r) return r;
+    if (auto r = run(db_, path_, bind_row(upsert, o)); !r) return r;
 
     if (!known || was_up != o.up) {
       event.reset();
