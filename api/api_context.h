@@ -15,8 +15,8 @@
 #include "api/token_file.h"
 #include "server/query_engine.h"
 #include "server/snapshot_updater.h"
-#include "zones/snapshot_holder.h"
-#include "zones/store.h"
+#include "zones/model/snapshot_holder.h"
+#include "zones/store/store.h"
 
 namespace gslb::api {
 

@@ -9,8 +9,8 @@
 #include "api/http_server.h"
 #include "server/query_engine.h"
 #include "server/snapshot_updater.h"
-#include "zones/result.h"
-#include "zones/snapshot_holder.h"
+#include "zones/base/result.h"
+#include "zones/model/snapshot_holder.h"
 
 namespace gslb::api {
 

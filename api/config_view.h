@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "api/api_error.h"
-#include "zones/store.h"
-#include "zones/store_rows.h"
+#include "zones/store/store.h"
+#include "zones/store/store_rows.h"
 
 namespace gslb::api {
 

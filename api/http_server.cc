@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "server/listen_address.h"
-#include "zones/log.h"
+#include "zones/base/log.h"
 
 namespace gslb::api {
 

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "api/http_message.h"
-#include "zones/result.h"
+#include "zones/base/result.h"
 
 namespace gslb::api {
 

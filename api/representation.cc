@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "server/service_table_builder.h"
+#include "zones/model/service_table_builder.h"
 
 namespace gslb::api {
 namespace {

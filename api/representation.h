@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "api/config_view.h"
-#include "zones/snapshot.h"
-#include "zones/store_rows.h"
+#include "zones/model/snapshot.h"
+#include "zones/store/store_rows.h"
 
 namespace gslb::api {
 

@@ -4,7 +4,7 @@
 #include "api/handlers.h"
 #include "api/representation.h"
 #include "api/write_transaction.h"
-#include "zones/config_desired.h"
+#include "zones/config/config_desired.h"
 
 namespace gslb::api {
 namespace {

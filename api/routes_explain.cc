@@ -9,7 +9,7 @@
 #include "api/handlers.h"
 #include "api/representation.h"
 #include "api/write_transaction.h"
-#include "zones/dname.h"
+#include "zones/dns/dname.h"
 
 // Last: ldns/common.h defines bool/false macros that break C++ headers included after it.
 #include <ldns/ldns.h>

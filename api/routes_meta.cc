@@ -7,7 +7,7 @@
 #include "api/representation.h"
 #include "api/write_transaction.h"
 #include "server/servable_check.h"
-#include "zones/config_document.h"
+#include "zones/config/config_document.h"
 
 namespace gslb::api {
 namespace {

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "zones/result.h"
+#include "zones/base/result.h"
 
 namespace gslb::api {
 

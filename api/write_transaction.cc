@@ -5,7 +5,7 @@
 
 #include "api/config_view.h"
 #include "server/servable_check.h"
-#include "zones/config_desired.h"
+#include "zones/config/config_desired.h"
 
 namespace gslb::api {
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "zones/result.h"
-#include "zones/store_rows.h"
+#include "zones/base/result.h"
+#include "zones/store/store_rows.h"
 
 namespace gslb {
 

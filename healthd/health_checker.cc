@@ -29,15 +29,15 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "healthd/probe.h"
-#include "healthd/probe_spec.h"
+#include "healthd/probes/probe.h"
+#include "healthd/probes/probe_spec.h"
 #include "healthd/remote_backend.h"
 #include "healthd/schedule.h"
 #include "healthd/store_backend.h"
 #include "healthd/targets.h"
 #include "healthd/verdict.h"
-#include "zones/log.h"
-#include "zones/store_rows.h"
+#include "zones/base/log.h"
+#include "zones/store/store_rows.h"
 
 namespace gslb {
 namespace {

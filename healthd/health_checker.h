@@ -16,9 +16,9 @@
 #include <string>
 #include <string_view>
 
-#include "healthd/probe.h"
+#include "healthd/probes/probe.h"
 #include "healthd/remote_backend.h"
-#include "zones/result.h"
+#include "zones/base/result.h"
 
 namespace gslb {
 

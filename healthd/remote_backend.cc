@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "zones/log.h"
+#include "zones/base/log.h"
 
 namespace gslb {
 namespace {

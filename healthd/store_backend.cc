@@ -6,7 +6,7 @@
 #include <chrono>
 #include <thread>
 
-#include "zones/log.h"
+#include "zones/base/log.h"
 
 namespace gslb {
 namespace {

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "healthd/health_backend.h"
-#include "zones/store.h"
+#include "zones/store/store.h"
 
 namespace gslb {
 

@@ -8,7 +8,7 @@
 #include <tuple>
 #include <vector>
 
-#include "zones/store_rows.h"
+#include "zones/store/store_rows.h"
 
 namespace gslb {
 

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <limits>
 
-#include "healthd/probe.h"
+#include "healthd/probes/probe.h"
 
 namespace gslb {
 

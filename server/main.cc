@@ -15,13 +15,13 @@
 #include "healthd/health_checker.h"
 #include "server/listen_address.h"
 #include "server/snapshot_updater.h"
-#include "zones/config_document.h"
-#include "zones/store.h"
+#include "zones/config/config_document.h"
+#include "zones/store/store.h"
 #include "server/options.h"
 #include "server/servable_check.h"
 #include "server/tcp_server.h"
 #include "server/udp_server.h"
-#include "zones/log.h"
+#include "zones/base/log.h"
 
 using namespace gslb;
 

@@ -5,7 +5,7 @@
 
 #include <netinet/in.h>
 
-#include "server/response.h"
+#include "server/wire/response.h"
 
 namespace gslb {
 namespace {

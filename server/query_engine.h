@@ -10,9 +10,9 @@
 #include <sys/socket.h>
 
 #include "server/policy/policy.h"
-#include "server/query.h"
+#include "server/wire/query.h"
 #include "server/query_stats.h"
-#include "zones/snapshot.h"
+#include "zones/model/snapshot.h"
 
 namespace gslb {
 

@@ -1,7 +1,7 @@
 #include "server/servable_check.h"
 
-#include "server/service_table_builder.h"
-#include "zones/snapshot_builder.h"
+#include "zones/model/service_table_builder.h"
+#include "zones/model/snapshot_builder.h"
 
 namespace gslb {
 

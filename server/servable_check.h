@@ -4,8 +4,8 @@
 // the server could not serve is refused instead of leaving it on its last good snapshot.
 #pragma once
 
-#include "zones/result.h"
-#include "zones/store_rows.h"
+#include "zones/base/result.h"
+#include "zones/store/store_rows.h"
 
 namespace gslb {
 

@@ -4,10 +4,10 @@
 
 #include <chrono>
 
-#include "server/service_table_builder.h"
-#include "zones/log.h"
-#include "zones/snapshot_builder.h"
-#include "zones/zone_file.h"
+#include "zones/model/service_table_builder.h"
+#include "zones/base/log.h"
+#include "zones/model/snapshot_builder.h"
+#include "zones/zonefile/zone_file.h"
 
 namespace gslb {
 namespace {

@@ -14,11 +14,11 @@
 #include <thread>
 #include <vector>
 
-#include "zones/result.h"
-#include "zones/snapshot_holder.h"
-#include "zones/store.h"
-#include "zones/store_rows.h"
-#include "zones/zone_data.h"
+#include "zones/base/result.h"
+#include "zones/model/snapshot_holder.h"
+#include "zones/store/store.h"
+#include "zones/store/store_rows.h"
+#include "zones/dns/zone_data.h"
 
 namespace gslb {
 

@@ -16,7 +16,7 @@
 #include <thread>
 
 #include "server/udp_server.h"
-#include "zones/log.h"
+#include "zones/base/log.h"
 
 namespace gslb {
 

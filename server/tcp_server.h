@@ -11,8 +11,8 @@
 
 #include "server/listen_address.h"
 #include "server/query_engine.h"
-#include "zones/result.h"
-#include "zones/snapshot_holder.h"
+#include "zones/base/result.h"
+#include "zones/model/snapshot_holder.h"
 
 namespace gslb {
 

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "zones/service.h"
+#include "zones/model/service.h"
 
 namespace gslb {
 

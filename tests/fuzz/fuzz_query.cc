@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "server/query_engine.h"
-#include "zones/snapshot_builder.h"
+#include "zones/model/snapshot_builder.h"
 
 namespace {
 

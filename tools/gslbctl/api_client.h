@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "tools/gslbctl/server_url.h"
-#include "zones/result.h"
+#include "zones/base/result.h"
 
 namespace gslbctl {
 

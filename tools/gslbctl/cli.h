@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "tools/gslbctl/server_url.h"
-#include "zones/result.h"
+#include "zones/base/result.h"
 
 namespace gslbctl {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "zones/result.h"
+#include "zones/base/result.h"
 
 namespace gslbctl {
 

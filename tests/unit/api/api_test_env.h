@@ -15,11 +15,11 @@
 
 #include "api/api_context.h"
 #include "api/router.h"
-#include "server/service_table_builder.h"
-#include "zones/config_document.h"
-#include "zones/snapshot_builder.h"
-#include "zones/snapshot_holder.h"
-#include "zones/store.h"
+#include "zones/model/service_table_builder.h"
+#include "zones/config/config_document.h"
+#include "zones/model/snapshot_builder.h"
+#include "zones/model/snapshot_holder.h"
+#include "zones/store/store.h"
 
 namespace gslb::api::testing {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "healthd/probe.h"
+#include "healthd/probes/probe.h"
 #include "tests/unit/healthd/probe_testing.h"
 
 namespace gslb {

@@ -18,9 +18,9 @@
 
 #include <boost/asio/steady_timer.hpp>
 
-#include "healthd/probe.h"
-#include "zones/store.h"
-#include "zones/store_rows.h"
+#include "healthd/probes/probe.h"
+#include "zones/store/store.h"
+#include "zones/store/store_rows.h"
 
 namespace gslb {
 namespace {

@@ -13,7 +13,7 @@
 #include <memory>
 #include <string>
 
-#include "healthd/probe.h"
+#include "healthd/probes/probe.h"
 #include "tests/unit/healthd/probe_testing.h"
 
 namespace gslb {

@@ -6,7 +6,7 @@
 
 #include <memory>
 
-#include "healthd/probe.h"
+#include "healthd/probes/probe.h"
 #include "tests/unit/healthd/probe_testing.h"
 
 namespace gslb {

@@ -1,14 +1,14 @@
 // probe_spec_from_check: check rows to ProbeSpecs (defaults, every option key, the errors), and
 // the probe registry's list of types.
-#include "healthd/probe_spec.h"
+#include "healthd/probes/probe_spec.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "healthd/probe.h"
-#include "zones/store_rows.h"
+#include "healthd/probes/probe.h"
+#include "zones/store/store_rows.h"
 
 namespace gslb {
 namespace {

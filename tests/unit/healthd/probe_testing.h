@@ -22,7 +22,7 @@
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 
-#include "healthd/probe.h"
+#include "healthd/probes/probe.h"
 
 namespace gslb::testing {
 

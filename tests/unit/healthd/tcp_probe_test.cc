@@ -7,7 +7,7 @@
 #include <memory>
 #include <vector>
 
-#include "healthd/probe.h"
+#include "healthd/probes/probe.h"
 #include "tests/unit/healthd/probe_testing.h"
 
 namespace gslb {

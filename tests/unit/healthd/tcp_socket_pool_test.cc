@@ -6,8 +6,8 @@
 #include <set>
 #include <vector>
 
-#include "healthd/probe.h"
-#include "healthd/tcp_socket_pool.h"
+#include "healthd/probes/probe.h"
+#include "healthd/probes/tcp_socket_pool.h"
 #include "tests/unit/healthd/probe_testing.h"
 
 namespace gslb {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "healthd/probe.h"
+#include "healthd/probes/probe.h"
 
 namespace gslb {
 namespace {

@@ -5,11 +5,11 @@
 #include <set>
 
 #include "server/query_engine.h"
-#include "server/service_table_builder.h"
+#include "zones/model/service_table_builder.h"
 #include "tests/unit/testing/ldns_response.h"
 #include "tests/unit/testing/packet_builder.h"
 #include "tests/unit/testing/zone_builder.h"
-#include "zones/snapshot_builder.h"
+#include "zones/model/snapshot_builder.h"
 
 namespace gslb {
 namespace {

@@ -11,12 +11,12 @@
 #include <string>
 #include <vector>
 
-#include "server/response.h"
+#include "server/wire/response.h"
 #include "tests/unit/testing/ldns_response.h"
 #include "tests/unit/testing/packet_builder.h"
 #include "tests/unit/testing/zone_builder.h"
-#include "zones/snapshot_builder.h"
-#include "zones/zone_file.h"
+#include "zones/model/snapshot_builder.h"
+#include "zones/zonefile/zone_file.h"
 
 namespace gslb {
 namespace {

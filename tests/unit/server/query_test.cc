@@ -1,6 +1,6 @@
 // parse_query: every rung of the validation ladder as a table of packets, then what an accepted
 // query yields (header bits, lowercase name and label index, EDNS fields).
-#include "server/query.h"
+#include "server/wire/query.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // WireWriter: big-endian integers, the sticky error, RFC 1035 s4.1.4 name compression and
 // mark/rollback (which must also forget compression targets written after the mark).
-#include "server/wire_writer.h"
+#include "server/wire/wire_writer.h"
 
 #include <gtest/gtest.h>
 

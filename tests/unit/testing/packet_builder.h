@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "server/query.h"
-#include "zones/dname.h"
+#include "server/wire/query.h"
+#include "zones/dns/dname.h"
 
 namespace gslb::testing {
 

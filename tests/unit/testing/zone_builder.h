@@ -10,9 +10,9 @@
 #include <string>
 #include <string_view>
 
-#include "zones/dname.h"
-#include "zones/snapshot.h"
-#include "zones/zone_data.h"
+#include "zones/dns/dname.h"
+#include "zones/model/snapshot.h"
+#include "zones/dns/zone_data.h"
 
 namespace gslb::testing {
 

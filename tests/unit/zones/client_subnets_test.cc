@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "zones/config_document.h"
-#include "zones/store.h"
+#include "zones/config/config_document.h"
+#include "zones/store/store.h"
 
 namespace gslb {
 namespace {

@@ -1,4 +1,4 @@
-#include "zones/config_document.h"
+#include "zones/config/config_document.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "zones/store.h"
+#include "zones/store/store.h"
 
 namespace gslb {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "zones/config_desired.h"
+#include "zones/config/config_desired.h"
 
 namespace gslb::config {
 namespace {

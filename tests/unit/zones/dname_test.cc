@@ -1,4 +1,4 @@
-#include "zones/dname.h"
+#include "zones/dns/dname.h"
 
 #include <gtest/gtest.h>
 

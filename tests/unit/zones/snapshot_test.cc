@@ -1,7 +1,7 @@
 // build_snapshot and Snapshot::lookup, without the wire: what the builder rejects, how it indexes
 // names (case, empty non-terminals, cuts, additional targets) and what plan lookup() makes.
 // End-to-end behaviour on the wire is in server/query_engine_test.cc.
-#include "zones/snapshot.h"
+#include "zones/model/snapshot.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "tests/unit/testing/zone_builder.h"
-#include "zones/snapshot_builder.h"
+#include "zones/model/snapshot_builder.h"
 
 namespace gslb {
 namespace {

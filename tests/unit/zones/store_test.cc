@@ -1,4 +1,4 @@
-#include "zones/store.h"
+#include "zones/store/store.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>

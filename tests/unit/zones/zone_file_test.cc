@@ -2,7 +2,7 @@
 // form, the origin comes from $ORIGIN or the SOA owner, and every error names FILE:LINE of the
 // line at fault. Semantic errors (outside the origin, SOA count, CNAME exclusivity) come from
 // build_snapshot, so those cases load and then build.
-#include "zones/zone_file.h"
+#include "zones/zonefile/zone_file.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "tests/unit/testing/packet_builder.h"
-#include "zones/snapshot_builder.h"
+#include "zones/model/snapshot_builder.h"
 
 namespace gslb {
 namespace {

@@ -15,7 +15,7 @@
 
 #include "server/policy/policies.h"
 #include "server/policy/policy.h"
-#include "zones/service.h"
+#include "zones/model/service.h"
 
 namespace gslb::policy_testing {
 

@@ -1,0 +1,290 @@
+// Probe "dns": one query to the target as a DNS server, with c-ares driven by Asio.
+//
+// Contract:
+//   keys: address, port (default 53), dns_qname (default "."), dns_qtype (default SOA; any
+//   mnemonic ldns knows, TYPEnnn too), dns_expect_rcode (default NOERROR), dns_expect_answer
+//   (empty: any answer), dns_recurse (default off: RD=0, the target is asked as an authority),
+//   timeout.
+//   The query goes over UDP (TCP when the reply is truncated) to address:port only: no search
+//   domains, no resolv.conf servers, one try; the deadline ends it.
+//   ok: the response's RCODE equals dns_expect_rcode and, when dns_expect_answer is set, an
+//   answer-section record matches it: an address equals an A/AAAA record's address; any other
+//   text is a case-insensitive substring of some record's rdata in presentation form.
+//   failure details: "rcode SERVFAIL (expected NOERROR)", "answer does not contain \"x\"",
+//   "connection refused" (ICMP port unreachable), "bad response: ...", "timeout after N ms".
+//
+// c-ares owns its sockets; it tells us through the socket-state callback which descriptors to
+// watch, and we wrap each in a posix::stream_descriptor only to async_wait on it (released,
+// never closed, by us). c-ares calls back inside ares_process_fd, so the channel is destroyed
+// only from a posted handler or the destructor, never from inside c-ares.
+// Before ldns: without it ldns/common.h #defines bool, true and false.
+#include <stdbool.h>  // NOLINT(modernize-deprecated-headers)
+
+#include <ares.h>
+#include <ldns/ldns.h>
+#include <strings.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+
+#include "healthd/probes/probe_attempt.h"
+#include "healthd/probes/probe_spec.h"
+#include "healthd/probes/probes.h"
+
+namespace gslb {
+namespace {
+
+using boost::system::error_code;
+namespace posix = boost::asio::posix;
+
+constexpr int kClassIn = 1;
+
+// c-ares' process-wide initialisation (a no-op on Linux today, required by its API contract).
+bool cares_ready() {
+  static const int status = ares_library_init(ARES_LIB_INIT_ALL);
+  return status == ARES_SUCCESS;
+}
+
+struct PktDeleter {
+  void operator()(ldns_pkt* p) const { ldns_pkt_free(p); }
+};
+
+std::string rdf_text(const ldns_rdf* rdf) {
+  char* s = ldns_rdf2str(rdf);
+  if (s == nullptr) return {};
+  std::string out(s);
+  free(s);  // NOLINT: ldns allocates with malloc
+  return out;
+}
+
+bool contains_nocase(const std::string& haystack, const std::string& needle) {
+  return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
+                     [](char a, char b) {
+                       return std::tolower(static_cast<unsigned char>(a)) ==
+                              std::tolower(static_cast<unsigned char>(b));
+                     }) != haystack.end();
+}
+
+bool rr_matches(const ldns_rr* rr, const std::string& expect) {
+  error_code ec;
+  const auto want_addr = boost::asio::ip::make_address(expect, ec);
+  const ldns_rr_type type = ldns_rr_get_type(rr);
+  if (!ec && (type == LDNS_RR_TYPE_A || type == LDNS_RR_TYPE_AAAA)) {
+    if (ldns_rr_rd_count(rr) < 1) return false;
+    error_code ec2;
+    const auto got = boost::asio::ip::make_address(rdf_text(ldns_rr_rdf(rr, 0)), ec2);
+    return !ec2 && got == want_addr;
+  }
+  std::string rdata;
+  for (size_t i = 0; i < ldns_rr_rd_count(rr); ++i) {
+    if (i > 0) rdata += ' ';
+    rdata += rdf_text(ldns_rr_rdf(rr, i));
+  }
+  return contains_nocase(rdata, expect);
+}
+
+std::string ares_detail(int status) {
+  switch (status) {
+    case ARES_ECONNREFUSED: return "connection refused";
+    case ARES_EBADRESP: return "bad response";
+    case ARES_ESERVFAIL: return "rcode SERVFAIL";
+    case ARES_EREFUSED: return "rcode REFUSED";
+    case ARES_ENOTIMP: return "rcode NOTIMP";
+    case ARES_EFORMERR: return "rcode FORMERR";
+    default: return std::string("query failed: ") + ares_strerror(status);
+  }
+}
+
+class DnsAttempt final : public Attempt {
+ public:
+  using Attempt::Attempt;
+  ~DnsAttempt() override { destroy_channel(); }
+
+  void start() {
+    arm_deadline();
+    const auto qtype = dns_type_from_name(spec().dns_qtype);
+    if (!qtype) return fail("unknown dns_qtype " + spec().dns_qtype);
+    expect_rcode_ = dns_rcode_from_name(spec().dns_expect_rcode);
+    if (!expect_rcode_) return fail("unknown dns_rcode " + spec().dns_expect_rcode);
+    if (!cares_ready()) return fail("c-ares initialisation failed");
+    if (auto detail = init_channel()) return fail(*detail);
+    const std::string qname = spec().dns_qname.empty() ? "." : spec().dns_qname;
+    ares_query(channel_, qname.c_str(), kClassIn, *qtype, &DnsAttempt::on_answer, this);
+  }
+
+ private:
+  // One descriptor c-ares asked us to watch, shared with the handlers waiting on it.
+  struct Watch {
+    Watch(boost::asio::io_context& io, ares_socket_t fd) : descriptor(io, fd) {}
+    posix::stream_descriptor descriptor;
+    bool want_read = false, want_write = false;
+    bool read_armed = false, write_armed = false;
+    bool alive = true;
+  };
+
+  // An error detail when the channel cannot be set up.
+  std::optional<std::string> init_channel() {
+    const ProbeSpec& s = spec();
+    ares_options opts{};
+    int mask = 0;
+    opts.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES | ARES_FLAG_NOCHECKRESP;
+    if (!s.dns_recurse) opts.flags |= ARES_FLAG_NORECURSE;
+    mask |= ARES_OPT_FLAGS;
+    opts.tries = 1;
+    mask |= ARES_OPT_TRIES;
+    // Our deadline ends the attempt; c-ares' own timeout must not fire first.
+    opts.timeout = static_cast<int>(std::min<int64_t>(s.timeout.count() * 2 + 1000, 1 << 30));
+    mask |= ARES_OPT_TIMEOUTMS;
+    opts.ndomains = 0;
+    opts.domains = nullptr;
+    mask |= ARES_OPT_DOMAINS;
+    // A placeholder server keeps c-ares from reading resolv.conf servers; replaced below.
+    in_addr placeholder{};
+    placeholder.s_addr = htonl(INADDR_LOOPBACK);
+    opts.servers = &placeholder;
+    opts.nservers = 1;
+    mask |= ARES_OPT_SERVERS;
+    opts.sock_state_cb = &DnsAttempt::on_sock_state;
+    opts.sock_state_cb_data = this;
+    mask |= ARES_OPT_SOCK_STATE_CB;
+    int rc = ares_init_options(&channel_, &opts, mask);
+    if (rc != ARES_SUCCESS) {
+      channel_ = nullptr;
+      return std::string("c-ares init failed: ") + ares_strerror(rc);
+    }
+    ares_addr_port_node server{};
+    server.next = nullptr;
+    const int port = port_or(s, 53);
+    server.udp_port = port;
+    server.tcp_port = port;
+    if (s.address.is_v4()) {
+      server.family = AF_INET;
+      const auto bytes = s.address.to_v4().to_bytes();
+      std::memcpy(&server.addr.addr4, bytes.data(), bytes.size());
+    } else {
+      server.family = AF_INET6;
+      const auto bytes = s.address.to_v6().to_bytes();
+      std::memcpy(&server.addr.addr6, bytes.data(), bytes.size());
+    }
+    rc = ares_set_servers_ports(channel_, &server);
+    if (rc != ARES_SUCCESS) return std::string("c-ares server setup failed: ") + ares_strerror(rc);
+    return std::nullopt;
+  }
+
+  static void on_sock_state(void* data, ares_socket_t fd, int readable, int writable) {
+    auto* self = static_cast<DnsAttempt*>(data);
+    if (self->destroying_) return;
+    auto it = self->watches_.find(fd);
+    if (!readable && !writable) {
+      if (it == self->watches_.end()) return;
+      self->forget(*it->second);
+      self->watches_.erase(it);
+      return;
+    }
+    if (it == self->watches_.end()) {
+      it = self->watches_.emplace(fd, std::make_shared<Watch>(self->io(), fd)).first;
+    }
+    it->second->want_read = readable != 0;
+    it->second->want_write = writable != 0;
+    if (!self->finished()) self->arm(it->second, fd);
+  }
+
+  // Stops watching without closing: the descriptor belongs to c-ares. Pending waits complete
+  // with operation_aborted.
+  void forget(Watch& w) {
+    w.alive = false;
+    error_code ignored;
+    w.descriptor.cancel(ignored);
+    w.descriptor.release();
+  }
+
+  void arm(const std::shared_ptr<Watch>& w, ares_socket_t fd) {
+    if (w->want_read && !w->read_armed) {
+      w->read_armed = true;
+      w->descriptor.async_wait(posix::descriptor_base::wait_read,
+                               [self = self<DnsAttempt>(), w, fd](const error_code& ec) {
+                                 w->read_armed = false;
+                                 self->on_ready(ec, w, fd, fd, ARES_SOCKET_BAD);
+                               });
+    }
+    if (w->want_write && !w->write_armed) {
+      w->write_armed = true;
+      w->descriptor.async_wait(posix::descriptor_base::wait_write,
+                               [self = self<DnsAttempt>(), w, fd](const error_code& ec) {
+                                 w->write_armed = false;
+                                 self->on_ready(ec, w, fd, ARES_SOCKET_BAD, fd);
+                               });
+    }
+  }
+
+  void on_ready(const error_code& ec, const std::shared_ptr<Watch>& w, ares_socket_t fd,
+                ares_socket_t read_fd, ares_socket_t write_fd) {
+    if (ec || !w->alive || finished() || channel_ == nullptr) return;
+    ares_process_fd(channel_, read_fd, write_fd);  // may call on_sock_state and on_answer
+    if (w->alive && !finished()) arm(w, fd);
+  }
+
+  static void on_answer(void* arg, int status, int /*timeouts*/, unsigned char* abuf, int alen) {
+    auto* self = static_cast<DnsAttempt*>(arg);
+    if (self->destroying_ || self->finished()) return;
+    if (abuf == nullptr || alen <= 0) return self->fail(ares_detail(status));
+    self->judge(abuf, static_cast<size_t>(alen));
+  }
+
+  void judge(const unsigned char* wire, size_t len) {
+    ldns_pkt* raw = nullptr;
+    const ldns_status st = ldns_wire2pkt(&raw, wire, len);
+    if (st != LDNS_STATUS_OK) {
+      return fail(std::string("bad response: ") + ldns_get_errorstr_by_id(st));
+    }
+    std::unique_ptr<ldns_pkt, PktDeleter> pkt(raw);
+    const unsigned rcode = ldns_pkt_get_rcode(pkt.get());
+    if (rcode != *expect_rcode_) {
+      return fail("rcode " + dns_rcode_name(rcode) + " (expected " +
+                  dns_rcode_name(*expect_rcode_) + ")");
+    }
+    const std::string& expect = spec().dns_expect_answer;
+    if (expect.empty()) return succeed();
+    const ldns_rr_list* answer = ldns_pkt_answer(pkt.get());
+    for (size_t i = 0; answer != nullptr && i < ldns_rr_list_rr_count(answer); ++i) {
+      if (rr_matches(ldns_rr_list_rr(answer, i), expect)) return succeed();
+    }
+    fail("answer does not contain \"" + expect + "\"");
+  }
+
+  void stop() override {
+    // Often inside ares_process_fd (the verdict came from on_answer): destroy later.
+    boost::asio::post(io(), [self = self<DnsAttempt>()] { self->destroy_channel(); });
+  }
+
+  void destroy_channel() {
+    if (channel_ == nullptr) return;
+    destroying_ = true;
+    for (auto& [fd, w] : watches_) forget(*w);
+    watches_.clear();
+    ares_destroy(channel_);  // calls on_answer (ARES_EDESTRUCTION), closes its sockets
+    channel_ = nullptr;
+  }
+
+  ares_channel channel_ = nullptr;
+  std::map<ares_socket_t, std::shared_ptr<Watch>> watches_;
+  std::optional<unsigned> expect_rcode_;
+  bool destroying_ = false;
+};
+
+
+}  // namespace
+
+std::unique_ptr<Probe> make_dns_probe(boost::asio::io_context& io) {
+  return std::make_unique<AttemptProbe<DnsAttempt>>(io);
+}
+
+}  // namespace gslb

@@ -1,0 +1,63 @@
+// The config document's public functions (zones/config_document.h): parse and validate
+// (zones/config_parse.cc), then sync the database in one write transaction
+// (zones/config_apply.cc), committed, or rolled back for a dry run or on any error.
+#include "zones/config/config_document.h"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "zones/config/config_desired.h"
+#include "zones/store/store.h"
+
+namespace gslb {
+namespace {
+
+Result<ApplyReport> apply(Store& store, std::string_view text, const std::string& base_dir,
+                          bool dry_run, const std::string& source, const ConfigCheck& check) {
+  auto desired = config::parse_document(text, base_dir, source);
+  if (!desired) return Error{desired.error()};
+  if (auto r = store.begin_write(); !r) return Error{r.error()};
+  auto changes = config::sync_store(store, *desired);
+  if (!changes) {
+    store.rollback();
+    return Error{changes.error()};
+  }
+  if (check && !changes->empty()) {
+    auto rows = store.load_config();  // this transaction's own writes
+    auto ok = rows ? check(*rows) : Result<void>(Error{rows.error()});
+    if (!ok) {
+      store.rollback();
+      return Error{ok.error()};
+    }
+  }
+  if (dry_run) {
+    store.rollback();
+  } else if (auto r = store.commit(); !r) {
+    return Error{r.error()};
+  }
+  return ApplyReport{std::move(*changes)};
+}
+
+}  // namespace
+
+Result<ApplyReport> apply_document(Store& store, std::string_view json_text, bool dry_run,
+                                   const ConfigCheck& check) {
+  return apply(store, json_text, "", dry_run, "", check);
+}
+
+Result<ApplyReport> apply_document_file(Store& store, const std::string& path, bool dry_run,
+                                        const ConfigCheck& check) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(path + ": cannot read: " + std::string(strerror(errno)));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return make_error(path + ": cannot read: " + std::string(strerror(errno)));
+  std::error_code ec;
+  auto dir = std::filesystem::absolute(path, ec).parent_path();
+  return apply(store, text.str(), dir.string(), dry_run, path, check);
+}
+
+}  // namespace gslb

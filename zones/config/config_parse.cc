@@ -1,0 +1,983 @@
+// The config document's parser: JSON text into config::Desired (zones/config_desired.h), with
+// every field validated. The public apply functions are in zones/config_document.cc, the sync
+// against the database in zones/config_apply.cc.
+//
+// Validation is a ladder per field that never stops at the first problem: every error is
+// collected with its JSON path, and the document is rejected as a whole if there is any.
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <initializer_list>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+
+#include "zones/config/config_desired.h"
+#include "zones/dns/dname.h"
+#include "zones/model/snapshot_builder.h"
+#include "zones/dns/zone_data.h"
+#include "zones/zonefile/zone_file.h"
+
+// Last: ldns/common.h defines `bool` as a macro, which breaks <optional> included after it.
+#include <ldns/ldns.h>
+
+namespace gslb {
+namespace config {
+namespace {
+
+using nlohmann::json;
+
+constexpr int64_t kMaxTtl = 2147483647;  // RFC 2181 s8
+constexpr int64_t kMaxU32 = 4294967295;
+constexpr std::initializer_list<const char*> kPolicies = {"weighted", "round-robin", "priority",
+                                                          "rtt", "least-load"};
+constexpr std::initializer_list<const char*> kFallbacks = {"all", "sorry", "servfail"};
+constexpr std::initializer_list<const char*> kCheckTypes = {"icmp", "tcp", "http", "https", "dns"};
+
+std::string at(const std::string& path, std::string_view key) {
+  return path.empty() ? std::string(key) : path + "." + std::string(key);
+}
+std::string at(const std::string& path, size_t index) {
+  return path + "[" + std::to_string(index) + "]";
+}
+
+std::string json_quote(std::string_view s) {
+  return json(std::string(s)).dump();
+}
+
+std::string one_of(std::initializer_list<const char*> list) {
+  std::string out;
+  for (const char* s : list) out += (out.empty() ? "" : ", ") + std::string(s);
+  return out;
+}
+
+bool in(std::initializer_list<const char*> list, const std::string& s) {
+  for (const char* x : list)
+    if (s == x) return true;
+  return false;
+}
+
+// A name as both wire form (lowercase) and presentation form (lowercase, trailing dot).
+struct Name {
+  std::string wire;
+  std::string text;
+};
+
+// `given` is relative to `origin` (wire) unless it ends in an unescaped dot; with no origin it
+// is taken as absolute ("example.test" means "example.test.").
+Result<Name> parse_name(std::string_view given, std::string_view origin = {}) {
+  std::string text(given);
+  if (origin.empty() && !text.empty() && text != "@") {
+    size_t backslashes = 0;
+    for (size_t i = text.size() - 1; i > 0 && text[i - 1] == '\\'; --i) ++backslashes;
+    if (text.back() != '.' || backslashes % 2 == 1) text += '.';
+  }
+  auto wire = name_from_text(text, origin);
+  if (!wire) return Error{wire.error()};
+  Name n;
+  n.wire = lowercase_name(*wire);
+  n.text = name_to_text(n.wire);
+  return n;
+}
+
+bool valid_label_name(const std::string& s) {
+  if (s.empty() || s.size() > 63) return false;
+  for (unsigned char c : s)
+    if (!isalnum(c) && c != '-' && c != '_' && c != '.') return false;
+  return true;
+}
+
+// Canonical text of an IPv4 or IPv6 address (inet_ntop form), or nothing.
+std::optional<std::string> canonical_address(const std::string& s) {
+  unsigned char buf[16];
+  char out[INET6_ADDRSTRLEN];
+  if (inet_pton(AF_INET, s.c_str(), buf) == 1)
+    return std::string(inet_ntop(AF_INET, buf, out, sizeof out));
+  if (inet_pton(AF_INET6, s.c_str(), buf) == 1)
+    return std::string(inet_ntop(AF_INET6, buf, out, sizeof out));
+  return std::nullopt;
+}
+
+// A client subnet "ADDRESS/PREFIX" in canonical form ("2001:db8:1::/48"), or why it is not one.
+Result<std::string> canonical_subnet(const std::string& s) {
+  const size_t slash = s.find('/');
+  if (slash == std::string::npos)
+    return make_error(json_quote(s) + " is not ADDRESS/PREFIX, such as \"198.51.100.0/24\"");
+  const std::string address = s.substr(0, slash), length = s.substr(slash + 1);
+  unsigned char bytes[16] = {};
+  int family = AF_INET;
+  int max_length = 32;
+  if (inet_pton(AF_INET6, address.c_str(), bytes) == 1) {
+    family = AF_INET6;
+    max_length = 128;
+  } else if (inet_pton(AF_INET, address.c_str(), bytes) != 1) {
+    return make_error(json_quote(address) + " is not an IP address");
+  }
+  if (length.empty() || length.size() > 3 ||
+      length.find_first_not_of("0123456789") != std::string::npos || std::stoi(length) > max_length)
+    return make_error("prefix length " + json_quote(length) + " is not 0 to " +
+                      std::to_string(max_length));
+  const int prefix = std::stoi(length);
+  unsigned char network[16] = {};
+  for (int bit = 0; bit < prefix; ++bit) network[bit / 8] |= bytes[bit / 8] & (0x80 >> (bit % 8));
+  char text[INET6_ADDRSTRLEN];
+  const std::string canonical =
+      std::string(inet_ntop(family, network, text, sizeof text)) + "/" + std::to_string(prefix);
+  if (memcmp(network, bytes, sizeof bytes) != 0)
+    return make_error(s + " has host bits set (the network is " + canonical + ")");
+  return canonical;
+}
+
+struct RdfFree {
+  void operator()(ldns_rdf* r) const { ldns_rdf_deep_free(r); }
+};
+struct RrFree {
+  void operator()(ldns_rr* r) const { ldns_rr_free(r); }
+};
+
+// Collects errors; the typed readers report a wrong type or range and return nothing.
+class Checker {
+ public:
+  std::vector<std::string> errors;
+
+  void fail(const std::string& path, const std::string& message) {
+    errors.push_back(path + ": " + message);
+  }
+
+  bool object(const json& j, const std::string& path) {
+    if (j.is_object()) return true;
+    fail(path, "expected an object");
+    return false;
+  }
+  bool array(const json& j, const std::string& path) {
+    if (j.is_array()) return true;
+    fail(path, "expected an array");
+    return false;
+  }
+
+  void known_keys(const json& obj, const std::string& path,
+                  std::initializer_list<const char*> keys) {
+    for (const auto& item : obj.items())
+      if (!in(keys, item.key())) fail(at(path, item.key()), "unknown key");
+  }
+
+  // The member `key` of `obj`, or null when absent.
+  static const json* get(const json& obj, const char* key) {
+    auto it = obj.find(key);
+    return it == obj.end() ? nullptr : &*it;
+  }
+
+  std::optional<int64_t> integer(const json& j, const std::string& path, int64_t lo, int64_t hi) {
+    if (!j.is_number_integer()) {
+      fail(path, "expected an integer");
+      return std::nullopt;
+    }
+    if (j.is_number_unsigned() && j.get<uint64_t>() > static_cast<uint64_t>(hi)) {
+      fail(path, "must be " + std::to_string(lo) + " to " + std::to_string(hi) + " (got " +
+                     j.dump() + ")");
+      return std::nullopt;
+    }
+    int64_t v = j.get<int64_t>();
+    if (v < lo || v > hi) {
+      fail(path, "must be " + std::to_string(lo) + " to " + std::to_string(hi) + " (got " +
+                     std::to_string(v) + ")");
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  // An optional integer member: sets `out` when present and valid.
+  template <typename T>
+  void integer_field(const json& obj, const std::string& path, const char* key, int64_t lo,
+                     int64_t hi, T& out) {
+    if (const json* j = get(obj, key)) {
+      if (auto v = integer(*j, at(path, key), lo, hi)) out = static_cast<T>(*v);
+    }
+  }
+  // The same for a nullable one (null: unset).
+  template <typename T>
+  void nullable_integer_field(const json& obj, const std::string& path, const char* key, int64_t lo,
+                              int64_t hi, std::optional<T>& out) {
+    if (const json* j = get(obj, key)) {
+      if (j->is_null()) {
+        out.reset();
+      } else if (auto v = integer(*j, at(path, key), lo, hi)) {
+        out = static_cast<T>(*v);
+      }
+    }
+  }
+
+  std::optional<std::string> string(const json& j, const std::string& path) {
+    if (!j.is_string()) {
+      fail(path, "expected a string");
+      return std::nullopt;
+    }
+    return j.get<std::string>();
+  }
+  void string_field(const json& obj, const std::string& path, const char* key, std::string& out,
+                    size_t max_length = 4096) {
+    if (const json* j = get(obj, key)) {
+      if (auto s = string(*j, at(path, key))) {
+        if (s->size() > max_length)
+          fail(at(path, key), "longer than " + std::to_string(max_length) + " characters");
+        else
+          out = *s;
+      }
+    }
+  }
+  // A required string member.
+  std::optional<std::string> required_string(const json& obj, const std::string& path,
+                                             const char* key) {
+    const json* j = get(obj, key);
+    if (!j) {
+      fail(at(path, key), "required");
+      return std::nullopt;
+    }
+    return string(*j, at(path, key));
+  }
+
+  void bool_field(const json& obj, const std::string& path, const char* key, bool& out) {
+    if (const json* j = get(obj, key)) {
+      if (j->is_boolean())
+        out = j->get<bool>();
+      else
+        fail(at(path, key), "expected true or false");
+    }
+  }
+
+  // An optional array member, as a pointer to it (null when absent or not an array).
+  const json* array_field(const json& obj, const std::string& path, const char* key) {
+    const json* j = get(obj, key);
+    if (j && !array(*j, at(path, key))) return nullptr;
+    return j;
+  }
+
+  // A check/member name: short and plain, since it appears in URLs and change lines.
+  std::optional<std::string> label_name(const json& obj, const std::string& path) {
+    auto s = required_string(obj, path, "name");
+    if (!s) return std::nullopt;
+    if (!valid_label_name(*s)) {
+      fail(at(path, "name"),
+           json_quote(*s) + " is not 1 to 63 letters, digits, \".\", \"_\" or \"-\"");
+      return std::nullopt;
+    }
+    return s;
+  }
+};
+
+// Everything the validator knows about a zone once its own fields are read.
+struct ZoneInfo {
+  Name name;
+  bool name_ok = false;
+  std::optional<ZoneData> data;  // for the final whole-zone check; unset when not checkable
+};
+
+Result<json> parse_json(std::string_view text);
+
+class Parser {
+ public:
+  explicit Parser(std::string base_dir) : base_dir_(std::move(base_dir)) {}
+
+  Result<Desired> run(const json& doc) {
+    if (!doc.is_object()) return make_error("document: expected a JSON object");
+    c_.known_keys(doc, "", {"zones", "checks", "services", "regions"});
+    if (const json* zones = c_.array_field(doc, "", "zones"))
+      for (size_t i = 0; i < zones->size(); ++i) zone((*zones)[i], at("zones", i));
+    if (const json* checks = c_.array_field(doc, "", "checks"))
+      for (size_t i = 0; i < checks->size(); ++i) check((*checks)[i], at("checks", i));
+    if (const json* services = c_.array_field(doc, "", "services"))
+      for (size_t i = 0; i < services->size(); ++i) service((*services)[i], at("services", i));
+    if (const json* r = Checker::get(doc, "regions")) regions(*r);
+    if (c_.errors.empty()) whole_zones();
+    if (!c_.errors.empty()) {
+      std::string msg;
+      for (const std::string& e : c_.errors) msg += (msg.empty() ? "" : "\n") + e;
+      return make_error(std::move(msg));
+    }
+    return std::move(out_);
+  }
+
+  // Single objects (the REST API): the context's names stand in for the rest of a document.
+  void seed(const ObjectContext& context) {
+    single_ = true;
+    for (const std::string& z : context.zones) {
+      auto n = parse_name(z);
+      if (!n) continue;
+      ZoneInfo info;
+      info.name = *n;
+      info.name_ok = true;
+      zones_.push_back(std::move(info));
+    }
+    for (const std::string& c : context.checks) check_paths_.emplace(c, "check " + json_quote(c));
+  }
+  template <typename T, typename F>
+  Result<T> one(std::string_view json_text, F&& parse) {
+    auto doc = parse_json(json_text);
+    if (!doc) return Error{doc.error()};
+    T out = parse(*doc);
+    if (!c_.errors.empty()) {
+      std::string msg;
+      for (const std::string& e : c_.errors) msg += (msg.empty() ? "" : "\n") + e;
+      return make_error(std::move(msg));
+    }
+    return out;
+  }
+  Result<CheckRow> one_check(std::string_view text) {
+    return one<CheckRow>(text, [&](const json& j) {
+      check(j, "");
+      return out_.checks.empty() ? CheckRow{} : out_.checks.back();
+    });
+  }
+  Result<DesiredService> one_service(std::string_view text) {
+    return one<DesiredService>(text, [&](const json& j) {
+      service(j, "");
+      return out_.services.empty() ? DesiredService{} : out_.services.back();
+    });
+  }
+  Result<DesiredMember> one_member(std::string_view text, const ObjectContext& context) {
+    return one<DesiredMember>(text, [&](const json& j) {
+      DesiredService s;
+      std::map<std::string, std::string> names, addresses;
+      for (const auto& [name, address] : context.members) {
+        names.emplace(name, "member " + json_quote(name));
+        addresses.emplace(address, "member " + json_quote(name));
+      }
+      member(j, "", s, names, addresses);
+      return s.members.empty() ? DesiredMember{} : s.members.back();
+    });
+  }
+
+ private:
+  void zone(const json& j, const std::string& path) {
+    if (!c_.object(j, path)) return;
+    c_.known_keys(j, path, {"name", "file", "ttl", "soa", "ns", "records"});
+    DesiredZone z;
+    ZoneInfo info;
+    if (auto s = c_.required_string(j, path, "name")) {
+      auto n = parse_name(*s);
+      if (!n) {
+        c_.fail(at(path, "name"), n.error());
+      } else if (auto [it, fresh] = zone_paths_.emplace(n->text, path); !fresh) {
+        c_.fail(at(path, "name"),
+                "duplicate zone " + display_name(n->text) + " (also " + it->second + ")");
+      } else {
+        info.name = *n;
+        info.name_ok = true;
+        z.row.name = n->text;
+      }
+    }
+    const bool has_file = j.contains("file"), has_soa = j.contains("soa");
+    if (has_file && has_soa) {
+      c_.fail(path, "has both \"file\" and \"soa\"; a zone's records come from one of them");
+    } else if (!has_file && !has_soa) {
+      c_.fail(path, "needs \"file\", or \"soa\" and \"ns\"");
+    } else if (has_file) {
+      for (const char* key : {"ttl", "ns", "records"})
+        if (j.contains(key)) c_.fail(at(path, key), "only for an inline zone (with \"soa\")");
+      file_zone(j, path, z, info);
+    } else {
+      inline_zone(j, path, z, info);
+    }
+    zones_.push_back(std::move(info));
+    out_.zones.push_back(std::move(z));
+  }
+
+  void file_zone(const json& j, const std::string& path, DesiredZone& z, ZoneInfo& info) {
+    auto file = c_.string(j["file"], at(path, "file"));
+    if (!file) return;
+    if (file->empty()) return c_.fail(at(path, "file"), "empty path");
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    fs::path p(*file);
+    if (p.is_relative()) p = (base_dir_.empty() ? fs::current_path(ec) : fs::path(base_dir_)) / p;
+    z.row.file = p.lexically_normal().string();
+    auto data = load_zone_file(z.row.file);
+    if (!data) return c_.fail(at(path, "file"), data.error());
+    if (info.name_ok && lowercase_name(data->origin) != info.name.wire) {
+      return c_.fail(at(path, "file"),
+                     z.row.file + " holds zone " +
+                         display_name(name_to_text(lowercase_name(data->origin))) + ", not " +
+                         display_name(info.name.text));
+    }
+    info.data = std::move(*data);
+  }
+
+  void inline_zone(const json& j, const std::string& path, DesiredZone& z, ZoneInfo& info) {
+    ZoneRow& row = z.row;
+    c_.integer_field(j, path, "ttl", 0, kMaxTtl, row.ttl);
+    bool ok = info.name_ok;
+    const json& soa = j["soa"];
+    const std::string soa_path = at(path, "soa");
+    if (c_.object(soa, soa_path)) {
+      c_.known_keys(soa, soa_path,
+                    {"mname", "rname", "serial", "refresh", "retry", "expire", "minimum"});
+      for (auto [key, out] : {std::pair{"mname", &row.soa_mname}, {"rname", &row.soa_rname}}) {
+        auto s = c_.required_string(soa, soa_path, key);
+        if (!s) {
+          ok = false;
+        } else if (info.name_ok) {
+          auto n = parse_name(*s, info.name.wire);
+          if (n) {
+            *out = n->text;
+          } else {
+            c_.fail(at(soa_path, key), n.error());
+            ok = false;
+          }
+        }
+      }
+      c_.integer_field(soa, soa_path, "serial", 0, kMaxU32, row.soa_serial);
+      c_.integer_field(soa, soa_path, "refresh", 0, kMaxTtl, row.soa_refresh);
+      c_.integer_field(soa, soa_path, "retry", 0, kMaxTtl, row.soa_retry);
+      c_.integer_field(soa, soa_path, "expire", 0, kMaxTtl, row.soa_expire);
+      c_.integer_field(soa, soa_path, "minimum", 0, kMaxTtl, row.soa_minimum);
+    } else {
+      ok = false;
+    }
+
+    ZoneData data;
+    data.origin = info.name.wire;
+    data.source = path;
+    if (ok) data.records.push_back(soa_record(row, soa_path));
+    std::map<std::string, std::string> seen;  // owner+type+rdata wire -> path, for duplicates
+
+    const json* ns = Checker::get(j, "ns");
+    if (!ns) {
+      c_.fail(at(path, "ns"), "required (the zone's name servers)");
+      ok = false;
+    } else if (!c_.array(*ns, at(path, "ns"))) {
+      ok = false;
+    } else if (ns->empty()) {
+      c_.fail(at(path, "ns"), "must name at least one name server");
+      ok = false;
+    } else {
+      for (size_t k = 0; k < ns->size(); ++k) {
+        const std::string p = at(at(path, "ns"), k);
+        auto s = c_.string((*ns)[k], p);
+        if (!s || !info.name_ok) {
+          ok = false;
+          continue;
+        }
+        auto n = parse_name(*s, info.name.wire);
+        if (!n) {
+          c_.fail(p, n.error());
+          ok = false;
+          continue;
+        }
+        RecordRow r;
+        r.name = info.name.text;
+        r.type = "NS";
+        r.ttl = row.ttl;
+        r.rdata = n->text;
+        ok = record(r, p, p, data, seen) && ok;
+        z.records.push_back(std::move(r));
+      }
+    }
+
+    if (const json* records = c_.array_field(j, path, "records")) {
+      for (size_t k = 0; k < records->size(); ++k) {
+        auto r = static_record((*records)[k], at(at(path, "records"), k), info, row.ttl);
+        if (!r) {
+          ok = false;
+          continue;
+        }
+        ok = record(*r, at(at(path, "records"), k), at(at(at(path, "records"), k), "data"), data,
+                    seen) &&
+             ok;
+        z.records.push_back(std::move(*r));
+      }
+    }
+    if (ok) info.data = std::move(data);
+  }
+
+  static Record soa_record(const ZoneRow& row, const std::string& where) {
+    Record soa;
+    soa.owner = *name_from_text(row.name);
+    soa.type = LDNS_RR_TYPE_SOA;
+    soa.ttl = row.ttl;
+    soa.rdata = *name_from_text(row.soa_mname) + *name_from_text(row.soa_rname);
+    for (uint32_t v :
+         {row.soa_serial, row.soa_refresh, row.soa_retry, row.soa_expire, row.soa_minimum}) {
+      for (int shift = 24; shift >= 0; shift -= 8)
+        soa.rdata.push_back(static_cast<char>(v >> shift));
+    }
+    soa.where = where;
+    return soa;
+  }
+
+  // A "records" entry as a row (name absolute, type canonical, data as given), or nothing.
+  std::optional<RecordRow> static_record(const json& j, const std::string& path,
+                                         const ZoneInfo& zone, uint32_t zone_ttl) {
+    if (!c_.object(j, path)) return std::nullopt;
+    c_.known_keys(j, path, {"name", "type", "ttl", "data"});
+    RecordRow r;
+    r.ttl = zone_ttl;
+    bool ok = zone.name_ok;
+    if (auto s = c_.required_string(j, path, "name"); s && zone.name_ok) {
+      auto n = parse_name(*s, zone.name.wire);
+      if (!n) {
+        c_.fail(at(path, "name"), n.error());
+        ok = false;
+      } else if (!name_is_at_or_below(n->wire, zone.name.wire)) {
+        c_.fail(at(path, "name"),
+                display_name(n->text) + " is not inside zone " + display_name(zone.name.text));
+        ok = false;
+      } else {
+        r.name = n->text;
+      }
+    } else {
+      ok = false;
+    }
+    if (auto s = c_.required_string(j, path, "type")) {
+      std::string upper = *s;
+      for (char& ch : upper) ch = static_cast<char>(toupper(static_cast<unsigned char>(ch)));
+      ldns_rr_type t = ldns_get_rr_type_by_name(upper.c_str());
+      if (t == 0) {
+        c_.fail(at(path, "type"), "unknown type " + json_quote(*s));
+        ok = false;
+      } else if (t == LDNS_RR_TYPE_SOA) {
+        c_.fail(at(path, "type"), "the SOA comes from the zone's \"soa\"");
+        ok = false;
+      } else if (t == LDNS_RR_TYPE_OPT || (t >= 128 && t <= 255)) {
+        // RFC 6895 s3.1: OPT and the meta/query types (TSIG, AXFR, ANY...) are not data.
+        c_.fail(at(path, "type"), json_quote(*s) + " is not a type of stored data");
+        ok = false;
+      } else {
+        char* name = ldns_rr_type2str(t);
+        r.type = name ? name : upper;
+        free(name);
+      }
+    } else {
+      ok = false;
+    }
+    c_.integer_field(j, path, "ttl", 0, kMaxTtl, r.ttl);
+    if (auto s = c_.required_string(j, path, "data")) {
+      if (s->empty()) {
+        c_.fail(at(path, "data"), "empty");
+        ok = false;
+      } else if (s->find_first_of("\n\r") != std::string::npos) {
+        c_.fail(at(path, "data"), "must be one line");
+        ok = false;
+      } else {
+        r.rdata = *s;
+      }
+    } else {
+      ok = false;
+    }
+    if (!ok) return std::nullopt;
+    return r;
+  }
+
+  // Parses a record row with ldns as the zone's builder will, adds it to `data`, and reports
+  // duplicates. False when it does not parse.
+  bool record(const RecordRow& r, const std::string& path, const std::string& data_path,
+              ZoneData& data, std::map<std::string, std::string>& seen) {
+    const std::string text = r.name + " " + std::to_string(r.ttl) + " IN " + r.type + " " + r.rdata;
+    ldns_rdf* origin_raw =
+        ldns_dname_new_frm_data(static_cast<uint16_t>(data.origin.size()), data.origin.data());
+    std::unique_ptr<ldns_rdf, RdfFree> origin(origin_raw);
+    ldns_rr* rr_raw = nullptr;
+    ldns_status s = ldns_rr_new_frm_str(&rr_raw, text.c_str(), r.ttl, origin.get(), nullptr);
+    std::unique_ptr<ldns_rr, RrFree> rr(rr_raw);
+    if (s != LDNS_STATUS_OK || !rr) {
+      c_.fail(data_path, std::string(ldns_get_errorstr_by_id(s)) + " in " + json_quote(r.rdata));
+      return false;
+    }
+    if (ldns_rr_get_type(rr.get()) != ldns_get_rr_type_by_name(r.type.c_str())) {
+      c_.fail(data_path, "does not parse as " + r.type + ": " + json_quote(r.rdata));
+      return false;
+    }
+    Record rec;
+    const ldns_rdf* owner = ldns_rr_owner(rr.get());
+    rec.owner.assign(reinterpret_cast<const char*>(ldns_rdf_data(owner)), ldns_rdf_size(owner));
+    rec.type = static_cast<uint16_t>(ldns_rr_get_type(rr.get()));
+    rec.ttl = ldns_rr_ttl(rr.get());
+    for (size_t i = 0; i < ldns_rr_rd_count(rr.get()); ++i) {
+      const ldns_rdf* f = ldns_rr_rdf(rr.get(), i);
+      rec.rdata.append(reinterpret_cast<const char*>(ldns_rdf_data(f)), ldns_rdf_size(f));
+    }
+    rec.where = path;
+    std::string key = lowercase_name(rec.owner) + std::to_string(rec.type) + "/" + rec.rdata;
+    if (auto [it, fresh] = seen.emplace(key, path); !fresh) {
+      c_.fail(path, "the same record as " + it->second);
+      return false;
+    }
+    data.records.push_back(std::move(rec));
+    return true;
+  }
+
+  // Once every field is valid: the zones as the DNS role will build them (SOA and NS at the
+  // apex, CNAME exclusivity, ...), so a document the server cannot serve is refused here.
+  void whole_zones() {
+    std::vector<ZoneData> all;
+    for (ZoneInfo& z : zones_)
+      if (z.data) all.push_back(std::move(*z.data));
+    if (all.empty()) return;
+    auto built = build_snapshot(all);
+    // The builder's messages name the record ("zones[1].records[0]: ...") or the zone file.
+    if (!built)
+      c_.errors.push_back(built.error().rfind("zones[", 0) == 0 ? built.error()
+                                                                : "zones: " + built.error());
+  }
+
+  void check(const json& j, const std::string& path) {
+    if (!c_.object(j, path)) return;
+    c_.known_keys(j, path,
+                  {"name", "type", "port", "path", "host", "expect_status", "expect_body",
+                   "interval_ms", "timeout_ms", "rise", "fall", "options"});
+    CheckRow row;
+    if (auto name = c_.label_name(j, path)) {
+      if (auto [it, fresh] = check_paths_.emplace(*name, path); !fresh)
+        c_.fail(at(path, "name"),
+                "duplicate check " + json_quote(*name) + " (also " + it->second + ")");
+      row.name = *name;
+    }
+    if (auto type = c_.required_string(j, path, "type")) {
+      if (in(kCheckTypes, *type))
+        row.type = *type;
+      else
+        c_.fail(at(path, "type"),
+                "unknown check type " + json_quote(*type) + " (" + one_of(kCheckTypes) + ")");
+    }
+    const size_t errors_before = c_.errors.size();
+    c_.integer_field(j, path, "port", 0, 65535, row.port);
+    if (row.type == "tcp" && row.port == 0 && c_.errors.size() == errors_before)
+      c_.fail(at(path, "port"), "a tcp check needs a port (1 to 65535)");
+    c_.string_field(j, path, "path", row.path);
+    c_.string_field(j, path, "host", row.host, 255);
+    c_.string_field(j, path, "expect_body", row.expect_body);
+    if (const json* st = Checker::get(j, "expect_status")) {
+      const std::string p = at(path, "expect_status");
+      std::vector<const json*> codes;
+      if (st->is_array()) {
+        for (const json& code : *st) codes.push_back(&code);
+      } else {
+        codes.push_back(st);
+      }
+      for (size_t k = 0; k < codes.size(); ++k) {
+        auto v = c_.integer(*codes[k], st->is_array() ? at(p, k) : p, 100, 599);
+        if (v) row.expect_status += (row.expect_status.empty() ? "" : ",") + std::to_string(*v);
+      }
+    }
+    c_.integer_field(j, path, "interval_ms", 100, 3600000, row.interval_ms);
+    if (const json* t = Checker::get(j, "timeout_ms")) {
+      if (auto v = c_.integer(*t, at(path, "timeout_ms"), 1, 3600000)) {
+        row.timeout_ms = static_cast<uint32_t>(*v);
+        if (row.timeout_ms >= row.interval_ms)
+          c_.fail(at(path, "timeout_ms"),
+                  "must be less than interval_ms (" + std::to_string(row.interval_ms) + ")");
+      }
+    } else {
+      // Unset: the default 500 ms, but always inside the interval.
+      row.timeout_ms = std::min<uint32_t>(500, row.interval_ms / 2);
+    }
+    c_.integer_field(j, path, "rise", 1, 1000, row.rise);
+    c_.integer_field(j, path, "fall", 1, 1000, row.fall);
+    row.options_json = "{}";
+    if (const json* o = Checker::get(j, "options")) {
+      if (c_.object(*o, at(path, "options"))) row.options_json = o->dump();
+    }
+    out_.checks.push_back(std::move(row));
+  }
+
+  // The check a service or member names (key "check"); null means none.
+  void check_ref(const json& j, const std::string& path, std::string& out) {
+    const json* ref = Checker::get(j, "check");
+    if (!ref || ref->is_null()) return;
+    auto s = c_.string(*ref, at(path, "check"));
+    if (!s) return;
+    if (!check_paths_.count(*s)) {
+      c_.fail(at(path, "check"), "unknown check " + json_quote(*s));
+      return;
+    }
+    out = *s;  // the sync resolves it to the check's id
+  }
+
+  void service(const json& j, const std::string& path) {
+    if (!c_.object(j, path)) return;
+    c_.known_keys(
+        j, path,
+        {"name", "policy", "ttl", "ttl_degraded", "answers", "fallback", "persistence", "quorum",
+         "rtt_tolerance_pct", "rtt_tolerance_us", "min_healthy", "check", "members"});
+    DesiredService s;
+    ServiceRow& row = s.row;
+    row.policy = "weighted";
+    if (auto name = c_.required_string(j, path, "name")) {
+      auto n = parse_name(*name);
+      if (!n) {
+        c_.fail(at(path, "name"), n.error());
+      } else if (auto [it, fresh] = service_paths_.emplace(n->text, path); !fresh) {
+        c_.fail(at(path, "name"),
+                "duplicate service " + display_name(n->text) + " (also " + it->second + ")");
+      } else {
+        row.name = n->text;
+        // The closest enclosing zone: the longest one the name is at or below.
+        const ZoneInfo* best = nullptr;
+        for (const ZoneInfo& z : zones_)
+          if (z.name_ok && name_is_at_or_below(n->wire, z.name.wire) &&
+              (!best || z.name.wire.size() > best->name.wire.size()))
+            best = &z;
+        if (best)
+          s.zone = best->name.text;
+        else
+          c_.fail(at(path, "name"),
+                  display_name(n->text) + " is not inside any zone" +
+                      (single_ ? std::string() : " of this document"));
+      }
+    }
+    if (const json* p = Checker::get(j, "policy")) {
+      if (auto v = c_.string(*p, at(path, "policy"))) {
+        if (in(kPolicies, *v))
+          row.policy = *v;
+        else
+          c_.fail(at(path, "policy"),
+                  "unknown policy " + json_quote(*v) + " (" + one_of(kPolicies) + ")");
+      }
+    }
+    c_.integer_field(j, path, "ttl", 0, 86400, row.ttl);
+    c_.nullable_integer_field(j, path, "ttl_degraded", 0, 86400, row.ttl_degraded);
+    c_.integer_field(j, path, "answers", 1, 16, row.answers);
+    if (const json* f = Checker::get(j, "fallback")) {
+      if (auto v = c_.string(*f, at(path, "fallback"))) {
+        if (in(kFallbacks, *v))
+          row.fallback = *v;
+        else
+          c_.fail(at(path, "fallback"),
+                  "unknown fallback " + json_quote(*v) + " (" + one_of(kFallbacks) + ")");
+      }
+    }
+    if (const json* p = Checker::get(j, "persistence")) {
+      const std::string pp = at(path, "persistence");
+      if (p->is_boolean()) {
+        row.persistence = p->get<bool>();
+      } else if (p->is_object()) {
+        row.persistence = true;
+        c_.known_keys(*p, pp, {"v4", "v6"});
+        c_.integer_field(*p, pp, "v4", 0, 32, row.persist_v4);
+        c_.integer_field(*p, pp, "v6", 0, 128, row.persist_v6);
+      } else {
+        c_.fail(pp, "expected true, false or {\"v4\": 24, \"v6\": 56}");
+      }
+    }
+    c_.nullable_integer_field(j, path, "quorum", 1, 1000, row.quorum);
+    c_.integer_field(j, path, "rtt_tolerance_pct", 0, 1000, row.rtt_tolerance_pct);
+    c_.integer_field(j, path, "rtt_tolerance_us", 0, 60000000, row.rtt_tolerance_us);
+    c_.integer_field(j, path, "min_healthy", 1, 65535, row.min_healthy);
+    check_ref(j, path, s.check);
+
+    if (const json* members = c_.array_field(j, path, "members")) {
+      std::map<std::string, std::string> names, addresses;  // -> path, for duplicates
+      for (size_t k = 0; k < members->size(); ++k)
+        member((*members)[k], at(at(path, "members"), k), s, names, addresses);
+    }
+    if (row.fallback == "sorry") {
+      bool any_sorry = false;
+      for (const DesiredMember& m : s.members) any_sorry = any_sorry || m.row.sorry;
+      if (!any_sorry)
+        c_.fail(at(path, "fallback"), "\"sorry\" needs a member with \"sorry\": true");
+    }
+    out_.services.push_back(std::move(s));
+  }
+
+  void member(const json& j, const std::string& path, DesiredService& s,
+              std::map<std::string, std::string>& names,
+              std::map<std::string, std::string>& addresses) {
+    if (!c_.object(j, path)) return;
+    c_.known_keys(j, path,
+                  {"name", "address", "weight", "priority", "region", "enabled", "sorry", "check"});
+    DesiredMember m;
+    MemberRow& row = m.row;
+    if (auto name = c_.label_name(j, path)) {
+      if (auto [it, fresh] = names.emplace(*name, path); !fresh)
+        c_.fail(at(path, "name"),
+                "duplicate member " + json_quote(*name) + " (also " + it->second + ")");
+      row.name = *name;
+    }
+    if (auto a = c_.required_string(j, path, "address")) {
+      if (auto canon = canonical_address(*a)) {
+        if (auto [it, fresh] = addresses.emplace(*canon, path); !fresh)
+          c_.fail(at(path, "address"),
+                  "duplicate address " + *canon + " (also " + it->second + ")");
+        row.address = *canon;
+      } else {
+        c_.fail(at(path, "address"), "not an IP address");
+      }
+    }
+    c_.integer_field(j, path, "weight", 0, 65535, row.weight);
+    c_.integer_field(j, path, "priority", 0, 255, row.priority);
+    c_.string_field(j, path, "region", row.region, 63);
+    c_.bool_field(j, path, "enabled", row.enabled);
+    c_.bool_field(j, path, "sorry", row.sorry);
+    check_ref(j, path, m.check);
+    s.members.push_back(std::move(m));
+  }
+
+  // "regions": {"NAME": ["SUBNET", ...], ...}; a subnet belongs to one region only.
+  void regions(const json& j) {
+    const std::string path = "regions";
+    if (!c_.object(j, path)) return;
+    std::map<std::string, std::pair<std::string, std::string>> seen;  // subnet -> (region, path)
+    for (const auto& item : j.items()) {
+      const std::string& name = item.key();
+      const std::string region_path = at(path, name);
+      if (!valid_label_name(name)) {
+        c_.fail(region_path, "region name " + json_quote(name) +
+                                 " is not 1 to 63 letters, digits, \".\", \"_\" or \"-\"");
+        continue;
+      }
+      const json& subnets = item.value();
+      if (!c_.array(subnets, region_path)) continue;
+      if (subnets.empty()) {
+        c_.fail(region_path, "must list at least one subnet");
+        continue;
+      }
+      for (size_t k = 0; k < subnets.size(); ++k) {
+        const std::string p = at(region_path, k);
+        auto text = c_.string(subnets[k], p);
+        if (!text) continue;
+        auto subnet = canonical_subnet(*text);
+        if (!subnet) {
+          c_.fail(p, subnet.error());
+          continue;
+        }
+        auto [it, fresh] = seen.emplace(*subnet, std::pair(name, p));
+        if (!fresh) {
+          const auto& [other, other_path] = it->second;
+          c_.fail(p, other == name ? "duplicate subnet " + *subnet + " (also " + other_path + ")"
+                                   : *subnet + " is in region " + json_quote(other) + " already (" +
+                                         other_path + "); a subnet has one region");
+          continue;
+        }
+        ClientSubnetRow row;
+        row.region = name;
+        row.subnet = *subnet;
+        out_.client_subnets.push_back(std::move(row));
+      }
+    }
+  }
+
+  std::string base_dir_;
+  bool single_ = false;  // one object (seed), not a whole document
+  Checker c_;
+  Desired out_;
+  std::vector<ZoneInfo> zones_;
+  std::map<std::string, std::string> zone_paths_, check_paths_, service_paths_;  // name -> path
+};
+
+// Parses JSON, reporting a key repeated inside one object (nlohmann would keep the last one
+// silently) with its path.
+Result<json> parse_json(std::string_view text) {
+  struct Frame {
+    bool array = false;
+    size_t count = 0;
+    std::string label;  // how the parent addresses this value: "services", "[2]"
+    std::string key;    // objects: the key being read
+    std::set<std::string> keys;
+  };
+  std::vector<Frame> stack;
+  std::vector<std::string> duplicates;
+  auto path = [&]() {
+    std::string p;
+    for (size_t i = 1; i < stack.size(); ++i) {
+      const std::string& l = stack[i].label;
+      if (!l.empty() && l[0] == '[')
+        p += l;
+      else
+        p = at(p, l);
+    }
+    return p;
+  };
+  auto open = [&](bool array) {
+    Frame f;
+    f.array = array;
+    if (!stack.empty())
+      f.label =
+          stack.back().array ? "[" + std::to_string(stack.back().count++) + "]" : stack.back().key;
+    stack.push_back(std::move(f));
+  };
+  json::parser_callback_t cb = [&](int, json::parse_event_t ev, json& parsed) {
+    switch (ev) {
+      case json::parse_event_t::object_start:
+        open(false);
+        break;
+      case json::parse_event_t::array_start:
+        open(true);
+        break;
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        if (!stack.empty()) stack.pop_back();
+        break;
+      case json::parse_event_t::key: {
+        Frame& f = stack.back();
+        f.key = parsed.get<std::string>();
+        if (!f.keys.insert(f.key).second)
+          duplicates.push_back(at(path(), f.key) + ": duplicate key");
+        break;
+      }
+      case json::parse_event_t::value:
+        if (!stack.empty() && stack.back().array) ++stack.back().count;
+        break;
+    }
+    return true;
+  };
+  json doc;
+  try {
+    doc = json::parse(text.begin(), text.end(), cb);
+  } catch (const json::parse_error& e) {
+    // "[json.exception.parse_error.101] parse error at line 3, column 5: syntax error ..."
+    std::string what = e.what();
+    size_t line = what.find("line ");
+    return make_error(line == std::string::npos ? what : what.substr(line));
+  }
+  if (!duplicates.empty()) {
+    std::string msg;
+    for (const std::string& d : duplicates) msg += (msg.empty() ? "" : "\n") + d;
+    return make_error(std::move(msg));
+  }
+  return doc;
+}
+}  // namespace
+
+std::string display_name(const std::string& name) {
+  if (name.size() > 1 && name.back() == '.') return name.substr(0, name.size() - 1);
+  return name;
+}
+
+Result<Desired> parse_document(std::string_view json_text, const std::string& base_dir,
+                               const std::string& source) {
+  auto doc = parse_json(json_text);
+  if (!doc) return make_error(source.empty() ? doc.error() : source + ": " + doc.error());
+  return Parser(base_dir).run(*doc);
+}
+
+}  // namespace config
+}  // namespace gslb
+
+namespace gslb::config {
+
+Result<CheckRow> parse_check_object(std::string_view json_text, const ObjectContext& context) {
+  Parser p("");
+  p.seed(context);
+  return p.one_check(json_text);
+}
+
+Result<DesiredService> parse_service_object(std::string_view json_text,
+                                            const ObjectContext& context) {
+  Parser p("");
+  p.seed(context);
+  return p.one_service(json_text);
+}
+
+Result<DesiredMember> parse_member_object(std::string_view json_text,
+                                          const ObjectContext& context) {
+  Parser p("");
+  p.seed(context);
+  return p.one_member(json_text, context);
+}
+
+}  // namespace gslb::config

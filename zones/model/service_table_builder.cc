@@ -1,0 +1,249 @@
+#include "zones/model/service_table_builder.h"
+
+#include <arpa/inet.h>
+#include <ldns/ldns.h>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "server/policy/policy.h"
+#include "zones/dns/dname.h"
+#include "zones/zonefile/zone_file.h"
+
+namespace gslb {
+namespace {
+
+std::string rdf_wire(const ldns_rdf* r) {
+  return std::string(reinterpret_cast<const char*>(ldns_rdf_data(r)), ldns_rdf_size(r));
+}
+
+Result<Record> record_from_text(const std::string& text, const std::string& where) {
+  ldns_rr* rr = nullptr;
+  ldns_status s = ldns_rr_new_frm_str(&rr, text.c_str(), 300, nullptr, nullptr);
+  if (s != LDNS_STATUS_OK)
+    return make_error(where + ": " + ldns_get_errorstr_by_id(s) + " in \"" + text + "\"");
+  Record rec;
+  rec.owner = rdf_wire(ldns_rr_owner(rr));
+  rec.type = static_cast<uint16_t>(ldns_rr_get_type(rr));
+  rec.ttl = ldns_rr_ttl(rr);
+  for (size_t i = 0; i < ldns_rr_rd_count(rr); ++i) rec.rdata += rdf_wire(ldns_rr_rdf(rr, i));
+  rec.where = where;
+  ldns_rr_free(rr);
+  return rec;
+}
+
+std::string absolute(const std::string& name, const std::string& zone) {
+  if (name == "@" || name.empty()) return zone;
+  if (name.back() == '.') return name;
+  return name + "." + zone;
+}
+
+// The client regions of the rows; null when there are no client subnets. The document's
+// validation (zones/config_parse.cc) keeps bad subnets out; a row written by hand that is not
+// "ADDRESS/PREFIX" with the host bits zero is an error, like a bad member address.
+Result<std::shared_ptr<const ClientRegions>> regions_from_rows(const ConfigRows& config) {
+  if (config.client_subnets.empty()) return std::shared_ptr<const ClientRegions>();
+  auto regions = std::make_shared<ClientRegions>();
+  for (const ClientSubnetRow& r : config.client_subnets) {
+    const size_t slash = r.subnet.find('/');
+    const std::string address = r.subnet.substr(0, slash);
+    const std::string length = slash == std::string::npos ? "" : r.subnet.substr(slash + 1);
+    uint8_t bytes[16] = {};
+    uint8_t family = 0;
+    if (inet_pton(AF_INET, address.c_str(), bytes) == 1)
+      family = 4;
+    else if (inet_pton(AF_INET6, address.c_str(), bytes) == 1)
+      family = 6;
+    const unsigned max_length = family == 4 ? 32 : 128;
+    const bool length_ok = !length.empty() && length.size() <= 3 &&
+                           length.find_first_not_of("0123456789") == std::string::npos &&
+                           static_cast<unsigned>(std::stoi(length)) <= max_length;
+    bool host_bits = false;
+    if (family != 0 && length_ok) {
+      const unsigned prefix = static_cast<unsigned>(std::stoi(length));
+      for (unsigned i = prefix; i < max_length; ++i)
+        host_bits = host_bits || ((bytes[i / 8] >> (7 - i % 8)) & 1);
+    }
+    if (family == 0 || !length_ok || host_bits || r.region.empty())
+      return make_error("client_subnets row " + std::to_string(r.id) + ": \"" + r.subnet +
+                        "\" in region \"" + r.region +
+                        "\" is not a subnet (ADDRESS/PREFIX, host bits zero)");
+    regions->add_subnet(regions->add_region(r.region), family, bytes,
+                        static_cast<uint8_t>(std::stoi(length)));
+  }
+  return std::shared_ptr<const ClientRegions>(std::move(regions));
+}
+
+}  // namespace
+
+Result<std::vector<ZoneData>> zones_from_rows(const ConfigRows& config) {
+  std::vector<ZoneData> out;
+  for (const ZoneRow& z : config.zones) {
+    std::string zone_name = z.name.empty() || z.name.back() == '.' ? z.name : z.name + ".";
+    if (!z.file.empty()) {
+      auto data = load_zone_file(z.file);
+      if (!data) return Error{"zone " + zone_name + ": " + data.error()};
+      if (lowercase_name(data->origin) != lowercase_name(*name_from_text(zone_name)))
+        return make_error("zone " + zone_name + ": file " + z.file + " holds zone " +
+                          name_to_text(data->origin));
+      out.push_back(std::move(*data));
+      continue;
+    }
+    ZoneData data;
+    auto origin = name_from_text(zone_name);
+    if (!origin) return make_error("zones row " + std::to_string(z.id) + ": " + origin.error());
+    data.origin = *origin;
+    data.source = "database zone " + zone_name;
+    std::string where = "zones row " + std::to_string(z.id);
+    auto soa = record_from_text(zone_name + " " + std::to_string(z.ttl) + " IN SOA " +
+                                    absolute(z.soa_mname, zone_name) + " " +
+                                    absolute(z.soa_rname, zone_name) + " " +
+                                    std::to_string(z.soa_serial) + " " +
+                                    std::to_string(z.soa_refresh) + " " +
+                                    std::to_string(z.soa_retry) + " " +
+                                    std::to_string(z.soa_expire) + " " +
+                                    std::to_string(z.soa_minimum),
+                                where);
+    if (!soa) return Error{soa.error()};
+    data.records.push_back(std::move(*soa));
+    for (const RecordRow& r : config.records) {
+      if (r.zone_id != z.id) continue;
+      auto rec = record_from_text(absolute(r.name, zone_name) + " " + std::to_string(r.ttl) +
+                                      " IN " + r.type + " " + r.rdata,
+                                  "records row " + std::to_string(r.id));
+      if (!rec) return Error{rec.error()};
+      data.records.push_back(std::move(*rec));
+    }
+    out.push_back(std::move(data));
+  }
+  return out;
+}
+
+Result<ServiceTable> services_from_rows(const ConfigRows& config, const HealthRows& health,
+                                        int64_t now_ms) {
+  std::unordered_map<int64_t, const CheckRow*> checks;
+  for (const CheckRow& c : config.checks) checks[c.id] = &c;
+  std::unordered_map<int64_t, std::vector<const ObservationRow*>> observed;
+  for (const ObservationRow& o : health.observations) observed[o.member_id].push_back(&o);
+  auto regions = regions_from_rows(config);
+  if (!regions) return Error{regions.error()};
+  // Agent id -> index of its region among the client regions (agents elsewhere are left out).
+  std::unordered_map<std::string, int32_t> agent_region;
+  if (*regions) {
+    for (const AgentRow& a : health.agents)
+      if (int32_t i = (*regions)->find(a.region); i >= 0) agent_region[a.id] = i;
+  }
+  const size_t region_count = *regions ? (*regions)->names().size() : 0;
+
+  ServiceTable table;
+  table.reserve(config.services.size());
+  std::unordered_map<int64_t, size_t> by_id;
+  for (const ServiceRow& r : config.services) {
+    Service s;
+    s.id = r.id;
+    std::string name = r.name.empty() || r.name.back() == '.' ? r.name : r.name + ".";
+    auto wire = name_from_text(name);
+    if (!wire) return make_error("services row " + std::to_string(r.id) + ": " + wire.error());
+    s.name = lowercase_name(*wire);
+    s.policy_name = r.policy;
+    s.policy = find_policy(r.policy);
+    if (s.policy == nullptr)
+      return make_error("services row " + std::to_string(r.id) + ": unknown policy \"" +
+                        r.policy + "\"");
+    s.ttl = r.ttl;
+    s.ttl_degraded = r.ttl_degraded.value_or(r.ttl);
+    s.answers = std::clamp<uint32_t>(r.answers, 1, 16);
+    s.fallback = r.fallback == "servfail" ? Fallback::kServfail
+                 : r.fallback == "sorry"  ? Fallback::kSorry
+                                          : Fallback::kAll;
+    s.persistence = r.persistence;
+    s.persist_v4 = static_cast<uint8_t>(std::min<uint32_t>(r.persist_v4, 32));
+    s.persist_v6 = static_cast<uint8_t>(std::min<uint32_t>(r.persist_v6, 128));
+    s.rtt_tolerance_pct = r.rtt_tolerance_pct;
+    s.rtt_tolerance_us = r.rtt_tolerance_us;
+    s.min_healthy = std::max<uint32_t>(r.min_healthy, 1);
+    s.regions = *regions;
+    s.needs_region = *regions != nullptr && r.policy == "rtt";
+    by_id[r.id] = table.size();
+    table.push_back(std::move(s));
+  }
+
+  for (const MemberRow& r : config.members) {
+    auto it = by_id.find(r.service_id);
+    if (it == by_id.end()) continue;
+    Service& s = table[it->second];
+    const ServiceRow& srow = config.services[it->second];
+    Member m;
+    m.id = r.id;
+    m.name = r.name;
+    if (inet_pton(AF_INET, r.address.c_str(), m.address) == 1) {
+      m.family = 4;
+    } else if (inet_pton(AF_INET6, r.address.c_str(), m.address) == 1) {
+      m.family = 6;
+    } else {
+      return make_error("members row " + std::to_string(r.id) + ": \"" + r.address +
+                        "\" is not an IP address");
+    }
+    m.weight = r.weight;
+    m.priority = r.priority;
+    m.sorry = r.sorry;
+    m.enabled = r.enabled && !r.drained_at_ms.has_value();
+    m.region_rtt.resize(region_count);
+
+    // Health: quorum over fresh observations (DESIGN "Health").
+    std::optional<int64_t> check_id = r.check_id ? r.check_id : srow.check_id;
+    int64_t stale_after_ms = -1;
+    if (check_id) {
+      auto c = checks.find(*check_id);
+      if (c != checks.end()) stale_after_ms = 3 * static_cast<int64_t>(c->second->interval_ms);
+    }
+    auto obs = observed.find(r.id);
+    if (obs != observed.end() && !obs->second.empty()) {
+      size_t fresh = 0, up = 0;
+      const ObservationRow* latest = nullptr;
+      uint32_t best_rtt = UINT32_MAX;
+      double load_sum = 0;
+      size_t loads = 0;
+      for (const ObservationRow* o : obs->second) {
+        if (latest == nullptr || o->checked_at_ms > latest->checked_at_ms) latest = o;
+        if (stale_after_ms >= 0 && now_ms - o->checked_at_ms > stale_after_ms) continue;
+        ++fresh;
+        if (o->up) {
+          ++up;
+          if (o->rtt_us) best_rtt = std::min(best_rtt, *o->rtt_us);
+          if (auto a = agent_region.find(o->agent_id); o->rtt_us && a != agent_region.end()) {
+            Member::RegionRtt& best = m.region_rtt[static_cast<size_t>(a->second)];
+            if (!best.measured || *o->rtt_us < best.us) best = {true, *o->rtt_us};
+          }
+          if (o->load) {
+            load_sum += *o->load;
+            ++loads;
+          }
+        }
+      }
+      if (fresh == 0) {
+        m.up = latest->up;
+        m.stale = true;
+      } else {
+        size_t needed = srow.quorum ? std::min<size_t>(*srow.quorum, fresh) : fresh / 2 + 1;
+        m.up = up >= needed;
+      }
+      if (best_rtt != UINT32_MAX) {
+        m.has_rtt = true;
+        m.rtt_us = best_rtt;
+      }
+      if (loads > 0) {
+        m.has_load = true;
+        m.load = load_sum / static_cast<double>(loads);
+      }
+    }
+    s.members.push_back(std::move(m));
+  }
+  return table;
+}
+
+}  // namespace gslb
