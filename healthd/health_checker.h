@@ -23,7 +23,7 @@
 namespace gslb {
 
 struct HealthCheckerOptions {
-  std::string db_path;  // the database (in-process role), unless remote.nodes is set
+  std::string db_path;   // the database (in-process role), unless remote.nodes is set
   RemoteOptions remote;  // agent mode: the nodes to pull from and report to
   std::string agent_id = "local";
   std::string region;

@@ -14,14 +14,14 @@
 #include "api/api_server.h"
 #include "healthd/health_checker.h"
 #include "server/listen_address.h"
-#include "server/snapshot_updater.h"
-#include "zones/config/config_document.h"
-#include "zones/store/store.h"
 #include "server/options.h"
 #include "server/servable_check.h"
+#include "server/snapshot_updater.h"
 #include "server/tcp_server.h"
 #include "server/udp_server.h"
 #include "zones/base/log.h"
+#include "zones/config/config_document.h"
+#include "zones/store/store.h"
 
 using namespace gslb;
 
@@ -42,7 +42,10 @@ int run_apply(int argc, char** argv) {
     } else if (!a.empty() && a[0] != '-' && file.empty()) {
       file = a;
     } else {
-      fprintf(stderr, "gslbd apply: unexpected argument \"%s\"\nusage: gslbd apply [--db PATH] FILE [--dry-run]\n", a.c_str());
+      fprintf(stderr,
+              "gslbd apply: unexpected argument \"%s\"\nusage: gslbd apply [--db PATH] FILE "
+              "[--dry-run]\n",
+              a.c_str());
       return 2;
     }
   }
@@ -158,8 +161,9 @@ int run_healthd(int argc, char** argv) {
     return 2;
   }
   if (ho.agent_id == "local")
-    fprintf(stderr, "gslbd healthd: warning: agent id \"local\" is the in-process health role's; "
-                    "give each vantage point its own id\n");
+    fprintf(stderr,
+            "gslbd healthd: warning: agent id \"local\" is the in-process health role's; "
+            "give each vantage point its own id\n");
   if (!token_file.empty()) {
     auto t = read_token(token_file);
     if (!t) {
@@ -263,7 +267,8 @@ int main(int argc, char** argv) {
   config.max_udp_payload = static_cast<uint16_t>(opts->max_udp_size);
   config.count_stats = true;
   SnapshotHolder holder(*snap);
-  unsigned threads = opts->threads ? opts->threads : std::max(1u, std::thread::hardware_concurrency());
+  unsigned threads =
+      opts->threads ? opts->threads : std::max(1u, std::thread::hardware_concurrency());
 
   // The api role reads the snapshot the DNS role serves (explain, readiness); without the dns
   // role it keeps one of its own, updated the same way.
@@ -303,8 +308,7 @@ int main(int argc, char** argv) {
   updater.start(holder);
   log_info((opts->role_dns ? "serving " + std::to_string((*snap)->zone_count()) + " zone(s) and " +
                                  std::to_string((*snap)->services().size()) + " service(s) on" +
-                                 where + " (udp+tcp, " + std::to_string(threads) +
-                                 " udp worker(s))"
+                                 where + " (udp+tcp, " + std::to_string(threads) + " udp worker(s))"
                            : std::string("dns role off")) +
            (opts->db.empty() ? std::string(", no database") : ", database " + opts->db) +
            (health ? ", health checks as agent " + opts->agent : std::string()) +

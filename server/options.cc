@@ -89,9 +89,21 @@ Result<Options> parse_options(int argc, const char* const* argv) {
       o.help = true;
       continue;
     }
-    static const char* const kWithValue[] = {
-        "--listen", "--zone", "--db", "--roles", "--api", "--api-token-file", "--health-reference", "--agent", "--threads", "--nsid", "--identity", "--max-udp-size",
-        "--tcp-idle-timeout", "--tcp-initial-timeout", "--tcp-max-connections"};
+    static const char* const kWithValue[] = {"--listen",
+                                             "--zone",
+                                             "--db",
+                                             "--roles",
+                                             "--api",
+                                             "--api-token-file",
+                                             "--health-reference",
+                                             "--agent",
+                                             "--threads",
+                                             "--nsid",
+                                             "--identity",
+                                             "--max-udp-size",
+                                             "--tcp-idle-timeout",
+                                             "--tcp-initial-timeout",
+                                             "--tcp-max-connections"};
     bool known = false;
     for (const char* k : kWithValue) known |= a == k;
     if (!known) return make_error("unknown option \"" + a + "\" (see gslbd --help)");

@@ -13,7 +13,7 @@ struct Options {
   std::vector<std::string> listen;
   std::vector<std::string> zones;
   std::string db = "gslb.db";  // "" (--db none): zone files only
-  unsigned threads = 0;  // 0: one per core
+  unsigned threads = 0;        // 0: one per core
   std::string nsid;
   std::string identity;
   unsigned max_udp_size = 1232;

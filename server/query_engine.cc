@@ -18,8 +18,7 @@ bool qname_is(const Query& q, const char* wire, size_t len) {
 
 }  // namespace
 
-QueryEngine::QueryEngine(const EngineConfig& config, uint64_t seed)
-    : config_(config), rng_(seed) {
+QueryEngine::QueryEngine(const EngineConfig& config, uint64_t seed) : config_(config), rng_(seed) {
   if (config.count_stats) stats_ = QueryStats::create();
   chaos_txt_.type = rrtype::TXT;
   chaos_txt_.ttl = 0;
@@ -37,13 +36,16 @@ size_t QueryEngine::answer_chaos(const uint8_t* request, uint8_t* out, size_t ca
   Query& q = query_;
   EdnsReply edns{config_.max_udp_payload, config_.nsid, 0};
   static constexpr char kIdServer[] = "\x02id\x06server";
-  static constexpr char kHostnameBind[] = "\x08hostname\x04" "bind";
-  static constexpr char kVersionBind[] = "\x07version\x04" "bind";
+  static constexpr char kHostnameBind[] =
+      "\x08hostname\x04"
+      "bind";
+  static constexpr char kVersionBind[] =
+      "\x07version\x04"
+      "bind";
   bool known = qname_is(q, kIdServer, sizeof kIdServer) ||
                qname_is(q, kHostnameBind, sizeof kHostnameBind) ||
                qname_is(q, kVersionBind, sizeof kVersionBind);
-  if (!known || config_.identity.empty() ||
-      (q.qtype != rrtype::TXT && q.qtype != rrtype::ANY))
+  if (!known || config_.identity.empty() || (q.qtype != rrtype::TXT && q.qtype != rrtype::ANY))
     return render_error(q, request, rcode::kRefused, q.edns, edns, out, capacity);
   answer_.clear();
   answer_.authoritative = true;
@@ -100,12 +102,12 @@ uint16_t QueryEngine::pick_for_service(const sockaddr_storage* peer, uint8_t& ec
       case Fallback::kSorry:
         candidates = !s.sorry[f].empty() ? &s.sorry[f] : &s.enabled[f];
         d.candidates = !s.sorry[f].empty() ? Decision::Candidates::kFallbackSorry
-                                            : Decision::Candidates::kFallbackAll;
+                                           : Decision::Candidates::kFallbackAll;
         break;
       case Fallback::kAll:
         candidates = !s.enabled[f].empty() ? &s.enabled[f] : &s.sorry[f];
         d.candidates = !s.enabled[f].empty() ? Decision::Candidates::kFallbackAll
-                                              : Decision::Candidates::kFallbackSorry;
+                                             : Decision::Candidates::kFallbackSorry;
         break;
     }
     if (candidates->empty()) {  // every member disabled or drained
@@ -177,9 +179,9 @@ size_t QueryEngine::answer(const Snapshot& snap, Transport transport, const uint
   return n;
 }
 
-size_t QueryEngine::answer_query(const Snapshot& snap, Transport transport,
-                                 const uint8_t* request, size_t length, uint8_t* out,
-                                 size_t capacity, const sockaddr_storage* peer) {
+size_t QueryEngine::answer_query(const Snapshot& snap, Transport transport, const uint8_t* request,
+                                 size_t length, uint8_t* out, size_t capacity,
+                                 const sockaddr_storage* peer) {
   Query& q = query_;
   EdnsReply edns{config_.max_udp_payload, config_.nsid, 0};
   switch (parse_query(request, length, q)) {
@@ -188,16 +190,19 @@ size_t QueryEngine::answer_query(const Snapshot& snap, Transport transport,
     case ParseOutcome::kDrop:
       return 0;
     case ParseOutcome::kFormErr:
-      return render_error(q, request, rcode::kFormErr, false, edns, out, std::min<size_t>(capacity, 512));
+      return render_error(q, request, rcode::kFormErr, false, edns, out,
+                          std::min<size_t>(capacity, 512));
     case ParseOutcome::kNotImp:
-      return render_error(q, request, rcode::kNotImp, false, edns, out, std::min<size_t>(capacity, 512));
+      return render_error(q, request, rcode::kNotImp, false, edns, out,
+                          std::min<size_t>(capacity, 512));
   }
 
   // The response size limit: RFC 1035 s4.2.1 512 octets without EDNS; with EDNS the smaller of
   // the client's and our payload size (RFC 6891 s6.2.5).
   size_t limit = capacity;
   if (transport == Transport::kUdp)
-    limit = std::min<size_t>(capacity, q.edns ? std::min(q.udp_size, config_.max_udp_payload) : 512);
+    limit =
+        std::min<size_t>(capacity, q.edns ? std::min(q.udp_size, config_.max_udp_payload) : 512);
 
   // RFC 6891 s6.1.3: we speak EDNS version 0 only.
   if (q.edns && q.edns_version > 0)

@@ -10,24 +10,28 @@
 #include <sys/socket.h>
 
 #include "server/policy/policy.h"
-#include "server/wire/query.h"
 #include "server/query_stats.h"
+#include "server/wire/query.h"
 #include "zones/model/snapshot.h"
 
 namespace gslb {
 
 struct EngineConfig {
-  std::string nsid;      // RFC 5001 NSID payload; empty: not sent
-  std::string identity;  // CHAOS TXT id.server etc.; empty: REFUSED
+  std::string nsid;                 // RFC 5001 NSID payload; empty: not sent
+  std::string identity;             // CHAOS TXT id.server etc.; empty: REFUSED
   uint16_t max_udp_payload = 1232;  // DNS flag day 2020 default
-  bool count_stats = false;  // count into a QueryStats block for /metrics (the DNS workers)
+  bool count_stats = false;         // count into a QueryStats block for /metrics (the DNS workers)
 };
 
 // Why the last GSLB answer was what it was (for /v1/explain; overwritten by every query).
 struct Decision {
   const Service* service = nullptr;  // null: the last query was not for a service
-  enum class Candidates : uint8_t { kHealthy, kFallbackAll, kFallbackSorry, kNone } candidates =
-      Candidates::kHealthy;
+  enum class Candidates : uint8_t {
+    kHealthy,
+    kFallbackAll,
+    kFallbackSorry,
+    kNone
+  } candidates = Candidates::kHealthy;
   bool degraded = false;
   uint32_t ttl = 0;
   uint8_t ecs_scope = 0;

@@ -4,8 +4,8 @@
 
 #include <chrono>
 
-#include "zones/model/service_table_builder.h"
 #include "zones/base/log.h"
+#include "zones/model/service_table_builder.h"
 #include "zones/model/snapshot_builder.h"
 #include "zones/zonefile/zone_file.h"
 
@@ -41,7 +41,9 @@ int64_t now_unix_ms() {
 SnapshotUpdater::SnapshotUpdater(std::string db_path, std::vector<std::string> zone_files)
     : db_path_(std::move(db_path)), zone_files_(std::move(zone_files)) {}
 
-SnapshotUpdater::~SnapshotUpdater() { stop(); }
+SnapshotUpdater::~SnapshotUpdater() {
+  stop();
+}
 
 Result<void> SnapshotUpdater::load_files() {
   std::vector<ZoneData> zones;

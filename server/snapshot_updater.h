@@ -15,10 +15,10 @@
 #include <vector>
 
 #include "zones/base/result.h"
+#include "zones/dns/zone_data.h"
 #include "zones/model/snapshot_holder.h"
 #include "zones/store/store.h"
 #include "zones/store/store_rows.h"
-#include "zones/dns/zone_data.h"
 
 namespace gslb {
 

@@ -62,7 +62,12 @@ struct Connection : std::enable_shared_from_this<Connection> {
 
 struct TcpServer::Impl {
   Impl(const EngineConfig& c, const SnapshotHolder& s, std::vector<ListenAddress> a, TcpLimits l)
-      : config(c), snapshots(s), addresses(std::move(a)), limits(l), engine(c, std::random_device{}()), reader(s) {}
+      : config(c),
+        snapshots(s),
+        addresses(std::move(a)),
+        limits(l),
+        engine(c, std::random_device{}()),
+        reader(s) {}
 
   const EngineConfig& config;
   const SnapshotHolder& snapshots;
@@ -71,8 +76,8 @@ struct TcpServer::Impl {
   asio::io_context io{1};
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::list<std::shared_ptr<Connection>> connections;  // io thread only
-  QueryEngine engine;                                   // io thread only
-  SnapshotHolder::Reader reader;                        // io thread only
+  QueryEngine engine;                                  // io thread only
+  SnapshotHolder::Reader reader;                       // io thread only
   std::thread thread;
   // Request and response buffers are shared by all connections: the io thread answers one
   // query at a time, and a response is copied into the connection's write before the next.
@@ -143,8 +148,8 @@ struct TcpServer::Impl {
                                 asio::redirect_error(use_awaitable, ec));
       if (ec) break;
       const Snapshot& snap = reader.refresh();
-      size_t n = engine.answer(snap, Transport::kTcp, in.data(), len, out.data() + 2, 65535,
-                               &c->peer);
+      size_t n =
+          engine.answer(snap, Transport::kTcp, in.data(), len, out.data() + 2, 65535, &c->peer);
       if (n > 0) {
         out[0] = static_cast<uint8_t>(n >> 8);
         out[1] = static_cast<uint8_t>(n);
@@ -165,7 +170,9 @@ TcpServer::TcpServer(const EngineConfig& config, const SnapshotHolder& snapshots
                      std::vector<ListenAddress> addresses, TcpLimits limits)
     : impl_(std::make_unique<Impl>(config, snapshots, std::move(addresses), limits)) {}
 
-TcpServer::~TcpServer() { stop(); }
+TcpServer::~TcpServer() {
+  stop();
+}
 
 Result<void> TcpServer::start() {
   for (const ListenAddress& a : impl_->addresses) {

@@ -17,7 +17,7 @@
 namespace gslb {
 
 struct TcpLimits {
-  std::chrono::milliseconds idle_timeout{10000};     // RFC 7766 s6.2.3: seconds, not minutes
+  std::chrono::milliseconds idle_timeout{10000};    // RFC 7766 s6.2.3: seconds, not minutes
   std::chrono::milliseconds initial_timeout{3000};  // first query, and the rest of a message
   size_t max_connections = 1024;
 };

@@ -58,7 +58,9 @@ UdpServer::UdpServer(const EngineConfig& config, const SnapshotHolder& snapshots
                      std::vector<ListenAddress> addresses, unsigned threads)
     : config_(config), snapshots_(snapshots), addresses_(std::move(addresses)), threads_(threads) {}
 
-UdpServer::~UdpServer() { stop(); }
+UdpServer::~UdpServer() {
+  stop();
+}
 
 Result<void> UdpServer::start() {
   std::vector<std::vector<int>> per_worker(threads_);
@@ -93,7 +95,8 @@ void UdpServer::stop() {
 // Turns the destination address of a received packet (IP_PKTINFO) into the source of the reply.
 static size_t reply_control(const msghdr& in, uint8_t* out) {
   size_t len = 0;
-  for (cmsghdr* c = CMSG_FIRSTHDR(&in); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(&in), c)) {
+  for (cmsghdr* c = CMSG_FIRSTHDR(&in); c != nullptr;
+       c = CMSG_NXTHDR(const_cast<msghdr*>(&in), c)) {
     if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
       in_pktinfo info;
       memcpy(&info, CMSG_DATA(c), sizeof info);

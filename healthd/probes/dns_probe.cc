@@ -93,13 +93,20 @@ bool rr_matches(const ldns_rr* rr, const std::string& expect) {
 
 std::string ares_detail(int status) {
   switch (status) {
-    case ARES_ECONNREFUSED: return "connection refused";
-    case ARES_EBADRESP: return "bad response";
-    case ARES_ESERVFAIL: return "rcode SERVFAIL";
-    case ARES_EREFUSED: return "rcode REFUSED";
-    case ARES_ENOTIMP: return "rcode NOTIMP";
-    case ARES_EFORMERR: return "rcode FORMERR";
-    default: return std::string("query failed: ") + ares_strerror(status);
+    case ARES_ECONNREFUSED:
+      return "connection refused";
+    case ARES_EBADRESP:
+      return "bad response";
+    case ARES_ESERVFAIL:
+      return "rcode SERVFAIL";
+    case ARES_EREFUSED:
+      return "rcode REFUSED";
+    case ARES_ENOTIMP:
+      return "rcode NOTIMP";
+    case ARES_EFORMERR:
+      return "rcode FORMERR";
+    default:
+      return std::string("query failed: ") + ares_strerror(status);
   }
 }
 
@@ -279,7 +286,6 @@ class DnsAttempt final : public Attempt {
   std::optional<unsigned> expect_rcode_;
   bool destroying_ = false;
 };
-
 
 }  // namespace
 

@@ -33,15 +33,15 @@
 #include <type_traits>
 #include <utility>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
-#include <openssl/x509_vfy.h>
 
 #include "healthd/probes/probe_attempt.h"
 #include "healthd/probes/probes.h"
@@ -284,10 +284,8 @@ class HttpAttempt final : public Attempt {
     // length against the optional, and anything exceeds an empty one.
     parser_.body_limit(std::numeric_limits<std::uint64_t>::max());
     http::async_read_header(stream_, buffer_, parser_,
-                            [self = this->template self<HttpAttempt>()](const error_code& e,
-                                                                        size_t) {
-                              self->on_header(e);
-                            });
+                            [self = this->template self<HttpAttempt>()](
+                                const error_code& e, size_t) { self->on_header(e); });
   }
 
   std::string describe(const error_code& ec) const {
@@ -310,8 +308,8 @@ class HttpAttempt final : public Attempt {
     }
     if (!spec().load_header.empty()) {
       const auto it = header.find(spec().load_header);
-      if (it != header.end()) load_ = parse_number(std::string_view(it->value().data(),
-                                                                    it->value().size()));
+      if (it != header.end())
+        load_ = parse_number(std::string_view(it->value().data(), it->value().size()));
     }
     if (spec().expect_body.empty() && spec().load_json_field.empty()) return succeed(load_);
     if (parser_.is_done()) return judge_body();  // no body (204, Content-Length: 0)
@@ -322,10 +320,9 @@ class HttpAttempt final : public Attempt {
     auto& body = parser_.get().body();
     body.data = chunk_.data();
     body.size = chunk_.size();
-    http::async_read(stream_, buffer_, parser_,
-                     [self = this->template self<HttpAttempt>()](error_code ec, size_t) {
-                       self->on_body(ec);
-                     });
+    http::async_read(
+        stream_, buffer_, parser_,
+        [self = this->template self<HttpAttempt>()](error_code ec, size_t) { self->on_body(ec); });
   }
 
   void on_body(error_code ec) {

@@ -38,12 +38,11 @@ using boost::system::error_code;
 using generic_dgram = boost::asio::generic::datagram_protocol;
 
 constexpr uint8_t kEchoRequest4 = 8, kEchoReply4 = 0, kUnreachable4 = 3, kTimeExceeded4 = 11;
-constexpr uint8_t kEchoRequest6 = 128, kEchoReply6 = 129, kUnreachable6 = 1,
-                  kTimeExceeded6 = 3;
-constexpr size_t kHeader = 8;       // type, code, checksum, identifier, sequence
-constexpr size_t kPayload = 16;     // token (8 bytes) and padding
+constexpr uint8_t kEchoRequest6 = 128, kEchoReply6 = 129, kUnreachable6 = 1, kTimeExceeded6 = 3;
+constexpr size_t kHeader = 8;    // type, code, checksum, identifier, sequence
+constexpr size_t kPayload = 16;  // token (8 bytes) and padding
 constexpr size_t kIpv6Header = 40;
-constexpr int kIcmpFilter = 1;      // ICMP_FILTER of <linux/icmp.h> (SOL_RAW), a block mask
+constexpr int kIcmpFilter = 1;  // ICMP_FILTER of <linux/icmp.h> (SOL_RAW), a block mask
 
 // RFC 1071 Internet checksum.
 uint16_t checksum(const uint8_t* data, size_t len) {
@@ -54,7 +53,9 @@ uint16_t checksum(const uint8_t* data, size_t len) {
   return static_cast<uint16_t>(~sum);
 }
 
-uint16_t get16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
+uint16_t get16(const uint8_t* p) {
+  return static_cast<uint16_t>((p[0] << 8) | p[1]);
+}
 
 struct Echo {
   uint16_t id, seq;
@@ -93,8 +94,9 @@ class IcmpAttempt final : public Attempt {
     if (fd < 0) {
       const int err = errno;
       if (err == EACCES || err == EPERM) {
-        return std::string("ICMP not permitted (needs net.ipv4.ping_group_range or "
-                           "CAP_NET_RAW)");
+        return std::string(
+            "ICMP not permitted (needs net.ipv4.ping_group_range or "
+            "CAP_NET_RAW)");
       }
       return std::string("ICMP socket failed: ") + std::strerror(err);
     }
@@ -142,10 +144,9 @@ class IcmpAttempt final : public Attempt {
   }
 
   void receive() {
-    socket_.async_receive_from(boost::asio::buffer(reply_), sender_,
-                               [self = self<IcmpAttempt>()](const error_code& ec, size_t n) {
-                                 self->on_receive(ec, n);
-                               });
+    socket_.async_receive_from(
+        boost::asio::buffer(reply_), sender_,
+        [self = self<IcmpAttempt>()](const error_code& ec, size_t n) { self->on_receive(ec, n); });
   }
 
   bool from_target() const {
@@ -160,8 +161,8 @@ class IcmpAttempt final : public Attempt {
       const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(sender_.data());
       boost::asio::ip::address_v6::bytes_type b;
       std::memcpy(b.data(), &sin6->sin6_addr, b.size());
-      return boost::asio::ip::address_v6(b) == boost::asio::ip::address_v6(
-                                                   spec().address.to_v6().to_bytes());
+      return boost::asio::ip::address_v6(b) ==
+             boost::asio::ip::address_v6(spec().address.to_v6().to_bytes());
     }
     return false;
   }
@@ -239,9 +240,9 @@ class IcmpProbe final : public Probe {
  public:
   explicit IcmpProbe(boost::asio::io_context& io)
       : io_(io),
-        seed_(mix(reinterpret_cast<uintptr_t>(this) ^
-                  static_cast<uint64_t>(
-                      std::chrono::steady_clock::now().time_since_epoch().count()))),
+        seed_(mix(
+            reinterpret_cast<uintptr_t>(this) ^
+            static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()))),
         id_(static_cast<uint16_t>(seed_ >> 48)) {}
 
   void run(const ProbeSpec& spec, std::function<void(ProbeResult)> done) override {

@@ -24,25 +24,25 @@ struct ProbeSpec {
   boost::asio::ip::address address;
   uint16_t port = 0;  // 0: the type's default (80, 443, 53)
   std::string path = "/";
-  std::string host;                   // HTTP Host header and TLS SNI; empty: the address
+  std::string host;                     // HTTP Host header and TLS SNI; empty: the address
   std::vector<unsigned> expect_status;  // http(s): accepted statuses; empty: 200-399
-  std::string expect_body;            // http(s): substring the body must contain
-  bool verify_tls = true;             // https: certificate verification (against `host`)
-  std::string load_header;            // http(s): response header holding a load figure
-  std::string load_json_field;        // http(s): top-level JSON field holding a load figure
-  std::string dns_qname;              // dns: name to ask (default: "." SOA)
-  std::string dns_qtype = "SOA";      // dns: type to ask
+  std::string expect_body;              // http(s): substring the body must contain
+  bool verify_tls = true;               // https: certificate verification (against `host`)
+  std::string load_header;              // http(s): response header holding a load figure
+  std::string load_json_field;          // http(s): top-level JSON field holding a load figure
+  std::string dns_qname;                // dns: name to ask (default: "." SOA)
+  std::string dns_qtype = "SOA";        // dns: type to ask
   std::string dns_expect_rcode = "NOERROR";
-  std::string dns_expect_answer;      // dns: an address or text the answer must contain
-  bool dns_recurse = false;           // dns: set RD (off: ask the target as an authority)
+  std::string dns_expect_answer;  // dns: an address or text the answer must contain
+  bool dns_recurse = false;       // dns: set RD (off: ask the target as an authority)
   std::chrono::milliseconds timeout{1000};
 };
 
 struct ProbeResult {
   bool ok = false;
-  uint32_t rtt_us = 0;          // time to the verdict, for ok results
-  std::optional<double> load;   // http(s) load figure when configured and present
-  std::string detail;           // why it failed ("connection refused", "status 500", ...)
+  uint32_t rtt_us = 0;         // time to the verdict, for ok results
+  std::optional<double> load;  // http(s) load figure when configured and present
+  std::string detail;          // why it failed ("connection refused", "status 500", ...)
 };
 
 class Probe {

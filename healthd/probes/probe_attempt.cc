@@ -43,8 +43,8 @@ void Attempt::finish(ProbeResult result) {
   finished_ = true;
   const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - start_);
-  result.rtt_us = static_cast<uint32_t>(
-      std::clamp<int64_t>(elapsed.count(), 0, int64_t{UINT32_MAX}));
+  result.rtt_us =
+      static_cast<uint32_t>(std::clamp<int64_t>(elapsed.count(), 0, int64_t{UINT32_MAX}));
   deadline_.cancel();
   stop();
   boost::asio::post(io_, [self = shared_from_this(), result = std::move(result)]() mutable {
@@ -76,8 +76,7 @@ class FailedAttempt final : public Attempt {
 }  // namespace
 
 std::shared_ptr<Attempt> fail_at_once(boost::asio::io_context& io, const ProbeSpec& spec,
-                                      std::function<void(ProbeResult)> done,
-                                      std::string detail) {
+                                      std::function<void(ProbeResult)> done, std::string detail) {
   auto attempt = std::make_shared<FailedAttempt>(io, spec, std::move(done));
   attempt->fail(std::move(detail));
   return attempt;

@@ -70,8 +70,7 @@ class Attempt : public std::enable_shared_from_this<Attempt> {
 // An attempt that cannot start (bad spec, setup failure): fails with `detail` through the usual
 // path (posted `done`, RTT, abandon on destruction). Hold it in the probe's AttemptSlot.
 std::shared_ptr<Attempt> fail_at_once(boost::asio::io_context& io, const ProbeSpec& spec,
-                                      std::function<void(ProbeResult)> done,
-                                      std::string detail);
+                                      std::function<void(ProbeResult)> done, std::string detail);
 
 // A probe's handle on its running attempt. Destroying it (with the probe) abandons the attempt.
 class AttemptSlot {

@@ -20,7 +20,7 @@ namespace gslb {
 namespace {
 
 constexpr std::array<std::string_view, 11> kRcodes = {
-    "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",  "REFUSED",
+    "NOERROR",  "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",  "REFUSED",
     "YXDOMAIN", "YXRRSET", "NXRRSET",  "NOTAUTH",  "NOTZONE",
 };
 
@@ -66,7 +66,8 @@ Result<std::vector<unsigned>> parse_statuses(std::string_view text) {
     const std::string item = trim(text.substr(pos, comma - pos));
     const size_t dash = item.find('-');
     auto lo = parse_status(std::string_view(item).substr(0, dash));
-    auto hi = dash == std::string::npos ? lo : parse_status(std::string_view(item).substr(dash + 1));
+    auto hi =
+        dash == std::string::npos ? lo : parse_status(std::string_view(item).substr(dash + 1));
     if (!lo || !hi || *hi < *lo) {
       return make_error("'" + item + "' is not a status code (100-599) or range");
     }
@@ -79,8 +80,7 @@ Result<std::vector<unsigned>> parse_statuses(std::string_view text) {
 }
 
 bool applies(const OptionKey& key, const std::string& type) {
-  return !type.empty() &&
-         std::find(key.types.begin(), key.types.end(), type) != key.types.end();
+  return !type.empty() && std::find(key.types.begin(), key.types.end(), type) != key.types.end();
 }
 
 bool valid_dname(const std::string& name) {
@@ -124,7 +124,8 @@ Result<void> apply_options(const std::string& text, ProbeSpec& spec) {
         if (!valid_dname(s)) return make_error("option 'dns_qname': bad name '" + s + "'");
         spec.dns_qname = s;
       } else if (name == "dns_qtype") {
-        if (!dns_type_from_name(s)) return make_error("option 'dns_qtype': unknown type '" + s + "'");
+        if (!dns_type_from_name(s))
+          return make_error("option 'dns_qtype': unknown type '" + s + "'");
         spec.dns_qtype = s;
       } else if (name == "dns_rcode") {
         if (!dns_rcode_from_name(s)) {
@@ -174,7 +175,8 @@ Result<ProbeSpec> probe_spec_from_check(const CheckRow& check, const std::string
   boost::system::error_code ec;
   spec.address = boost::asio::ip::make_address(address, ec);
   if (ec) return make_error(where + "bad address '" + address + "'");
-  if (check.port > 65535) return make_error(where + "port " + std::to_string(check.port) + " out of range");
+  if (check.port > 65535)
+    return make_error(where + "port " + std::to_string(check.port) + " out of range");
   spec.port = static_cast<uint16_t>(check.port);
   if (check.type == "icmp") spec.port = 0;
   if (check.type == "tcp" && spec.port == 0) return make_error(where + "tcp checks need a port");

@@ -42,7 +42,8 @@ uint64_t subnet_hash(const Service& service, const Client& client) {
   uint8_t masked[16] = {};
   const size_t full_bytes = bits / 8;
   std::memcpy(masked, client.address, full_bytes);
-  if (bits % 8 != 0) masked[full_bytes] = client.address[full_bytes] & static_cast<uint8_t>(0xFF00 >> (bits % 8));
+  if (bits % 8 != 0)
+    masked[full_bytes] = client.address[full_bytes] & static_cast<uint8_t>(0xFF00 >> (bits % 8));
   uint64_t hi = 0, lo = 0;
   std::memcpy(&hi, masked, 8);
   std::memcpy(&lo, masked + 8, 8);
@@ -66,7 +67,8 @@ struct HashKey {
 };
 
 HashKey hash_key(uint64_t client_hash, const Member& m) {
-  const uint64_t h = mix64(client_hash ^ mix64(static_cast<uint64_t>(m.id) ^ 0xBB67AE8584CAA73Bull));
+  const uint64_t h =
+      mix64(client_hash ^ mix64(static_cast<uint64_t>(m.id) ^ 0xBB67AE8584CAA73Bull));
   const double u = (static_cast<double>(h >> 11) + 0.5) * 0x1p-53;  // in (0, 1), never 0 or 1
   const double weight = m.weight > 0 ? static_cast<double>(m.weight) : 1.0;
   return HashKey{m.weight > 0, weight / -std::log(u), m.id};
@@ -117,7 +119,8 @@ size_t draw_random(const Member* const* candidates, size_t count, Rng& rng, cons
 }
 
 size_t draw_hashed(const Service& service, const Member* const* candidates, size_t count,
-                   const Client& client, const Member** out, size_t want, const MemberFilter& take) {
+                   const Client& client, const Member** out, size_t want,
+                   const MemberFilter& take) {
   const uint64_t client_hash = subnet_hash(service, client);
   TakenPositions taken(count, out);
   size_t got = 0;

@@ -24,7 +24,9 @@ namespace {
 
 constexpr double kBand = 0.10;  // near-equal: within 10 % of the lowest ratio
 
-bool known(const Member& m) { return m.has_load && !std::isnan(m.load); }
+bool known(const Member& m) {
+  return m.has_load && !std::isnan(m.load);
+}
 
 // The member's load per unit of weight; empty when it does not compete in this mode.
 // REQUIRES: known(m).
@@ -67,16 +69,19 @@ size_t pick_least_load(const Service& service, const Member* const* candidates, 
       const std::optional<double> r = ratio(m, by_weight);
       return r && (!floor || *r > *floor) && *r <= ceiling;
     };
-    got += draw_weighted_if(service, candidates, count, client, rng, out + got, want - got, in_band);
+    got +=
+        draw_weighted_if(service, candidates, count, client, rng, out + got, want - got, in_band);
     floor = ceiling;
   }
   if (got < want && by_weight) {
     auto skipped = [](const Member& m) { return known(m) && m.weight == 0; };
-    got += draw_weighted_if(service, candidates, count, client, rng, out + got, want - got, skipped);
+    got +=
+        draw_weighted_if(service, candidates, count, client, rng, out + got, want - got, skipped);
   }
   if (got < want) {
     auto unknown = [](const Member& m) { return !known(m); };
-    got += draw_weighted_if(service, candidates, count, client, rng, out + got, want - got, unknown);
+    got +=
+        draw_weighted_if(service, candidates, count, client, rng, out + got, want - got, unknown);
   }
   return got;
 }

@@ -39,7 +39,8 @@ class MemberFilter {
   MemberFilter() = default;
   template <class F>
   MemberFilter(const F& f)  // NOLINT(google-explicit-constructor): used like a lambda argument
-      : ctx_(&f), fn_([](const void* ctx, const Member& m) { return (*static_cast<const F*>(ctx))(m); }) {}
+      : ctx_(&f),
+        fn_([](const void* ctx, const Member& m) { return (*static_cast<const F*>(ctx))(m); }) {}
 
   bool operator()(const Member& m) const { return fn_ == nullptr || fn_(ctx_, m); }
 

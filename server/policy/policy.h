@@ -35,7 +35,9 @@ class Rng {
     return z ^ (z >> 31);
   }
   // Uniform in [0, n). REQUIRES: n > 0.
-  uint64_t below(uint64_t n) { return static_cast<uint64_t>((static_cast<__uint128_t>(next()) * n) >> 64); }
+  uint64_t below(uint64_t n) {
+    return static_cast<uint64_t>((static_cast<__uint128_t>(next()) * n) >> 64);
+  }
 
  private:
   uint64_t s_;

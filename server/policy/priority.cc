@@ -34,8 +34,8 @@ std::optional<uint32_t> next_tier(const Member* const* candidates, size_t count,
 }
 
 size_t tier_size(const Member* const* candidates, size_t count, uint32_t tier) {
-  return static_cast<size_t>(std::count_if(candidates, candidates + count,
-                                           [tier](const Member* m) { return m->priority == tier; }));
+  return static_cast<size_t>(std::count_if(
+      candidates, candidates + count, [tier](const Member* m) { return m->priority == tier; }));
 }
 
 }  // namespace
@@ -57,11 +57,13 @@ size_t pick_priority(const Service& service, const Member* const* candidates, si
 
   auto draw_tier = [&](uint32_t tier, size_t got) {
     auto in_tier = [tier](const Member& m) { return m.priority == tier; };
-    return draw_weighted_if(service, candidates, count, client, rng, out + got, want - got, in_tier);
+    return draw_weighted_if(service, candidates, count, client, rng, out + got, want - got,
+                            in_tier);
   };
   size_t got = draw_tier(chosen, 0);
   // Fill: the tiers after the chosen one, then those before it (healthy, but below quorum).
-  for (auto t = next_tier(candidates, count, chosen); t && got < want; t = next_tier(candidates, count, t)) {
+  for (auto t = next_tier(candidates, count, chosen); t && got < want;
+       t = next_tier(candidates, count, t)) {
     got += draw_tier(*t, got);
   }
   for (auto t = lowest; t && *t < chosen && got < want; t = next_tier(candidates, count, t)) {

@@ -61,18 +61,20 @@ size_t pick_rtt(const Service& service, const Member* const* candidates, size_t 
   for (auto min = lowest_rtt(candidates, count, region, floor); min && got < want;
        min = lowest_rtt(candidates, count, region, floor)) {
     // 64-bit: rtt_us < 2^32 and pct < 2^32, so min * pct cannot wrap.
-    const uint64_t ceiling = *min + std::max<uint64_t>(*min * service.rtt_tolerance_pct / 100,
-                                                       service.rtt_tolerance_us);
+    const uint64_t ceiling =
+        *min + std::max<uint64_t>(*min * service.rtt_tolerance_pct / 100, service.rtt_tolerance_us);
     auto in_band = [&](const Member& m) {
       const std::optional<uint32_t> rtt = rtt_of(m, region);
       return rtt && (!floor || *rtt > *floor) && *rtt <= ceiling;
     };
-    got += draw_weighted_if(service, candidates, count, client, rng, out + got, want - got, in_band);
+    got +=
+        draw_weighted_if(service, candidates, count, client, rng, out + got, want - got, in_band);
     floor = ceiling;
   }
   if (got < want) {
     auto unmeasured = [&](const Member& m) { return !rtt_of(m, region); };
-    got += draw_weighted_if(service, candidates, count, client, rng, out + got, want - got, unmeasured);
+    got += draw_weighted_if(service, candidates, count, client, rng, out + got, want - got,
+                            unmeasured);
   }
   return got;
 }

@@ -5,7 +5,9 @@
 namespace gslb {
 namespace {
 
-inline uint16_t rd16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
+inline uint16_t rd16(const uint8_t* p) {
+  return static_cast<uint16_t>((p[0] << 8) | p[1]);
+}
 
 // Skips a possibly compressed name starting at `pos`, validating it: pointers must point strictly
 // backwards and in bounds, labels are at most 63 octets and the name at most 255. Returns the

@@ -30,7 +30,7 @@ struct Query {
   bool rd = false;
   bool cd = false;
 
-  bool has_question = false;  // the question parsed (it is echoed even in error responses)
+  bool has_question = false;      // the question parsed (it is echoed even in error responses)
   uint8_t qname[kMaxNameLength];  // lowercase wire form
   uint8_t qname_length = 0;
   uint8_t labels = 0;

@@ -5,7 +5,6 @@
 namespace gslb {
 namespace {
 
-
 size_t opt_length(const Query& q, const EdnsReply& e) {
   size_t n = 11;
   if (q.nsid_requested && !e.nsid.empty()) n += 4 + e.nsid.size();

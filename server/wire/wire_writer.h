@@ -97,7 +97,8 @@ class WireWriter {
     return false;
   }
   void add_target(size_t offset) {
-    if (offset < 0x4000 && targets_ < kMaxTargets) target_[targets_++] = static_cast<uint16_t>(offset);
+    if (offset < 0x4000 && targets_ < kMaxTargets)
+      target_[targets_++] = static_cast<uint16_t>(offset);
   }
   // Compares the name suffix `wire` with the name at `off` in the buffer, following pointers
   // (all ours, so valid and backwards), ASCII case-insensitively.

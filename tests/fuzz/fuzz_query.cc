@@ -39,10 +39,14 @@ gslb::Record record(const char* text) {
 
 std::shared_ptr<const gslb::Snapshot> make_snapshot() {
   gslb::ZoneData z;
-  z.origin = std::string("\x07" "example\x04test\x00", 14);
+  z.origin = std::string(
+      "\x07"
+      "example\x04test\x00",
+      14);
   z.source = "fuzz";
   const std::vector<std::string> lines = {
-      "example.test. 3600 IN SOA ns1.example.test. hostmaster.example.test. 1 7200 3600 1209600 300",
+      "example.test. 3600 IN SOA ns1.example.test. hostmaster.example.test. 1 7200 3600 1209600 "
+      "300",
       "example.test. IN NS ns1.example.test.",
       "example.test. IN NS ns2.example.net.",
       "example.test. IN MX 10 mail.example.test.",
@@ -57,7 +61,8 @@ std::shared_ptr<const gslb::Snapshot> make_snapshot() {
       "*.wild.example.test. IN A 192.0.2.99",
       "x.y.wild.example.test. IN TXT \"ent\"",
       "deleg.example.test. IN NS ns.deleg.example.test.",
-      "deleg.example.test. IN DS 12345 13 2 3490a6806d47f17a34c29e2ce80e8a999ffbe4bee0d3cc51a8b02b30e7f8e8ac",
+      "deleg.example.test. IN DS 12345 13 2 "
+      "3490a6806d47f17a34c29e2ce80e8a999ffbe4bee0d3cc51a8b02b30e7f8e8ac",
       "ns.deleg.example.test. IN A 192.0.2.200",
       "srv.example.test. IN SRV 0 5 443 www.example.test.",
       "opaque.example.test. IN TYPE65280 \\# 2 abcd",
@@ -65,10 +70,12 @@ std::shared_ptr<const gslb::Snapshot> make_snapshot() {
   for (const std::string& l : lines) z.records.push_back(record(l.c_str()));
   // Distinct two-label MX targets (nothing to compress): truncation falls inside names.
   for (int i = 10; i < 40; ++i)
-    z.records.push_back(record(("mx.example.test. IN MX 10 m" + std::to_string(i) + ".t" +
-                                std::to_string(i) + ".").c_str()));
+    z.records.push_back(
+        record(("mx.example.test. IN MX 10 m" + std::to_string(i) + ".t" + std::to_string(i) + ".")
+                   .c_str()));
   for (char c = 'a'; c <= 'l'; ++c)
-    z.records.push_back(record(("big.example.test. IN TXT \"" + std::string(200, c) + "\"").c_str()));
+    z.records.push_back(
+        record(("big.example.test. IN TXT \"" + std::string(200, c) + "\"").c_str()));
   auto snap = gslb::build_snapshot({z});
   if (!snap) {
     fprintf(stderr, "fuzz_query: %s\n", snap.error().c_str());

@@ -8,8 +8,14 @@ namespace gslb {
 
 enum class LogLevel { kInfo, kWarn, kError };
 void log_line(LogLevel level, std::string_view message);
-inline void log_info(std::string_view m) { log_line(LogLevel::kInfo, m); }
-inline void log_warn(std::string_view m) { log_line(LogLevel::kWarn, m); }
-inline void log_error(std::string_view m) { log_line(LogLevel::kError, m); }
+inline void log_info(std::string_view m) {
+  log_line(LogLevel::kInfo, m);
+}
+inline void log_warn(std::string_view m) {
+  log_line(LogLevel::kWarn, m);
+}
+inline void log_error(std::string_view m) {
+  log_line(LogLevel::kError, m);
+}
 
 }  // namespace gslb

@@ -47,6 +47,8 @@ class Result<void> {
   bool ok_ = true;
 };
 
-inline Error make_error(std::string msg) { return Error{std::move(msg)}; }
+inline Error make_error(std::string msg) {
+  return Error{std::move(msg)};
+}
 
 }  // namespace gslb

@@ -67,8 +67,7 @@ struct ObjectContext {
 Result<CheckRow> parse_check_object(std::string_view json_text, const ObjectContext& context);
 Result<DesiredService> parse_service_object(std::string_view json_text,
                                             const ObjectContext& context);
-Result<DesiredMember> parse_member_object(std::string_view json_text,
-                                          const ObjectContext& context);
+Result<DesiredMember> parse_member_object(std::string_view json_text, const ObjectContext& context);
 
 // "app.example.test." -> "app.example.test" (the root stays ".").
 std::string display_name(const std::string& name);

@@ -20,8 +20,8 @@
 
 #include "zones/config/config_desired.h"
 #include "zones/dns/dname.h"
-#include "zones/model/snapshot_builder.h"
 #include "zones/dns/zone_data.h"
+#include "zones/model/snapshot_builder.h"
 #include "zones/zonefile/zone_file.h"
 
 // Last: ldns/common.h defines `bool` as a macro, which breaks <optional> included after it.
@@ -725,9 +725,8 @@ class Parser {
         if (best)
           s.zone = best->name.text;
         else
-          c_.fail(at(path, "name"),
-                  display_name(n->text) + " is not inside any zone" +
-                      (single_ ? std::string() : " of this document"));
+          c_.fail(at(path, "name"), display_name(n->text) + " is not inside any zone" +
+                                        (single_ ? std::string() : " of this document"));
       }
     }
     if (const json* p = Checker::get(j, "policy")) {

@@ -50,7 +50,8 @@ Result<std::string> name_from_text(std::string_view text, std::string_view origi
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (c == '\\') {
-      if (i + 1 >= text.size()) return make_error("dangling backslash in \"" + std::string(text) + "\"");
+      if (i + 1 >= text.size())
+        return make_error("dangling backslash in \"" + std::string(text) + "\"");
       if (i + 3 < text.size() + 0 && isdigit(static_cast<unsigned char>(text[i + 1])) &&
           isdigit(static_cast<unsigned char>(text[i + 2])) &&
           isdigit(static_cast<unsigned char>(text[i + 3]))) {
@@ -72,7 +73,8 @@ Result<std::string> name_from_text(std::string_view text, std::string_view origi
     if (!label.empty()) {
       if (auto r = flush(); !r) return Error{r.error()};
     }
-    if (origin.empty()) return make_error("relative name \"" + std::string(text) + "\" without an origin");
+    if (origin.empty())
+      return make_error("relative name \"" + std::string(text) + "\" without an origin");
     out += origin;
   } else {
     out.push_back('\0');

@@ -17,7 +17,9 @@ constexpr size_t kMaxNameLength = 255;  // RFC 1035 s3.1, wire form including le
 constexpr size_t kMaxLabelLength = 63;
 constexpr size_t kMaxLabels = 128;
 
-inline uint8_t ascii_lower(uint8_t c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+inline uint8_t ascii_lower(uint8_t c) {
+  return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
 
 // Lowercases a wire name in place.
 void lowercase_name(uint8_t* wire, size_t len);

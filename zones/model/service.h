@@ -93,9 +93,9 @@ struct PolicyState;
 // A policy picks up to `want` distinct members out of `candidates` (all of one address family,
 // all eligible: enabled, not sorry, healthy — or the fallback set). Returns how many it wrote
 // to `out`. Must not allocate, lock or throw. See server/policy/.
-using PolicyFn = size_t (*)(const Service& service, const Member* const* candidates,
-                            size_t count, const Client& client, Rng& rng, PolicyState& state,
-                            const Member** out, size_t want);
+using PolicyFn = size_t (*)(const Service& service, const Member* const* candidates, size_t count,
+                            const Client& client, Rng& rng, PolicyState& state, const Member** out,
+                            size_t want);
 
 struct Service {
   int64_t id = 0;

@@ -99,15 +99,12 @@ Result<std::vector<ZoneData>> zones_from_rows(const ConfigRows& config) {
     data.origin = *origin;
     data.source = "database zone " + zone_name;
     std::string where = "zones row " + std::to_string(z.id);
-    auto soa = record_from_text(zone_name + " " + std::to_string(z.ttl) + " IN SOA " +
-                                    absolute(z.soa_mname, zone_name) + " " +
-                                    absolute(z.soa_rname, zone_name) + " " +
-                                    std::to_string(z.soa_serial) + " " +
-                                    std::to_string(z.soa_refresh) + " " +
-                                    std::to_string(z.soa_retry) + " " +
-                                    std::to_string(z.soa_expire) + " " +
-                                    std::to_string(z.soa_minimum),
-                                where);
+    auto soa = record_from_text(
+        zone_name + " " + std::to_string(z.ttl) + " IN SOA " + absolute(z.soa_mname, zone_name) +
+            " " + absolute(z.soa_rname, zone_name) + " " + std::to_string(z.soa_serial) + " " +
+            std::to_string(z.soa_refresh) + " " + std::to_string(z.soa_retry) + " " +
+            std::to_string(z.soa_expire) + " " + std::to_string(z.soa_minimum),
+        where);
     if (!soa) return Error{soa.error()};
     data.records.push_back(std::move(*soa));
     for (const RecordRow& r : config.records) {
@@ -152,8 +149,8 @@ Result<ServiceTable> services_from_rows(const ConfigRows& config, const HealthRo
     s.policy_name = r.policy;
     s.policy = find_policy(r.policy);
     if (s.policy == nullptr)
-      return make_error("services row " + std::to_string(r.id) + ": unknown policy \"" +
-                        r.policy + "\"");
+      return make_error("services row " + std::to_string(r.id) + ": unknown policy \"" + r.policy +
+                        "\"");
     s.ttl = r.ttl;
     s.ttl_degraded = r.ttl_degraded.value_or(r.ttl);
     s.answers = std::clamp<uint32_t>(r.answers, 1, 16);

@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "zones/base/result.h"
+#include "zones/dns/zone_data.h"
 #include "zones/model/snapshot.h"
 #include "zones/store/store_rows.h"
-#include "zones/dns/zone_data.h"
 
 namespace gslb {
 

@@ -29,7 +29,8 @@ std::atomic<uint64_t> next_serial{1};
 
 }  // namespace
 
-Snapshot::Snapshot(std::shared_ptr<const ZoneSet> zones, std::shared_ptr<const ServiceTable> services)
+Snapshot::Snapshot(std::shared_ptr<const ZoneSet> zones,
+                   std::shared_ptr<const ServiceTable> services)
     : zones_(std::move(zones)),
       services_(services ? std::move(services) : std::make_shared<const ServiceTable>()),
       serial_(next_serial.fetch_add(1)) {}
@@ -66,8 +67,7 @@ void Snapshot::add_referral(const Zone& z, const Node& cut, Answer& out) const {
   // RFC 1034 s4.3.1: referrals are not authoritative, unless an answer was already given
   // (a CNAME chased into a delegation).
   bool has_answer = false;
-  for (size_t i = 0; i < out.count; ++i)
-    has_answer |= out.entries[i].section == Section::kAnswer;
+  for (size_t i = 0; i < out.count; ++i) has_answer |= out.entries[i].section == Section::kAnswer;
   out.authoritative = has_answer;
 }
 
@@ -161,8 +161,7 @@ void Snapshot::lookup(const QName& q, uint16_t qtype, bool full_any, Answer& out
     // Follow the CNAME while it stays inside this zone (RFC 1034 s4.3.2 step 3a).
     const auto* target = reinterpret_cast<const uint8_t*>(cname->rdatas[0].data());
     size_t target_len = cname->rdatas[0].size();
-    if (hop + 1 >= kMaxCnameHops ||
-        !name_is_at_or_below(view(target, target_len), z->origin))
+    if (hop + 1 >= kMaxCnameHops || !name_is_at_or_below(view(target, target_len), z->origin))
       return;
     // A loop within the chain would re-add the same RRset; stop at the first repeat.
     for (size_t i = 0; i + 1 < out.count; ++i)

@@ -39,7 +39,7 @@ struct RRset {
 };
 
 struct Node {
-  std::string name;     // lowercase wire form, the key
+  std::string name;  // lowercase wire form, the key
   std::vector<RRset> rrsets;
   const Node* cut = nullptr;  // delegation point at or above this node (never the apex)
   bool is_cut = false;        // this node holds NS and is not the apex
@@ -114,7 +114,7 @@ struct Answer {
 struct QName {
   const uint8_t* wire;  // lowercase
   uint8_t length;
-  uint8_t labels;              // not counting root
+  uint8_t labels;                // not counting root
   const uint8_t* label_offsets;  // label_offsets[i] = start of the i-th label; size labels + 1
 };
 

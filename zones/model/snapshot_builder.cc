@@ -15,7 +15,9 @@ class SnapshotBuilder {
 
 namespace {
 
-std::string_view sv(const std::string& s) { return s; }
+std::string_view sv(const std::string& s) {
+  return s;
+}
 
 // Offsets of the domain names inside rdata of the types whose names we lowercase and resolve.
 // Returns the name start offsets (a name runs to its root label).
@@ -114,10 +116,9 @@ Result<std::unique_ptr<Zone>> SnapshotBuilder::build_zone(const ZoneData& data,
     node->name = name;
     for (auto& [type, set] : types) node->rrsets.push_back(std::move(set));
     // SOA first at the apex keeps minimal ANY answers predictable.
-    std::stable_sort(node->rrsets.begin(), node->rrsets.end(),
-                     [](const RRset& a, const RRset& b) {
-                       return (a.type == rrtype::SOA) > (b.type == rrtype::SOA);
-                     });
+    std::stable_sort(node->rrsets.begin(), node->rrsets.end(), [](const RRset& a, const RRset& b) {
+      return (a.type == rrtype::SOA) > (b.type == rrtype::SOA);
+    });
     z->nodes.emplace(sv(node->name), std::move(node));
   }
   std::vector<std::string> names;
@@ -153,7 +154,8 @@ Result<std::unique_ptr<Zone>> SnapshotBuilder::build_zone(const ZoneData& data,
   for (auto& [key, node] : z->nodes)
     z->has_wildcards |= node->name.size() > 1 && node->name[0] == 1 && node->name[1] == '*';
   z->soa = z->apex->find(rrtype::SOA);
-  z->negative_ttl = std::min(z->soa->ttl, read_u32(z->soa->rdatas[0], z->soa->rdatas[0].size() - 4));
+  z->negative_ttl =
+      std::min(z->soa->ttl, read_u32(z->soa->rdatas[0], z->soa->rdatas[0].size() - 4));
   z->negative_soa = *z->soa;
   z->negative_soa.ttl = z->negative_ttl;
 
@@ -229,8 +231,7 @@ Result<std::shared_ptr<const Snapshot>> build_snapshot(const std::vector<ZoneDat
     auto z = SnapshotBuilder::build_zone(data, per_zone[zi]);
     if (!z) return Error{z.error()};
     if (set->by_origin.count(sv((*z)->origin)))
-      return make_error(data.source + ": zone " + name_to_text((*z)->origin) +
-                        " is loaded twice");
+      return make_error(data.source + ": zone " + name_to_text((*z)->origin) + " is loaded twice");
     set->zones.push_back(std::move(*z));
     const Zone* zp = set->zones.back().get();
     set->by_origin.emplace(sv(zp->origin), zp);

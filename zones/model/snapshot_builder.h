@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "zones/base/result.h"
-#include "zones/model/snapshot.h"
 #include "zones/dns/zone_data.h"
+#include "zones/model/snapshot.h"
 
 namespace gslb {
 

@@ -15,8 +15,7 @@ namespace gslb {
 
 class SnapshotHolder {
  public:
-  explicit SnapshotHolder(std::shared_ptr<const Snapshot> initial)
-      : current_(std::move(initial)) {}
+  explicit SnapshotHolder(std::shared_ptr<const Snapshot> initial) : current_(std::move(initial)) {}
 
   void publish(std::shared_ptr<const Snapshot> next) {
     std::lock_guard<std::mutex> lock(mu_);

@@ -24,8 +24,8 @@ struct ZoneRow {
 struct RecordRow {
   int64_t id = 0;
   int64_t zone_id = 0;
-  std::string name;   // presentation form, absolute
-  std::string type;   // mnemonic (A, MX, TYPE65280...)
+  std::string name;  // presentation form, absolute
+  std::string type;  // mnemonic (A, MX, TYPE65280...)
   uint32_t ttl = 300;
   std::string rdata;  // presentation form
 };

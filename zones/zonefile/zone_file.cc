@@ -178,7 +178,8 @@ Result<ZoneData> load_zone_file(const std::string& path) {
   while (!feof(fp.get())) {
     ldns_rr* rr_raw = nullptr;
     int before = line;
-    ldns_status s = ldns_rr_new_frm_fp_l(&rr_raw, fp.get(), &default_ttl, &origin_raw, &prev_raw, &line);
+    ldns_status s =
+        ldns_rr_new_frm_fp_l(&rr_raw, fp.get(), &default_ttl, &origin_raw, &prev_raw, &line);
     std::unique_ptr<ldns_rr, RrDeleter> rr(rr_raw);
     const int at = record_line(lines, before, line);
     const std::string where = path + ":" + std::to_string(at);

@@ -15,8 +15,8 @@
 
 #include "api/api_context.h"
 #include "api/router.h"
-#include "zones/model/service_table_builder.h"
 #include "zones/config/config_document.h"
+#include "zones/model/service_table_builder.h"
 #include "zones/model/snapshot_builder.h"
 #include "zones/model/snapshot_holder.h"
 #include "zones/store/store.h"

@@ -15,8 +15,8 @@
 namespace gslb {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::DnsTarget;
+using ::testing::HasSubstr;
 using testing::loopback_spec;
 using testing::run_probe;
 using namespace std::chrono_literals;
@@ -103,8 +103,8 @@ TEST(DnsProbe, DefaultsAskRootSoa) {
   ASSERT_TRUE(probe_dns(io, spec).result.ok);
   const auto& q = target.last_query();
   ASSERT_GE(q.size(), 17u);
-  EXPECT_EQ(q[12], 0);   // root name
-  EXPECT_EQ(q[14], 6);   // SOA
+  EXPECT_EQ(q[12], 0);  // root name
+  EXPECT_EQ(q[14], 6);  // SOA
 }
 
 TEST(DnsProbe, ServFailFailsWithDetail) {

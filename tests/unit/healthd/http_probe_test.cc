@@ -19,13 +19,13 @@
 namespace gslb {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::Optional;
-using ::testing::StartsWith;
 using testing::closed_tcp_port;
+using ::testing::HasSubstr;
 using testing::HttpTarget;
 using testing::loopback_spec;
+using ::testing::Optional;
 using testing::run_probe;
+using ::testing::StartsWith;
 using namespace std::chrono_literals;
 using Mode = HttpTarget::Mode;
 
@@ -206,8 +206,9 @@ TEST(HttpProbe, LoadComesFromTheNamedHeader) {
 
 TEST(HttpProbe, LoadComesFromTheTopLevelJsonField) {
   boost::asio::io_context io;
-  HttpTarget target(io, Mode::kRespond,
-                    HttpTarget::response(200, R"({"status":"ok","load":42.5,"nested":{"load":1}})"));
+  HttpTarget target(
+      io, Mode::kRespond,
+      HttpTarget::response(200, R"({"status":"ok","load":42.5,"nested":{"load":1}})"));
   auto spec = loopback_spec("http", target.port());
   spec.load_json_field = "load";
   const auto run = probe_http(io, spec);

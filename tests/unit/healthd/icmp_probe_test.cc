@@ -12,9 +12,9 @@
 namespace gslb {
 namespace {
 
-using ::testing::StartsWith;
 using testing::have_ipv6_loopback;
 using testing::run_probe;
+using ::testing::StartsWith;
 using namespace std::chrono_literals;
 
 ProbeSpec icmp_spec(const char* address, std::chrono::milliseconds timeout = 1000ms) {

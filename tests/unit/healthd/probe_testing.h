@@ -32,7 +32,7 @@ using boost::asio::ip::udp;
 
 struct ProbeRun {
   ProbeResult result;
-  int calls = 0;                      // how many times `done` ran (must be 1)
+  int calls = 0;                        // how many times `done` ran (must be 1)
   std::chrono::milliseconds elapsed{};  // run() to `done`
 };
 
@@ -144,9 +144,9 @@ class HttpTarget {
 
   static std::string response(int status, const std::string& body,
                               const std::string& extra_headers = {}) {
-    return "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Length: " +
-           std::to_string(body.size()) + "\r\n" + extra_headers + "Connection: close\r\n\r\n" +
-           body;
+    return "HTTP/1.1 " + std::to_string(status) +
+           " X\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" + extra_headers +
+           "Connection: close\r\n\r\n" + body;
   }
 
  private:
@@ -165,17 +165,17 @@ class HttpTarget {
       auto c = std::make_shared<Conn>(std::move(s));
       if (tls_ != nullptr) {
         c->tls = std::make_unique<TlsStream>(std::move(c->socket), *tls_);
-        c->tls->async_handshake(boost::asio::ssl::stream_base::server,
-                                [this, c](boost::system::error_code e) {
-                                  if (e) {
-                                    ++handshakes_failed_;
-                                    return;
-                                  }
-                                  const char* sni = SSL_get_servername(
-                                      c->tls->native_handle(), TLSEXT_NAMETYPE_host_name);
-                                  last_sni_ = sni != nullptr ? sni : "";
-                                  read(c);
-                                });
+        c->tls->async_handshake(
+            boost::asio::ssl::stream_base::server, [this, c](boost::system::error_code e) {
+              if (e) {
+                ++handshakes_failed_;
+                return;
+              }
+              const char* sni =
+                  SSL_get_servername(c->tls->native_handle(), TLSEXT_NAMETYPE_host_name);
+              last_sni_ = sni != nullptr ? sni : "";
+              read(c);
+            });
       } else {
         read(c);
       }

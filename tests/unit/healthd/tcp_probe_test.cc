@@ -13,14 +13,16 @@
 namespace gslb {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::closed_tcp_port;
+using ::testing::HasSubstr;
 using testing::loopback_spec;
 using testing::run_probe;
 using namespace std::chrono_literals;
 using boost::asio::ip::tcp;
 
-std::unique_ptr<Probe> make(boost::asio::io_context& io) { return find_probe("tcp")(io); }
+std::unique_ptr<Probe> make(boost::asio::io_context& io) {
+  return find_probe("tcp")(io);
+}
 
 // A listener on 127.0.0.1 with backlog 0 that never accepts, its queue filled by `clients`.
 struct FullListener {

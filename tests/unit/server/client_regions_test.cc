@@ -11,10 +11,10 @@
 #include <vector>
 
 #include "server/query_engine.h"
-#include "zones/model/service_table_builder.h"
 #include "tests/unit/testing/ldns_response.h"
 #include "tests/unit/testing/packet_builder.h"
 #include "tests/unit/testing/zone_builder.h"
+#include "zones/model/service_table_builder.h"
 #include "zones/model/snapshot_builder.h"
 
 namespace gslb {

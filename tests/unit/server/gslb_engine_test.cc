@@ -5,10 +5,10 @@
 #include <set>
 
 #include "server/query_engine.h"
-#include "zones/model/service_table_builder.h"
 #include "tests/unit/testing/ldns_response.h"
 #include "tests/unit/testing/packet_builder.h"
 #include "tests/unit/testing/zone_builder.h"
+#include "zones/model/service_table_builder.h"
 #include "zones/model/snapshot_builder.h"
 
 namespace gslb {
@@ -62,11 +62,13 @@ class GslbEngine : public ::testing::Test {
     config.checks = {check};
     auto services = services_from_rows(config, health, kNow);
     EXPECT_TRUE(services.ok()) << services.error();
-    auto zone = testing::zone("example.test.", {
-        "example.test. 300 IN SOA ns1.example.test. h.example.test. 1 2 3 4 60",
-        "example.test. 300 IN NS ns1.example.test.",
-        "ns1.example.test. 300 IN A 127.0.0.1",
-    });
+    auto zone =
+        testing::zone("example.test.",
+                      {
+                          "example.test. 300 IN SOA ns1.example.test. h.example.test. 1 2 3 4 60",
+                          "example.test. 300 IN NS ns1.example.test.",
+                          "ns1.example.test. 300 IN A 127.0.0.1",
+                      });
     auto snap = build_snapshot({zone}, services.ok() ? std::move(*services) : ServiceTable{});
     EXPECT_TRUE(snap.ok()) << snap.error();
     return snap.ok() ? *snap : nullptr;
@@ -226,7 +228,7 @@ TEST_F(GslbEngine, StaleObservationStopsCountingAndAMemberKeepsItsLastState) {
   add_member("b", "192.0.2.2");
   observe(1, false, "silent", 5000);  // stale, but the only one: last state (down) kept
   observe(2, false, "silent", 5000);
-  observe(2, true, "fresh", 0);       // the fresh agent decides alone
+  observe(2, true, "fresh", 0);  // the fresh agent decides alone
   auto snap = build();
   const auto& m = snap->services()[0].members;
   EXPECT_FALSE(m[0].up);
@@ -285,10 +287,11 @@ TEST_F(GslbEngine, HealthOnlySwapSharesTheZones) {
 TEST(ServiceSnapshot, ServiceOutsideEveryZoneIsRejected) {
   Service s;
   s.name = *name_from_text("app.other.test.");
-  auto zone = testing::zone("example.test.", {
-      "example.test. 300 IN SOA ns1.example.test. h.example.test. 1 2 3 4 60",
-      "example.test. 300 IN NS ns1.example.test.",
-  });
+  auto zone = testing::zone(
+      "example.test.", {
+                           "example.test. 300 IN SOA ns1.example.test. h.example.test. 1 2 3 4 60",
+                           "example.test. 300 IN NS ns1.example.test.",
+                       });
   auto snap = build_snapshot({zone}, {s});
   ASSERT_FALSE(snap.ok());
   EXPECT_NE(snap.error().find("not inside any served zone"), std::string::npos) << snap.error();
@@ -297,11 +300,12 @@ TEST(ServiceSnapshot, ServiceOutsideEveryZoneIsRejected) {
 TEST(ServiceSnapshot, ServiceAtACnameIsRejected) {
   Service s;
   s.name = *name_from_text("app.example.test.");
-  auto zone = testing::zone("example.test.", {
-      "example.test. 300 IN SOA ns1.example.test. h.example.test. 1 2 3 4 60",
-      "example.test. 300 IN NS ns1.example.test.",
-      "app.example.test. 300 IN CNAME www.example.test.",
-  });
+  auto zone = testing::zone(
+      "example.test.", {
+                           "example.test. 300 IN SOA ns1.example.test. h.example.test. 1 2 3 4 60",
+                           "example.test. 300 IN NS ns1.example.test.",
+                           "app.example.test. 300 IN CNAME www.example.test.",
+                       });
   EXPECT_FALSE(build_snapshot({zone}, {s}).ok());
 }
 

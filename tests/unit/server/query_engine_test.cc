@@ -21,15 +21,15 @@
 namespace gslb {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::IsEmpty;
-using ::testing::Pair;
 using testing::Bytes;
 using testing::ecs_option;
 using testing::edns_option;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
 using testing::LdnsResponse;
 using testing::make_query;
 using testing::PacketBuilder;
+using ::testing::Pair;
 using testing::QuerySpec;
 namespace flag = testing::flag;
 
@@ -98,7 +98,8 @@ class QueryEngineTest : public ::testing::Test {
     }
     return p;
   }
-  LdnsResponse ask(const QuerySpec& spec, Transport t = Transport::kUdp, const Snapshot* snap = nullptr) {
+  LdnsResponse ask(const QuerySpec& spec, Transport t = Transport::kUdp,
+                   const Snapshot* snap = nullptr) {
     return ask_packet(make_query(spec), t, snap);
   }
 
@@ -144,8 +145,8 @@ TEST_F(QueryEngineTest, HeaderEchoesIdRdAndCd) {
 TEST_F(QueryEngineTest, QueryBuiltByLdnsIsAnswered) {
   // An independent encoder for the request too: ldns builds it, we answer, ldns parses.
   ldns_pkt* q = nullptr;
-  ASSERT_EQ(ldns_pkt_query_new_frm_str(&q, "mail.example.test.", LDNS_RR_TYPE_AAAA, LDNS_RR_CLASS_IN,
-                                       LDNS_RD),
+  ASSERT_EQ(ldns_pkt_query_new_frm_str(&q, "mail.example.test.", LDNS_RR_TYPE_AAAA,
+                                       LDNS_RR_CLASS_IN, LDNS_RD),
             LDNS_STATUS_OK);
   ldns_pkt_set_id(q, 4242);
   ldns_pkt_set_edns_udp_size(q, 4096);
@@ -194,9 +195,10 @@ TEST_F(QueryEngineTest, NxDomainCarriesSoa) {
 TEST_F(QueryEngineTest, NegativeTtlIsTheSoaTtlWhenSmallerThanMinimum) {
   auto r = ask({.qname = "nope.sub.example.test."}, Transport::kUdp, both_.get());
   EXPECT_EQ(r.rcode(), LDNS_RCODE_NXDOMAIN);
-  EXPECT_THAT(r.authority(),
-              ElementsAre("sub.example.test. 60 SOA ns1.sub.example.test. hostmaster.sub.example.test. "
-                          "1 7200 3600 1209600 900"));  // min(60, 900)
+  EXPECT_THAT(
+      r.authority(),
+      ElementsAre("sub.example.test. 60 SOA ns1.sub.example.test. hostmaster.sub.example.test. "
+                  "1 7200 3600 1209600 900"));  // min(60, 900)
 }
 
 TEST_F(QueryEngineTest, SoaQueryKeepsTheSoaTtl) {
@@ -243,7 +245,8 @@ TEST_F(QueryEngineTest, Rfc3597TypeIsServedVerbatim) {
   auto r = ask({.qname = "opaque.example.test.", .qtype = 65280});
   EXPECT_TRUE(r.aa());
   ASSERT_EQ(r.ancount(), 1u);
-  std::unique_ptr<ldns_rr_list, void (*)(ldns_rr_list*)> an(r.rrs(LDNS_SECTION_ANSWER), ldns_rr_list_deep_free);
+  std::unique_ptr<ldns_rr_list, void (*)(ldns_rr_list*)> an(r.rrs(LDNS_SECTION_ANSWER),
+                                                            ldns_rr_list_deep_free);
   const ldns_rr* rr = ldns_rr_list_rr(an.get(), 0);
   EXPECT_EQ(ldns_rr_get_type(rr), 65280);
   ASSERT_EQ(ldns_rr_rd_count(rr), 1u);
@@ -259,7 +262,8 @@ TEST_F(QueryEngineTest, LongestSuffixZoneAnswers) {
   auto r = ask({.qname = "www.sub.example.test."}, Transport::kUdp, both_.get());
   EXPECT_TRUE(r.aa());
   EXPECT_THAT(r.answer(), ElementsAre("www.sub.example.test. 600 A 192.0.2.211"));
-  auto apex = ask({.qname = "sub.example.test.", .qtype = rrtype::NS}, Transport::kUdp, both_.get());
+  auto apex =
+      ask({.qname = "sub.example.test.", .qtype = rrtype::NS}, Transport::kUdp, both_.get());
   EXPECT_TRUE(apex.aa());
   EXPECT_THAT(apex.answer(), ElementsAre("sub.example.test. 600 NS ns1.sub.example.test."));
 }
@@ -507,14 +511,17 @@ TEST_F(QueryEngineTest, EcsIsEchoedWithScopeZero) {
               ElementsAre(Pair(opt_code::kEcs, std::string("\x00\x01\x18\x00\xc6\x33\x64", 7))));
   auto v6 = ask({.edns = true, .options = ecs_option(2, 56, 0, {0x20, 1, 0xd, 0xb8, 1, 2, 3})});
   EXPECT_THAT(v6.edns_options(),
-              ElementsAre(Pair(opt_code::kEcs, std::string("\x00\x02\x38\x00\x20\x01\x0d\xb8\x01\x02\x03", 11))));
+              ElementsAre(Pair(opt_code::kEcs,
+                               std::string("\x00\x02\x38\x00\x20\x01\x0d\xb8\x01\x02\x03", 11))));
 }
 
 TEST_F(QueryEngineTest, NsidAndEcsTogether) {
   config_.nsid = "n";
-  auto r = ask({.edns = true, .options = ecs_option(1, 0, 0, {}) + edns_option(opt_code::kNsid, "")});
-  EXPECT_THAT(r.edns_options(), ElementsAre(Pair(opt_code::kNsid, "n"),
-                                            Pair(opt_code::kEcs, std::string("\x00\x01\x00\x00", 4))));
+  auto r =
+      ask({.edns = true, .options = ecs_option(1, 0, 0, {}) + edns_option(opt_code::kNsid, "")});
+  EXPECT_THAT(r.edns_options(),
+              ElementsAre(Pair(opt_code::kNsid, "n"),
+                          Pair(opt_code::kEcs, std::string("\x00\x01\x00\x00", 4))));
 }
 
 TEST_F(QueryEngineTest, MalformedOptIsFormErrWithoutOpt) {
@@ -565,10 +572,12 @@ TEST_F(QueryEngineTest, EdnsLimitIsTheSmallerOfClientsAndOurs) {
   // mid: three 200-octet TXT records, about 700 octets.
   auto plain = ask({.qname = "mid.example.test.", .qtype = kTypeTxt});
   EXPECT_TRUE(plain.tc());
-  auto edns = ask({.qname = "mid.example.test.", .qtype = kTypeTxt, .edns = true, .udp_size = 1232});
+  auto edns =
+      ask({.qname = "mid.example.test.", .qtype = kTypeTxt, .edns = true, .udp_size = 1232});
   EXPECT_FALSE(edns.tc());
   EXPECT_EQ(edns.ancount(), 3u);
-  auto small_client = ask({.qname = "mid.example.test.", .qtype = kTypeTxt, .edns = true, .udp_size = 600});
+  auto small_client =
+      ask({.qname = "mid.example.test.", .qtype = kTypeTxt, .edns = true, .udp_size = 600});
   EXPECT_TRUE(small_client.tc());
   EXPECT_LE(last_size_, 600u);
   EXPECT_TRUE(small_client.edns());  // the OPT survives truncation
@@ -630,7 +639,10 @@ TEST_F(QueryEngineTest, SrvTargetIsNotCompressed) {
   Bytes wire = raw(make_query({.qname = "srv.example.test.", .qtype = rrtype::SRV}));
   LdnsResponse r(wire);
   EXPECT_THAT(r.answer(), ElementsAre("srv.example.test. 3600 SRV 0 5 443 www.example.test."));
-  const std::string full("\x03www\x07" "example\x04test\x00", 18);
+  const std::string full(
+      "\x03www\x07"
+      "example\x04test\x00",
+      18);
   EXPECT_NE(std::string(wire.begin(), wire.end()).find(full), std::string::npos);
 }
 
@@ -688,7 +700,8 @@ void answer_mx_truncated_inside_names() {
       "example.test. 3600 IN SOA ns1.example.test. h.example.test. 1 7200 3600 1209600 300",
       "example.test. 3600 IN NS ns1.example.test."};
   for (int i = 10; i < 40; ++i)
-    lines.push_back("*.example.test. 3600 IN MX 10 m" + std::to_string(i) + ".t" + std::to_string(i) + ".");
+    lines.push_back("*.example.test. 3600 IN MX 10 m" + std::to_string(i) + ".t" +
+                    std::to_string(i) + ".");
   ZoneData z;
   z.origin = testing::wire_name("example.test.");
   z.source = "mx";

@@ -4,9 +4,9 @@
 
 #include "server/query_engine.h"
 #include "server/query_stats.h"
-#include "zones/model/service_table_builder.h"
 #include "tests/unit/testing/packet_builder.h"
 #include "tests/unit/testing/zone_builder.h"
+#include "zones/model/service_table_builder.h"
 #include "zones/model/snapshot_builder.h"
 
 namespace gslb {

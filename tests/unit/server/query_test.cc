@@ -20,7 +20,9 @@ using testing::PacketBuilder;
 using testing::QuerySpec;
 namespace flag = testing::flag;
 
-ParseOutcome parse(const Bytes& b, Query& q) { return parse_query(b.data(), b.size(), q); }
+ParseOutcome parse(const Bytes& b, Query& q) {
+  return parse_query(b.data(), b.size(), q);
+}
 
 // A query header for one question and `ar` additional records, then the usual question.
 PacketBuilder query_with_additional(uint16_t ar) {
@@ -45,7 +47,9 @@ struct LadderCase {
 std::vector<LadderCase> ladder_cases() {
   const Bytes good = make_query({});
   std::vector<LadderCase> c;
-  auto add = [&](const char* name, Bytes b, ParseOutcome o) { c.push_back({name, std::move(b), o}); };
+  auto add = [&](const char* name, Bytes b, ParseOutcome o) {
+    c.push_back({name, std::move(b), o});
+  };
 
   // Drop: nothing to answer, or something that must never be answered.
   add("EmptyPacketIsDropped", {}, ParseOutcome::kDrop);
@@ -55,23 +59,35 @@ std::vector<LadderCase> ladder_cases() {
     b[2] |= 0x80;  // QR=1
     add("ResponseIsDropped", b, ParseOutcome::kDrop);
   }
-  add("ResponseWithoutQuestionIsDropped",
-      PacketBuilder().header(1, flag::kQr, 0, 0, 0, 0).bytes(), ParseOutcome::kDrop);
+  add("ResponseWithoutQuestionIsDropped", PacketBuilder().header(1, flag::kQr, 0, 0, 0, 0).bytes(),
+      ParseOutcome::kDrop);
 
   // FORMERR: the header or the question.
-  add("BareHeaderIsFormErr", PacketBuilder().header(1, 0, 0, 0, 0, 0).bytes(), ParseOutcome::kFormErr);
+  add("BareHeaderIsFormErr", PacketBuilder().header(1, 0, 0, 0, 0, 0).bytes(),
+      ParseOutcome::kFormErr);
   add("TwoQuestionsAreFormErr",
-      PacketBuilder().header(1, 0, 2, 0, 0, 0).question("a.test.", 1).question("b.test.", 1).bytes(),
+      PacketBuilder()
+          .header(1, 0, 2, 0, 0, 0)
+          .question("a.test.", 1)
+          .question("b.test.", 1)
+          .bytes(),
       ParseOutcome::kFormErr);
   add("QdcountOneWithoutQuestionIsFormErr", PacketBuilder().header(1, 0, 1, 0, 0, 0).bytes(),
       ParseOutcome::kFormErr);
   add("PointerInQuestionIsFormErr",
-      PacketBuilder().header(1, 0, 1, 0, 0, 0).raw({3, 'w', 'w', 'w', 0xC0, 0x0C}).u16(1).u16(1).bytes(),
+      PacketBuilder()
+          .header(1, 0, 1, 0, 0, 0)
+          .raw({3, 'w', 'w', 'w', 0xC0, 0x0C})
+          .u16(1)
+          .u16(1)
+          .bytes(),
       ParseOutcome::kFormErr);
   add("QuestionNameOverrunIsFormErr",
-      PacketBuilder().header(1, 0, 1, 0, 0, 0).raw({10, 'a', 'b', 'c'}).bytes(), ParseOutcome::kFormErr);
+      PacketBuilder().header(1, 0, 1, 0, 0, 0).raw({10, 'a', 'b', 'c'}).bytes(),
+      ParseOutcome::kFormErr);
   add("QuestionNameWithoutRootIsFormErr",
-      PacketBuilder().header(1, 0, 1, 0, 0, 0).raw({3, 'a', 'b', 'c'}).bytes(), ParseOutcome::kFormErr);
+      PacketBuilder().header(1, 0, 1, 0, 0, 0).raw({3, 'a', 'b', 'c'}).bytes(),
+      ParseOutcome::kFormErr);
   add("QuestionWithoutClassIsFormErr",
       PacketBuilder().header(1, 0, 1, 0, 0, 0).name("www.example.test.").u16(1).bytes(),
       ParseOutcome::kFormErr);
@@ -81,7 +97,8 @@ std::vector<LadderCase> ladder_cases() {
     add("Label64InQuestionIsFormErr", b.bytes(), ParseOutcome::kFormErr);
   }
   add("ExtendedLabelTypeInQuestionIsFormErr",
-      PacketBuilder().header(1, 0, 1, 0, 0, 0).raw({0x41, 0, 0, 1, 0, 1}).bytes(), ParseOutcome::kFormErr);
+      PacketBuilder().header(1, 0, 1, 0, 0, 0).raw({0x41, 0, 0, 1, 0, 1}).bytes(),
+      ParseOutcome::kFormErr);
   {
     // Four 63-octet labels: 4 * 64 + 1 = 257 octets.
     PacketBuilder b;
@@ -106,12 +123,28 @@ std::vector<LadderCase> ladder_cases() {
     add("Name255InQuestionIsOk", b.bytes(), ParseOutcome::kOk);
   }
   add("AnswerRecordInQueryIsFormErr",
-      PacketBuilder().header(1, 0, 1, 1, 0, 0).question("www.example.test.", 1)
-          .raw({0xC0, 0x0C}).u16(1).u16(1).u32(60).u16(4).raw({192, 0, 2, 1}).bytes(),
+      PacketBuilder()
+          .header(1, 0, 1, 1, 0, 0)
+          .question("www.example.test.", 1)
+          .raw({0xC0, 0x0C})
+          .u16(1)
+          .u16(1)
+          .u32(60)
+          .u16(4)
+          .raw({192, 0, 2, 1})
+          .bytes(),
       ParseOutcome::kFormErr);
   add("AuthorityRecordInQueryIsFormErr",
-      PacketBuilder().header(1, 0, 1, 0, 1, 0).question("www.example.test.", 1)
-          .raw({0xC0, 0x0C}).u16(1).u16(1).u32(60).u16(4).raw({192, 0, 2, 1}).bytes(),
+      PacketBuilder()
+          .header(1, 0, 1, 0, 1, 0)
+          .question("www.example.test.", 1)
+          .raw({0xC0, 0x0C})
+          .u16(1)
+          .u16(1)
+          .u32(60)
+          .u16(4)
+          .raw({192, 0, 2, 1})
+          .bytes(),
       ParseOutcome::kFormErr);
 
   // FORMERR: the additional section.
@@ -133,10 +166,25 @@ std::vector<LadderCase> ladder_cases() {
       query_with_additional(1).raw({0xC0, 40}).u16(1).u16(1).u32(0).u16(0).u8(0).bytes(),
       ParseOutcome::kFormErr);
   add("PointerToQuestionInAdditionalNameIsOk",
-      query_with_additional(1).raw({0xC0, 12}).u16(1).u16(1).u32(0).u16(4).raw({192, 0, 2, 1}).bytes(),
+      query_with_additional(1)
+          .raw({0xC0, 12})
+          .u16(1)
+          .u16(1)
+          .u32(0)
+          .u16(4)
+          .raw({192, 0, 2, 1})
+          .bytes(),
       ParseOutcome::kOk);
   add("Label64InAdditionalNameIsFormErr",
-      query_with_additional(1).u8(64).raw(std::string(64, 'a')).u8(0).u16(1).u16(1).u32(0).u16(0).bytes(),
+      query_with_additional(1)
+          .u8(64)
+          .raw(std::string(64, 'a'))
+          .u8(0)
+          .u16(1)
+          .u16(1)
+          .u32(0)
+          .u16(0)
+          .bytes(),
       ParseOutcome::kFormErr);
   add("TwoOptRecordsAreFormErr", query_with_additional(2).opt(1232).opt(1232).bytes(),
       ParseOutcome::kFormErr);
@@ -146,16 +194,19 @@ std::vector<LadderCase> ladder_cases() {
   add("OptOwnedByPointerToQuestionIsFormErr",
       query_with_additional(1).raw({0xC0, 12}).u16(41).u16(1232).u32(0).u16(0).bytes(),
       ParseOutcome::kFormErr);
-  add("OptionOverrunningOptRdataIsFormErr", with_opt(edns_option(opt_code::kNsid, "abcd").substr(0, 6)),
+  add("OptionOverrunningOptRdataIsFormErr",
+      with_opt(edns_option(opt_code::kNsid, "abcd").substr(0, 6)), ParseOutcome::kFormErr);
+  add("OptionHeaderCutShortIsFormErr", with_opt(std::string("\x00\x03\x00", 3)),
       ParseOutcome::kFormErr);
-  add("OptionHeaderCutShortIsFormErr", with_opt(std::string("\x00\x03\x00", 3)), ParseOutcome::kFormErr);
 
   // FORMERR: EDNS Client Subnet (RFC 7871 s6).
-  add("EcsShorterThanFourOctetsIsFormErr", with_opt(edns_option(opt_code::kEcs, std::string("\x00\x01\x00", 3))),
+  add("EcsShorterThanFourOctetsIsFormErr",
+      with_opt(edns_option(opt_code::kEcs, std::string("\x00\x01\x00", 3))),
       ParseOutcome::kFormErr);
   add("EcsFamilyThreeIsFormErr", with_opt(ecs_option(3, 0, 0, {})), ParseOutcome::kFormErr);
   add("EcsFamilyZeroIsFormErr", with_opt(ecs_option(0, 0, 0, {})), ParseOutcome::kFormErr);
-  add("EcsIpv4Prefix33IsFormErr", with_opt(ecs_option(1, 33, 0, {10, 0, 0, 0, 0})), ParseOutcome::kFormErr);
+  add("EcsIpv4Prefix33IsFormErr", with_opt(ecs_option(1, 33, 0, {10, 0, 0, 0, 0})),
+      ParseOutcome::kFormErr);
   add("EcsIpv6Prefix129IsFormErr",
       with_opt(ecs_option(2, 129, 0, {0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})),
       ParseOutcome::kFormErr);
@@ -163,11 +214,13 @@ std::vector<LadderCase> ladder_cases() {
       ParseOutcome::kFormErr);
   add("EcsAddressShorterThanPrefixIsFormErr", with_opt(ecs_option(1, 24, 0, {10, 1})),
       ParseOutcome::kFormErr);
-  add("EcsBitsBeyondPrefixAreFormErr", with_opt(ecs_option(1, 23, 0, {10, 1, 3})), ParseOutcome::kFormErr);
-  add("EcsIpv6BitsBeyondPrefixAreFormErr", with_opt(ecs_option(2, 57, 0, {0x20, 1, 0xd, 0xb8, 0, 0, 0, 0x40})),
+  add("EcsBitsBeyondPrefixAreFormErr", with_opt(ecs_option(1, 23, 0, {10, 1, 3})),
       ParseOutcome::kFormErr);
+  add("EcsIpv6BitsBeyondPrefixAreFormErr",
+      with_opt(ecs_option(2, 57, 0, {0x20, 1, 0xd, 0xb8, 0, 0, 0, 0x40})), ParseOutcome::kFormErr);
   add("TwoEcsOptionsAreFormErr",
-      with_opt(ecs_option(1, 24, 0, {10, 1, 2}) + ecs_option(1, 24, 0, {10, 1, 2})), ParseOutcome::kFormErr);
+      with_opt(ecs_option(1, 24, 0, {10, 1, 2}) + ecs_option(1, 24, 0, {10, 1, 2})),
+      ParseOutcome::kFormErr);
 
   // FORMERR: DNS Cookies (RFC 7873 s5.2.2).
   add("Cookie7OctetsIsFormErr", with_opt(edns_option(opt_code::kCookie, std::string(7, 'c'))),
@@ -188,8 +241,8 @@ std::vector<LadderCase> ladder_cases() {
     b.header(1, flag::opcode(4), 1, 0, 0, 0).question("example.test.", rrtype::SOA);
     add("NotifyIsNotImp", b.bytes(), ParseOutcome::kNotImp);
   }
-  add("StatusWithoutQuestionIsNotImp", PacketBuilder().header(1, flag::opcode(2), 0, 0, 0, 0).bytes(),
-      ParseOutcome::kNotImp);
+  add("StatusWithoutQuestionIsNotImp",
+      PacketBuilder().header(1, flag::opcode(2), 0, 0, 0, 0).bytes(), ParseOutcome::kNotImp);
   {
     PacketBuilder b;
     b.header(1, flag::opcode(5), 1, 0, 1, 0).question("example.test.", rrtype::SOA);
@@ -200,13 +253,15 @@ std::vector<LadderCase> ladder_cases() {
   add("PlainQueryIsOk", good, ParseOutcome::kOk);
   add("UnknownOptionIsIgnored", with_opt(edns_option(65001, "xyz")), ParseOutcome::kOk);
   add("EmptyOptIsOk", with_opt(""), ParseOutcome::kOk);
-  add("TrailingBytesAfterQuestionAreIgnored", PacketBuilder().raw(std::string(good.begin(), good.end()))
-                                                  .raw({0xde, 0xad}).bytes(),
+  add("TrailingBytesAfterQuestionAreIgnored",
+      PacketBuilder().raw(std::string(good.begin(), good.end())).raw({0xde, 0xad}).bytes(),
       ParseOutcome::kOk);
   return c;
 }
 
-void PrintTo(const LadderCase& c, std::ostream* os) { *os << c.packet.size() << "-octet packet"; }
+void PrintTo(const LadderCase& c, std::ostream* os) {
+  *os << c.packet.size() << "-octet packet";
+}
 
 class ParseQueryLadder : public ::testing::TestWithParam<LadderCase> {};
 
@@ -239,7 +294,10 @@ TEST(ParseQuery, LowercasesNameAndIndexesLabels) {
   Query q;
   ASSERT_EQ(parse(make_query({.qname = "WwW.ExAmple.TEST.", .qtype = rrtype::MX, .qclass = 3}), q),
             ParseOutcome::kOk);
-  const std::string want("\x03www\x07" "example\x04test\x00", 18);
+  const std::string want(
+      "\x03www\x07"
+      "example\x04test\x00",
+      18);
   EXPECT_EQ(std::string(reinterpret_cast<const char*>(q.qname), q.qname_length), want);
   EXPECT_EQ(q.labels, 3);
   EXPECT_EQ(q.label_offsets[0], 0);
@@ -262,7 +320,9 @@ TEST(ParseQuery, LowercasesOnlyAsciiLetters) {
   b.header(1, 0, 1, 0, 0, 0).raw({4, 'A', '@', 0xC1, 'Z', 0}).u16(1).u16(1);
   ASSERT_EQ(parse(b.bytes(), q), ParseOutcome::kOk);
   EXPECT_EQ(std::string(reinterpret_cast<const char*>(q.qname), q.qname_length),
-            std::string("\x04" "a@\xC1z\x00", 6));
+            std::string("\x04"
+                        "a@\xC1z\x00",
+                        6));
 }
 
 TEST(ParseQuery, RootNameHasNoLabels) {
@@ -310,7 +370,8 @@ TEST(ParseQuery, EdnsSizeBelow512Becomes512) {
 
 TEST(ParseQuery, ReadsEdnsVersionAndDo) {
   Query q;
-  ASSERT_EQ(parse(make_query({.edns = true, .version = 3, .dnssec_ok = true}), q), ParseOutcome::kOk);
+  ASSERT_EQ(parse(make_query({.edns = true, .version = 3, .dnssec_ok = true}), q),
+            ParseOutcome::kOk);
   EXPECT_EQ(q.edns_version, 3);
   EXPECT_TRUE(q.dnssec_ok);
 }
@@ -338,10 +399,12 @@ TEST(ParseQuery, ReadsIpv4ClientSubnet) {
 
 TEST(ParseQuery, ReadsIpv6ClientSubnet) {
   Query q;
-  ASSERT_EQ(parse(make_query({.edns = true,
-                              .options = ecs_option(2, 56, 0, {0x20, 0x01, 0x0d, 0xb8, 0x12, 0x34, 0x56})}),
-                  q),
-            ParseOutcome::kOk);
+  ASSERT_EQ(
+      parse(
+          make_query({.edns = true,
+                      .options = ecs_option(2, 56, 0, {0x20, 0x01, 0x0d, 0xb8, 0x12, 0x34, 0x56})}),
+          q),
+      ParseOutcome::kOk);
   ASSERT_TRUE(q.ecs.present);
   EXPECT_EQ(q.ecs.family, 2);
   EXPECT_EQ(q.ecs.source_prefix, 56);
@@ -352,7 +415,8 @@ TEST(ParseQuery, ReadsIpv6ClientSubnet) {
 
 TEST(ParseQuery, ClientSubnetWithZeroPrefixHasNoAddress) {
   Query q;
-  ASSERT_EQ(parse(make_query({.edns = true, .options = ecs_option(1, 0, 0, {})}), q), ParseOutcome::kOk);
+  ASSERT_EQ(parse(make_query({.edns = true, .options = ecs_option(1, 0, 0, {})}), q),
+            ParseOutcome::kOk);
   EXPECT_TRUE(q.ecs.present);
   EXPECT_EQ(q.ecs.source_prefix, 0);
 }
@@ -370,8 +434,9 @@ TEST(ParseQuery, ReadsClientAndServerCookieUpTo40) {
   for (size_t len : {16u, 24u, 40u}) {
     Query q;
     const std::string cookie(len, '\x5a');
-    ASSERT_EQ(parse(make_query({.edns = true, .options = edns_option(opt_code::kCookie, cookie)}), q),
-              ParseOutcome::kOk)
+    ASSERT_EQ(
+        parse(make_query({.edns = true, .options = edns_option(opt_code::kCookie, cookie)}), q),
+        ParseOutcome::kOk)
         << len;
     EXPECT_EQ(q.cookie_length, len);
     EXPECT_EQ(std::string(reinterpret_cast<const char*>(q.cookie), len), cookie);
@@ -383,8 +448,9 @@ TEST(ParseQuery, ReadsEveryOptionOfOneOpt) {
   const std::string opts = edns_option(65001, "x") + edns_option(opt_code::kNsid, "") +
                            ecs_option(1, 24, 0, {10, 1, 2}) +
                            edns_option(opt_code::kCookie, std::string(8, 'c'));
-  ASSERT_EQ(parse(make_query({.edns = true, .udp_size = 1400, .dnssec_ok = true, .options = opts}), q),
-            ParseOutcome::kOk);
+  ASSERT_EQ(
+      parse(make_query({.edns = true, .udp_size = 1400, .dnssec_ok = true, .options = opts}), q),
+      ParseOutcome::kOk);
   EXPECT_EQ(q.udp_size, 1400);
   EXPECT_TRUE(q.dnssec_ok);
   EXPECT_TRUE(q.nsid_requested);
@@ -396,7 +462,12 @@ TEST(ParseQuery, OptAfterAnotherAdditionalRecordIsFound) {
   // A TSIG-like record first (skipped), then the OPT: the OPT need not be last or first.
   Query q;
   Bytes b = query_with_additional(2)
-                .raw({0xC0, 12}).u16(1).u16(1).u32(0).u16(4).raw({192, 0, 2, 1})
+                .raw({0xC0, 12})
+                .u16(1)
+                .u16(1)
+                .u32(0)
+                .u16(4)
+                .raw({192, 0, 2, 1})
                 .opt(2048, edns_option(opt_code::kNsid, ""))
                 .bytes();
   ASSERT_EQ(parse(b, q), ParseOutcome::kOk);
@@ -409,10 +480,11 @@ TEST(ParseQuery, ReusedQueryForgetsPreviousEdns) {
   Query q;
   const std::string opts = edns_option(opt_code::kNsid, "") + ecs_option(1, 24, 0, {10, 1, 2}) +
                            edns_option(opt_code::kCookie, std::string(8, 'c'));
-  ASSERT_EQ(parse(make_query({.edns = true, .udp_size = 4096, .version = 1, .dnssec_ok = true,
-                              .options = opts}),
-                  q),
-            ParseOutcome::kOk);
+  ASSERT_EQ(
+      parse(make_query(
+                {.edns = true, .udp_size = 4096, .version = 1, .dnssec_ok = true, .options = opts}),
+            q),
+      ParseOutcome::kOk);
   ASSERT_EQ(parse(make_query({}), q), ParseOutcome::kOk);
   EXPECT_FALSE(q.edns);
   EXPECT_EQ(q.udp_size, 512);

@@ -14,11 +14,15 @@ namespace {
 
 using testing::wire_name;
 
-const uint8_t* u(const std::string& s) { return reinterpret_cast<const uint8_t*>(s.data()); }
+const uint8_t* u(const std::string& s) {
+  return reinterpret_cast<const uint8_t*>(s.data());
+}
 
 class WireWriterTest : public ::testing::Test {
  protected:
-  std::string written() const { return std::string(reinterpret_cast<const char*>(buf_.data()), w_.size()); }
+  std::string written() const {
+    return std::string(reinterpret_cast<const char*>(buf_.data()), w_.size());
+  }
   std::string tail(size_t from) const { return written().substr(from); }
 
   std::vector<uint8_t> buf_ = std::vector<uint8_t>(0x5000, 0xEE);
@@ -82,13 +86,15 @@ TEST_F(WireWriterTest, SuffixMatchesOnlyWholeLabels) {
   w_.name(u(wire_name("ab.test.")));
   const size_t at = w_.size();
   w_.name(u(wire_name("b.test.")));
-  EXPECT_EQ(tail(at), std::string("\x01" "b\xC0\x03", 4));
+  EXPECT_EQ(tail(at), std::string("\x01"
+                                  "b\xC0\x03",
+                                  4));
 }
 
 TEST_F(WireWriterTest, MatchesThroughAnEarlierPointer) {
-  w_.name(u(wire_name("example.test.")));          // 0
+  w_.name(u(wire_name("example.test.")));  // 0
   const size_t www = w_.size();
-  w_.name(u(wire_name("www.example.test.")));      // "www" + pointer to 0
+  w_.name(u(wire_name("www.example.test.")));  // "www" + pointer to 0
   ASSERT_EQ(tail(www), std::string("\x03www\xC0\x00", 6));
   const size_t at = w_.size();
   w_.name(u(wire_name("WWW.example.test.")));
@@ -118,7 +124,10 @@ TEST_F(WireWriterTest, UncompressedNameIsWrittenInFullAndAddsNoTarget) {
   EXPECT_EQ(tail(third), n);
   const size_t fourth = w_.size();
   w_.name(u(wire_name("a.mx.example.test.")));
-  EXPECT_EQ(tail(fourth), std::string("\x01" "a\xC0", 3) + static_cast<char>(second));
+  EXPECT_EQ(tail(fourth), std::string("\x01"
+                                      "a\xC0",
+                                      3) +
+                              static_cast<char>(second));
 }
 
 TEST_F(WireWriterTest, TargetsBeyondPointerRangeAreNotUsed) {
@@ -227,7 +236,8 @@ TEST(WireWriter, RollbackRestoresPositionAndClearsError) {
   EXPECT_TRUE(w.ok());
   EXPECT_EQ(w.size(), 2u);
   w.u16(0x0304);
-  EXPECT_EQ(std::string(reinterpret_cast<char*>(buf), w.size()), std::string("\x01\x02\x03\x04", 4));
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(buf), w.size()),
+            std::string("\x01\x02\x03\x04", 4));
 }
 
 TEST_F(WireWriterTest, RollbackForgetsTargetsAddedAfterTheMark) {

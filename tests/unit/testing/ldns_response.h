@@ -27,7 +27,8 @@ class LdnsResponse {
     else if (status_ != LDNS_STATUS_OK)
       ADD_FAILURE() << "ldns rejects the response: " << ldns_get_errorstr_by_id(status_);
   }
-  explicit LdnsResponse(const std::vector<uint8_t>& wire) : LdnsResponse(wire.data(), wire.size()) {}
+  explicit LdnsResponse(const std::vector<uint8_t>& wire)
+      : LdnsResponse(wire.data(), wire.size()) {}
 
   bool ok() const { return pkt_ != nullptr; }
   ldns_status status() const { return status_; }

@@ -31,7 +31,9 @@ inline std::string wire_name(std::string_view text) {
 // Header flag bits as they appear in octets 2-3 of the header (RFC 1035 s4.1.1).
 namespace flag {
 constexpr uint16_t kQr = 0x8000, kAa = 0x0400, kTc = 0x0200, kRd = 0x0100, kCd = 0x0010;
-constexpr uint16_t opcode(uint8_t op) { return static_cast<uint16_t>((op & 0x0F) << 11); }
+constexpr uint16_t opcode(uint8_t op) {
+  return static_cast<uint16_t>((op & 0x0F) << 11);
+}
 }  // namespace flag
 
 class PacketBuilder {
@@ -44,7 +46,9 @@ class PacketBuilder {
     b_.push_back(v);
     return *this;
   }
-  PacketBuilder& u16(uint16_t v) { return u8(static_cast<uint8_t>(v >> 8)).u8(static_cast<uint8_t>(v)); }
+  PacketBuilder& u16(uint16_t v) {
+    return u8(static_cast<uint8_t>(v >> 8)).u8(static_cast<uint8_t>(v));
+  }
   PacketBuilder& u32(uint32_t v) {
     return u16(static_cast<uint16_t>(v >> 16)).u16(static_cast<uint16_t>(v));
   }

@@ -11,8 +11,8 @@
 #include <string_view>
 
 #include "zones/dns/dname.h"
-#include "zones/model/snapshot.h"
 #include "zones/dns/zone_data.h"
+#include "zones/model/snapshot.h"
 
 namespace gslb::testing {
 
@@ -45,7 +45,8 @@ inline ZoneData zone(std::string_view origin, std::initializer_list<std::string_
   z.origin = o ? *o : std::string(1, '\0');
   z.source = std::string(origin) + "zone";
   int n = 0;
-  for (std::string_view text : records) z.records.push_back(record(text, "rr" + std::to_string(++n)));
+  for (std::string_view text : records)
+    z.records.push_back(record(text, "rr" + std::to_string(++n)));
   return z;
 }
 

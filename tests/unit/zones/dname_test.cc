@@ -8,7 +8,9 @@ namespace {
 TEST(NameFromText, AbsoluteNameBecomesWireForm) {
   auto n = name_from_text("www.Example.test.");
   ASSERT_TRUE(n.ok()) << n.error();
-  EXPECT_EQ(*n, std::string("\x03www\x07" "Example\x04test\x00", 18));
+  EXPECT_EQ(*n, std::string("\x03www\x07"
+                            "Example\x04test\x00",
+                            18));
 }
 
 TEST(NameFromText, RelativeNameIsCompletedWithOrigin) {

@@ -62,14 +62,22 @@ std::shared_ptr<const Snapshot> build(const std::vector<ZoneData>& zones) {
 
 std::string type_name(uint16_t t) {
   switch (t) {
-    case rrtype::A: return "A";
-    case rrtype::NS: return "NS";
-    case rrtype::CNAME: return "CNAME";
-    case rrtype::SOA: return "SOA";
-    case rrtype::MX: return "MX";
-    case rrtype::AAAA: return "AAAA";
-    case rrtype::DS: return "DS";
-    default: return "TYPE" + std::to_string(t);
+    case rrtype::A:
+      return "A";
+    case rrtype::NS:
+      return "NS";
+    case rrtype::CNAME:
+      return "CNAME";
+    case rrtype::SOA:
+      return "SOA";
+    case rrtype::MX:
+      return "MX";
+    case rrtype::AAAA:
+      return "AAAA";
+    case rrtype::DS:
+      return "DS";
+    default:
+      return "TYPE" + std::to_string(t);
   }
 }
 
@@ -116,28 +124,32 @@ TEST(BuildSnapshot, RejectsZoneWithoutApexNs) {
 }
 
 TEST(BuildSnapshot, RejectsSoaBelowTheApex) {
-  auto s = build_snapshot({zone("example.test.",
-                                {kSoa, kNs,
-                                 "sub.example.test. 3600 IN SOA ns1.example.test. h.example.test. 1 1 1 1 1"})});
+  auto s = build_snapshot({zone(
+      "example.test.",
+      {kSoa, kNs, "sub.example.test. 3600 IN SOA ns1.example.test. h.example.test. 1 1 1 1 1"})});
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error(), "rr3: SOA record at sub.example.test. is not at the zone apex example.test.");
+  EXPECT_EQ(s.error(),
+            "rr3: SOA record at sub.example.test. is not at the zone apex example.test.");
 }
 
 TEST(BuildSnapshot, RejectsCnameAtTheApex) {
-  auto s = build_snapshot({zone("example.test.", {kSoa, kNs, "example.test. 3600 IN CNAME other.test."})});
+  auto s = build_snapshot(
+      {zone("example.test.", {kSoa, kNs, "example.test. 3600 IN CNAME other.test."})});
   ASSERT_FALSE(s.ok());
   EXPECT_THAT(s.error(), HasSubstr("CNAME"));
 }
 
 TEST(BuildSnapshot, RejectsSecondCnameAtOneName) {
-  auto s = build_snapshot({zone("example.test.", {kSoa, kNs, "a.example.test. 3600 IN CNAME b.test.",
-                                                  "a.example.test. 3600 IN CNAME c.test."})});
+  auto s =
+      build_snapshot({zone("example.test.", {kSoa, kNs, "a.example.test. 3600 IN CNAME b.test.",
+                                             "a.example.test. 3600 IN CNAME c.test."})});
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error(), "rr4: second CNAME record at a.example.test.");
 }
 
 TEST(BuildSnapshot, RejectsOwnerThatOnlySharesCharacters) {
-  auto s = build_snapshot({zone("example.test.", {kSoa, kNs, "badexample.test. 3600 IN A 192.0.2.1"})});
+  auto s =
+      build_snapshot({zone("example.test.", {kSoa, kNs, "badexample.test. 3600 IN A 192.0.2.1"})});
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error(), "rr3: badexample.test. is outside zone example.test.");
 }
@@ -149,8 +161,9 @@ TEST(BuildSnapshot, RejectsTheSameZoneTwice) {
 }
 
 TEST(BuildSnapshot, RejectsTheSameZoneTwiceInAnotherCase) {
-  ZoneData upper = zone("EXAMPLE.test.", {"EXAMPLE.test. 3600 IN SOA ns1.example.test. h.example.test. 1 1 1 1 1",
-                                          "EXAMPLE.test. 3600 IN NS ns1.example.test."});
+  ZoneData upper = zone("EXAMPLE.test.",
+                        {"EXAMPLE.test. 3600 IN SOA ns1.example.test. h.example.test. 1 1 1 1 1",
+                         "EXAMPLE.test. 3600 IN NS ns1.example.test."});
   auto s = build_snapshot({example_zone(), upper});
   EXPECT_FALSE(s.ok());
 }
@@ -199,7 +212,8 @@ TEST(BuildSnapshot, OwnersAndRdataNamesAreLowercased) {
   const Zone& z = *s->zones()[0];
   const Node* alias = z.find(testing::record("alias.example.test. 1 IN A 192.0.2.1").owner);
   ASSERT_NE(alias, nullptr);
-  EXPECT_EQ(alias->find(rrtype::CNAME)->rdatas[0], testing::record("x. 1 IN NS www.example.test.").rdata);
+  EXPECT_EQ(alias->find(rrtype::CNAME)->rdatas[0],
+            testing::record("x. 1 IN NS www.example.test.").rdata);
 }
 
 TEST(BuildSnapshot, EmptyNonTerminalsBecomeNodes) {
@@ -236,9 +250,11 @@ TEST(BuildSnapshot, MarksCutsAndTheTopmostCutAbove) {
 // lookup()
 
 TEST(SnapshotFindZone, PicksTheLongestSuffix) {
-  auto s = build({example_zone(),
-                  zone("sub.example.test.", {"sub.example.test. 60 IN SOA ns.sub.example.test. h.sub.example.test. 1 2 3 4 5",
-                                             "sub.example.test. 60 IN NS ns.sub.example.test."})});
+  auto s =
+      build({example_zone(),
+             zone("sub.example.test.",
+                  {"sub.example.test. 60 IN SOA ns.sub.example.test. h.sub.example.test. 1 2 3 4 5",
+                   "sub.example.test. 60 IN NS ns.sub.example.test."})});
   ASSERT_TRUE(s);
   auto origin_of = [&](const char* name) -> std::string {
     const Zone* z = s->find_zone(OwnedQName(name).get());
@@ -299,18 +315,21 @@ TEST_F(SnapshotLookup, EmptyNonTerminalIsNoDataNotNxDomain) {
 TEST_F(SnapshotLookup, MxAnswerAddsOptionalInZoneAddressesButNoGlue) {
   // host.deleg is below a cut: only a referral may carry it (it is glue, not authoritative).
   Answer a = look("example.test.", rrtype::MX);
-  EXPECT_THAT(plan(a), ElementsAre("answer <qname> MX x2", "additional mail.example.test. A x1 optional",
-                                   "additional mail.example.test. AAAA x1 optional"));
+  EXPECT_THAT(plan(a),
+              ElementsAre("answer <qname> MX x2", "additional mail.example.test. A x1 optional",
+                          "additional mail.example.test. AAAA x1 optional"));
 }
 
 TEST_F(SnapshotLookup, NsAnswerAddsAddressesOfMixedCaseTargets) {
   Answer a = look("example.test.", rrtype::NS);
-  EXPECT_THAT(plan(a), ElementsAre("answer <qname> NS x1", "additional ns1.example.test. A x1 optional"));
+  EXPECT_THAT(plan(a),
+              ElementsAre("answer <qname> NS x1", "additional ns1.example.test. A x1 optional"));
 }
 
 TEST_F(SnapshotLookup, BelowACutIsAReferralWithRequiredGlue) {
-  for (const char* name : {"deleg.example.test.", "host.deleg.example.test.", "ns.deleg.example.test.",
-                           "x.inner.deleg.example.test.", "nothing.deleg.example.test."}) {
+  for (const char* name :
+       {"deleg.example.test.", "host.deleg.example.test.", "ns.deleg.example.test.",
+        "x.inner.deleg.example.test.", "nothing.deleg.example.test."}) {
     Answer a = look(name, rrtype::A);
     EXPECT_EQ(a.rcode, 0) << name;
     EXPECT_FALSE(a.authoritative) << name;

@@ -17,13 +17,17 @@ namespace {
 
 using testing::wire_name;
 
-std::string data(const std::string& file) { return std::string(GSLBD_TEST_DATA) + "/" + file; }
+std::string data(const std::string& file) {
+  return std::string(GSLBD_TEST_DATA) + "/" + file;
+}
 
 std::string u32(uint32_t v) {
   return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
           static_cast<char>(v)};
 }
-std::string u16(uint16_t v) { return {static_cast<char>(v >> 8), static_cast<char>(v)}; }
+std::string u16(uint16_t v) {
+  return {static_cast<char>(v >> 8), static_cast<char>(v)};
+}
 
 struct Expected {
   const char* owner;
@@ -137,13 +141,15 @@ struct ErrorCase {
 
 std::vector<ErrorCase> error_cases() {
   return {
-      {"BadIpv4NamesLineAndAddress", "bad_ip.zone", "bad_ip.zone:7: invalid IPv4 address \"1.2.3\"", false},
+      {"BadIpv4NamesLineAndAddress", "bad_ip.zone", "bad_ip.zone:7: invalid IPv4 address \"1.2.3\"",
+       false},
       {"BadIpv6NamesLineAndAddress", "bad_ipv6.zone",
        "bad_ipv6.zone:7: invalid IPv6 address \"2001:db8::1::2\"", false},
       {"BadIpv4OwnerSpelledLikeATypeStillNamesTheAddress", "bad_ip_type_owner.zone",
        "bad_ip_type_owner.zone:4: invalid IPv4 address \"1.2.3\"", false},
       {"UnknownTypeIsNamedWithTheRfc3597Hint", "unknown_type.zone",
-       "unknown_type.zone:4: unknown record type \"BOGUS\" (RFC 3597 form: TYPE65280 \\# 4 0a000001)",
+       "unknown_type.zone:4: unknown record type \"BOGUS\" (RFC 3597 form: TYPE65280 \\# 4 "
+       "0a000001)",
        false},
       {"IncludeIsNotSupported", "include.zone", "include.zone:3: $INCLUDE is not supported", false},
       {"FirstRecordNotSoaWithoutOriginIsRejected", "no_soa_no_origin.zone",
@@ -152,16 +158,19 @@ std::vector<ErrorCase> error_cases() {
        "does_not_exist.zone: cannot open zone file: No such file or directory", false},
       {"RecordOutsideOriginNamesItsLine", "outside_origin.zone",
        "outside_origin.zone:5: www.example.net. is outside zone example.test.", true},
-      {"NoSoaIsRejected", "no_soa.zone", "no_soa.zone: zone example.test. has no SOA record at its apex",
-       true},
-      {"SecondSoaNamesItsLine", "two_soa.zone", "two_soa.zone:5: second SOA record in zone example.test.",
-       true},
+      {"NoSoaIsRejected", "no_soa.zone",
+       "no_soa.zone: zone example.test. has no SOA record at its apex", true},
+      {"SecondSoaNamesItsLine", "two_soa.zone",
+       "two_soa.zone:5: second SOA record in zone example.test.", true},
       {"CnameAndOtherDataNamesTheFirstLine", "cname_and_other.zone",
-       "cname_and_other.zone:5: www.example.test. has a CNAME and other data (RFC 1034 s3.6.2)", true},
+       "cname_and_other.zone:5: www.example.test. has a CNAME and other data (RFC 1034 s3.6.2)",
+       true},
   };
 }
 
-void PrintTo(const ErrorCase& c, std::ostream* os) { *os << c.file; }
+void PrintTo(const ErrorCase& c, std::ostream* os) {
+  *os << c.file;
+}
 
 class ZoneFileError : public ::testing::TestWithParam<ErrorCase> {};
 

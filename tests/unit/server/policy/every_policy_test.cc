@@ -22,8 +22,17 @@ TEST(EveryPolicy, ReturnsMinOfWantAndCountDistinctCandidates) {
   const std::vector<std::vector<MemberSpec>> pools = {
       {{"a"}},
       {{"a", 0}, {"b", 0}, {"c", 0}},
-      {{"a", 5, 1, 1000, 1.0}, {"b", 0, 2, 1000, 2.0}, {"c", 1, 2}, {"d", 3, 3, 90000}, {"e", 1, 1, std::nullopt, 0.5}},
-      {{"a", 1, 2, 10}, {"b", 2, 2, 11, 3}, {"c", 3, 1, 12, 3}, {"d", 4, 1, 4000, 4}, {"e", 0, 9, 13}, {"f", 1, 9}},
+      {{"a", 5, 1, 1000, 1.0},
+       {"b", 0, 2, 1000, 2.0},
+       {"c", 1, 2},
+       {"d", 3, 3, 90000},
+       {"e", 1, 1, std::nullopt, 0.5}},
+      {{"a", 1, 2, 10},
+       {"b", 2, 2, 11, 3},
+       {"c", 3, 1, 12, 3},
+       {"d", 4, 1, 4000, 4},
+       {"e", 0, 9, 13},
+       {"f", 1, 9}},
   };
   for (std::string_view policy : policy_names()) {
     PolicyFn fn = find_policy(policy);
@@ -40,8 +49,8 @@ TEST(EveryPolicy, ReturnsMinOfWantAndCountDistinctCandidates) {
             for (int round = 0; round < 20; ++round) {
               const Client client = policy_testing::nth_subnet_v4(static_cast<uint32_t>(round));
               auto names = pool.pick(fn, candidates, rng, want, client);
-              SCOPED_TRACE(std::string(policy) + " pool of " + std::to_string(specs.size()) + " want " +
-                           std::to_string(want) + (persistence ? " persistent" : ""));
+              SCOPED_TRACE(std::string(policy) + " pool of " + std::to_string(specs.size()) +
+                           " want " + std::to_string(want) + (persistence ? " persistent" : ""));
               ASSERT_EQ(names.size(), std::min(want, candidates.size()));
               std::set<std::string> distinct(names.begin(), names.end());
               EXPECT_EQ(distinct.size(), names.size());

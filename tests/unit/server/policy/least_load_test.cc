@@ -82,17 +82,22 @@ TEST(LeastLoadPolicy, InfiniteLoadIsKnownButLast) {
   auto counts = pool.tally(pick_least_load, pool.all(), 1000);
   EXPECT_EQ(counts["inf"], 1000);
   Rng rng(1);
-  EXPECT_EQ(pool.pick(pick_least_load, pool.all(), rng, 3), (std::vector<std::string>{"inf", "unknown"}));
+  EXPECT_EQ(pool.pick(pick_least_load, pool.all(), rng, 3),
+            (std::vector<std::string>{"inf", "unknown"}));
 }
 
 TEST(LeastLoadPolicy, AnswersFillByBandThenSkippedWeightZeroThenUnknown) {
-  Pool pool({{"unknown", 1}, loaded("zero-weight", 0, 0), loaded("high", 1, 80), loaded("low", 1, 10),
+  Pool pool({{"unknown", 1},
+             loaded("zero-weight", 0, 0),
+             loaded("high", 1, 80),
+             loaded("low", 1, 10),
              loaded("low2", 1, 10.5)});
   Rng rng(1);
   for (int i = 0; i < 50; ++i) {
     auto names = pool.pick(pick_least_load, pool.all(), rng, 5);
     ASSERT_EQ(names.size(), 5u);
-    EXPECT_EQ(std::set<std::string>(names.begin(), names.begin() + 2), (std::set<std::string>{"low", "low2"}));
+    EXPECT_EQ(std::set<std::string>(names.begin(), names.begin() + 2),
+              (std::set<std::string>{"low", "low2"}));
     EXPECT_EQ(names[2], "high");
     EXPECT_EQ(names[3], "zero-weight");
     EXPECT_EQ(names[4], "unknown");

@@ -43,7 +43,8 @@ TEST(Persistence, SameClientSubnetAlwaysGetsTheSameMember) {
   pool.service.persistence = true;
   for (uint32_t subnet = 0; subnet < 500; ++subnet) {
     Rng rng(subnet);  // the random source must not matter
-    const std::string first = pool.pick_one(pick_weighted, pool.all(), rng, nth_subnet_v4(subnet, 1));
+    const std::string first =
+        pool.pick_one(pick_weighted, pool.all(), rng, nth_subnet_v4(subnet, 1));
     for (uint8_t host : {2, 77, 254}) {
       EXPECT_EQ(pool.pick_one(pick_weighted, pool.all(), rng, nth_subnet_v4(subnet, host)), first)
           << "subnet " << subnet << " host " << int{host};
@@ -58,11 +59,12 @@ TEST(Persistence, ClientsInOneSlash56ShareAndOthersSpread) {
   std::map<std::string, int> counts;
   for (int net = 0; net < 400; ++net) {
     const uint8_t hi = static_cast<uint8_t>(net >> 8), lo = static_cast<uint8_t>(net);
-    const std::string first =
-        pool.pick_one(pick_weighted, pool.all(), rng, client_v6({0x20, 0x01, 0x0d, 0xb8, hi, lo, 0x00, 0x01}));
+    const std::string first = pool.pick_one(
+        pick_weighted, pool.all(), rng, client_v6({0x20, 0x01, 0x0d, 0xb8, hi, lo, 0x00, 0x01}));
     // Differs only past bit 56 (byte 7 and the interface id).
-    EXPECT_EQ(pool.pick_one(pick_weighted, pool.all(), rng,
-                            client_v6({0x20, 0x01, 0x0d, 0xb8, hi, lo, 0x00, 0xff, 1, 2, 3, 4, 5, 6, 7, 8})),
+    EXPECT_EQ(pool.pick_one(
+                  pick_weighted, pool.all(), rng,
+                  client_v6({0x20, 0x01, 0x0d, 0xb8, hi, lo, 0x00, 0xff, 1, 2, 3, 4, 5, 6, 7, 8})),
               first);
     ++counts[first];
   }
@@ -119,7 +121,8 @@ TEST(Persistence, HashRespectsWeights) {
   Rng rng(1);
   constexpr int kClients = 10000;
   int on_a = 0;
-  for (uint32_t i = 0; i < kClients; ++i) on_a += pool.pick_one(pick_weighted, pool.all(), rng, nth_subnet_v4(i)) == "a";
+  for (uint32_t i = 0; i < kClients; ++i)
+    on_a += pool.pick_one(pick_weighted, pool.all(), rng, nth_subnet_v4(i)) == "a";
   EXPECT_NEAR(100.0 * on_a / kClients, 75.0, 2.0);
 }
 
@@ -128,7 +131,8 @@ TEST(Persistence, HashSpreadsEqualWeightsEvenly) {
   pool.service.persistence = true;
   Rng rng(1);
   std::map<std::string, int> counts;
-  for (uint32_t i = 0; i < 10000; ++i) ++counts[pool.pick_one(pick_weighted, pool.all(), rng, nth_subnet_v4(i))];
+  for (uint32_t i = 0; i < 10000; ++i)
+    ++counts[pool.pick_one(pick_weighted, pool.all(), rng, nth_subnet_v4(i))];
   for (const auto& [name, n] : counts) EXPECT_NEAR(n / 100.0, 20.0, 2.0) << name;
 }
 
@@ -136,10 +140,12 @@ TEST(Persistence, WeightZeroOnlyWhenAllZero) {
   Pool pool({{"a", 0}, {"b", 1}});
   pool.service.persistence = true;
   Rng rng(1);
-  for (uint32_t i = 0; i < 2000; ++i) EXPECT_EQ(pool.pick_one(pick_weighted, pool.all(), rng, nth_subnet_v4(i)), "b");
+  for (uint32_t i = 0; i < 2000; ++i)
+    EXPECT_EQ(pool.pick_one(pick_weighted, pool.all(), rng, nth_subnet_v4(i)), "b");
   pool.mutable_member("b").weight = 0;
   int on_a = 0;
-  for (uint32_t i = 0; i < 2000; ++i) on_a += pool.pick_one(pick_weighted, pool.all(), rng, nth_subnet_v4(i)) == "a";
+  for (uint32_t i = 0; i < 2000; ++i)
+    on_a += pool.pick_one(pick_weighted, pool.all(), rng, nth_subnet_v4(i)) == "a";
   EXPECT_NEAR(on_a / 20.0, 50.0, 5.0);
 }
 
@@ -164,7 +170,10 @@ TEST(Persistence, UnknownClientFamilyFallsBackToRandom) {
 }
 
 TEST(Persistence, EveryPolicyKeepsAClientOnItsMember) {
-  Pool pool({{"a", 2, 1, 10000, 0.5}, {"b", 1, 1, 10100, 0.5}, {"c", 1, 1, 10200, 0.5}, {"d", 1, 2, 50000, 9}});
+  Pool pool({{"a", 2, 1, 10000, 0.5},
+             {"b", 1, 1, 10100, 0.5},
+             {"c", 1, 1, 10200, 0.5},
+             {"d", 1, 2, 50000, 9}});
   pool.service.persistence = true;
   for (const char* name : {"weighted", "round-robin", "priority", "rtt", "least-load"}) {
     PolicyFn fn = find_policy(name);

@@ -21,7 +21,8 @@ namespace gslb::policy_testing {
 
 struct MemberSpec {
   MemberSpec(std::string name, uint32_t weight = 1, uint32_t priority = 1,  // NOLINT: implicit
-             std::optional<uint32_t> rtt_us = std::nullopt, std::optional<double> load = std::nullopt)
+             std::optional<uint32_t> rtt_us = std::nullopt,
+             std::optional<double> load = std::nullopt)
       : name(std::move(name)), weight(weight), priority(priority), rtt_us(rtt_us), load(load) {}
   MemberSpec(const char* name) : MemberSpec(std::string(name)) {}  // NOLINT: implicit
 
@@ -87,13 +88,15 @@ struct Pool {
   }
 
   // Names of one pick of up to `want` members.
-  std::vector<std::string> pick(PolicyFn fn, const std::vector<const Member*>& candidates,
-                                Rng& rng, size_t want = 1, const Client& client = Client{}) {
+  std::vector<std::string> pick(PolicyFn fn, const std::vector<const Member*>& candidates, Rng& rng,
+                                size_t want = 1, const Client& client = Client{}) {
     std::vector<const Member*> out(want + 1, nullptr);  // one spare slot: must stay untouched
-    const size_t n = fn(service, candidates.data(), candidates.size(), client, rng, state, out.data(), want);
+    const size_t n =
+        fn(service, candidates.data(), candidates.size(), client, rng, state, out.data(), want);
     EXPECT_EQ(out[want], nullptr) << "wrote past want";
     std::vector<std::string> names;
-    for (size_t i = 0; i < n && i < want; ++i) names.push_back(out[i] == nullptr ? "<null>" : out[i]->name);
+    for (size_t i = 0; i < n && i < want; ++i)
+      names.push_back(out[i] == nullptr ? "<null>" : out[i]->name);
     return names;
   }
   // The one member a single pick returns ("" when none).
@@ -134,7 +137,8 @@ inline Client nth_subnet_v4(uint32_t i, uint8_t host = 1) {
 }
 
 // Share of `draws` that landed on `name`, in percentage points.
-inline double percent(const std::map<std::string, int>& counts, const std::string& name, int draws) {
+inline double percent(const std::map<std::string, int>& counts, const std::string& name,
+                      int draws) {
   auto it = counts.find(name);
   return it == counts.end() ? 0.0 : 100.0 * it->second / draws;
 }

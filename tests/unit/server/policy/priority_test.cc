@@ -20,7 +20,8 @@ std::vector<MemberSpec> three_tiers() {
   return {{"b1", 1, 2}, {"a1", 1, 1}, {"c1", 1, 3}, {"a2", 1, 1}, {"b2", 1, 2}};
 }
 
-std::set<std::string> picked(Pool& pool, const std::vector<const Member*>& candidates, int draws = 400) {
+std::set<std::string> picked(Pool& pool, const std::vector<const Member*>& candidates,
+                             int draws = 400) {
   auto counts = pool.tally(pick_priority, candidates, draws, 3);
   std::set<std::string> names;
   for (const auto& [name, n] : counts) names.insert(name);
@@ -73,8 +74,10 @@ TEST(PriorityPolicy, AnswersBeyondTheTierFillFromTheNextTiersInOrder) {
   for (int i = 0; i < 100; ++i) {
     auto names = pool.pick(pick_priority, pool.all(), rng, 4);
     ASSERT_EQ(names.size(), 4u);
-    EXPECT_EQ(std::set<std::string>(names.begin(), names.begin() + 2), (std::set<std::string>{"a1", "a2"}));
-    EXPECT_EQ(std::set<std::string>(names.begin() + 2, names.end()), (std::set<std::string>{"b1", "b2"}));
+    EXPECT_EQ(std::set<std::string>(names.begin(), names.begin() + 2),
+              (std::set<std::string>{"a1", "a2"}));
+    EXPECT_EQ(std::set<std::string>(names.begin() + 2, names.end()),
+              (std::set<std::string>{"b1", "b2"}));
   }
   EXPECT_EQ(pool.pick(pick_priority, pool.all(), rng, 9).size(), 5u);
 }
@@ -85,7 +88,8 @@ TEST(PriorityPolicy, TiersSkippedForQuorumFillLast) {
   Rng rng(1);
   auto names = pool.pick(pick_priority, pool.without({"a2"}), rng, 4);
   ASSERT_EQ(names.size(), 4u);
-  EXPECT_EQ(std::set<std::string>(names.begin(), names.begin() + 2), (std::set<std::string>{"b1", "b2"}));
+  EXPECT_EQ(std::set<std::string>(names.begin(), names.begin() + 2),
+            (std::set<std::string>{"b1", "b2"}));
   EXPECT_EQ(names[2], "c1");
   EXPECT_EQ(names[3], "a1");
 }

@@ -12,7 +12,8 @@ namespace gslb {
 namespace {
 
 TEST(PolicyRegistry, KnowsExactlyTheFiveNames) {
-  const std::vector<std::string_view> expected = {"weighted", "round-robin", "priority", "rtt", "least-load"};
+  const std::vector<std::string_view> expected = {"weighted", "round-robin", "priority", "rtt",
+                                                  "least-load"};
   EXPECT_EQ(policy_names(), expected);
   std::set<PolicyFn> functions;
   for (std::string_view name : policy_names()) {
@@ -32,7 +33,8 @@ TEST(PolicyRegistry, NamesMapToTheirOwnPolicy) {
 }
 
 TEST(PolicyRegistry, UnknownNameIsNull) {
-  for (std::string_view name : {"", "Weighted", "roundrobin", "round_robin", "least_load", "geo", "rtt "}) {
+  for (std::string_view name :
+       {"", "Weighted", "roundrobin", "round_robin", "least_load", "geo", "rtt "}) {
     EXPECT_EQ(find_policy(name), nullptr) << '"' << name << '"';
   }
 }

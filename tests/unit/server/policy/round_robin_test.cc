@@ -24,7 +24,10 @@ std::string sequence(Pool& pool, const std::vector<const Member*>& candidates, i
 
 TEST(RoundRobinPolicy, WeightsFiveOneOneGiveNginxSequenceAndRepeat) {
   Pool pool({{"a", 5}, {"b", 1}, {"c", 1}});
-  EXPECT_EQ(sequence(pool, pool.all(), 21), "aabacaa" "aabacaa" "aabacaa");
+  EXPECT_EQ(sequence(pool, pool.all(), 21),
+            "aabacaa"
+            "aabacaa"
+            "aabacaa");
 }
 
 TEST(RoundRobinPolicy, EqualWeightsRotate) {
@@ -77,7 +80,10 @@ TEST(RoundRobinPolicy, FurtherAnswersAreDistinctAndLeaveTheRotationAlone) {
     firsts += names[0];
   }
   // The first slot is exactly the single-answer rotation.
-  EXPECT_EQ(firsts, "aabacaa" "aabacaa" "aabacaa");
+  EXPECT_EQ(firsts,
+            "aabacaa"
+            "aabacaa"
+            "aabacaa");
 }
 
 TEST(RoundRobinPolicy, SecondAnswerIsTheNextInLine) {

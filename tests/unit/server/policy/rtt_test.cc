@@ -75,12 +75,17 @@ TEST(RttPolicy, AllUnmeasuredShareByWeight) {
 }
 
 TEST(RttPolicy, AnswersBeyondTheBandFillInRttOrderThenUnmeasured) {
-  Pool pool({{"none", 1}, {"far", 1, 1, 30000}, {"b", 1, 1, 10500}, {"mid", 1, 1, 20000}, {"a", 1, 1, 10000}});
+  Pool pool({{"none", 1},
+             {"far", 1, 1, 30000},
+             {"b", 1, 1, 10500},
+             {"mid", 1, 1, 20000},
+             {"a", 1, 1, 10000}});
   Rng rng(1);
   for (int i = 0; i < 50; ++i) {
     auto names = pool.pick(pick_rtt, pool.all(), rng, 5);
     ASSERT_EQ(names.size(), 5u);
-    EXPECT_EQ(std::set<std::string>(names.begin(), names.begin() + 2), (std::set<std::string>{"a", "b"}));
+    EXPECT_EQ(std::set<std::string>(names.begin(), names.begin() + 2),
+              (std::set<std::string>{"a", "b"}));
     EXPECT_EQ(names[2], "mid");
     EXPECT_EQ(names[3], "far");
     EXPECT_EQ(names[4], "none");

@@ -39,7 +39,8 @@ TEST(WeightedPolicy, AllZeroWeightsAreDrawnUniformly) {
   Pool pool({{"a", 0}, {"b", 0}, {"c", 0}, {"d", 0}});
   constexpr int kDraws = 40000;
   auto counts = pool.tally(pick_weighted, pool.all(), kDraws, 5);
-  for (const char* name : {"a", "b", "c", "d"}) EXPECT_NEAR(percent(counts, name, kDraws), 25.0, 1.0) << name;
+  for (const char* name : {"a", "b", "c", "d"})
+    EXPECT_NEAR(percent(counts, name, kDraws), 25.0, 1.0) << name;
 }
 
 TEST(WeightedPolicy, TwoAnswersAreTwoDistinctMembers) {
@@ -59,7 +60,8 @@ TEST(WeightedPolicy, WantAboveCountReturnsEveryCandidateOnce) {
   Pool pool({{"a", 2}, {"b", 1}, {"c", 0}});
   Rng rng(1);
   auto names = pool.pick(pick_weighted, pool.all(), rng, 5);
-  EXPECT_EQ(std::set<std::string>(names.begin(), names.end()), (std::set<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(std::set<std::string>(names.begin(), names.end()),
+            (std::set<std::string>{"a", "b", "c"}));
   EXPECT_EQ(names.size(), 3u);
 }
 
@@ -99,19 +101,22 @@ TEST(DrawWeighted, MaximalWeightsDoNotOverflowTheSum) {
   Pool pool({{"a", kMax}, {"b", kMax}, {"c", kMax}, {"d", kMax}, {"e", 1}});
   constexpr int kDraws = 40000;
   auto counts = pool.tally(pick_weighted, pool.all(), kDraws, 8);
-  for (const char* name : {"a", "b", "c", "d"}) EXPECT_NEAR(percent(counts, name, kDraws), 25.0, 1.0) << name;
+  for (const char* name : {"a", "b", "c", "d"})
+    EXPECT_NEAR(percent(counts, name, kDraws), 25.0, 1.0) << name;
   EXPECT_EQ(counts.count("e"), 0u);
 }
 
 TEST(DrawWeighted, LongCandidateListsStayDistinct) {
   // Past the stack bitmap (1024 positions) distinctness falls back to scanning the picks.
   std::vector<MemberSpec> specs;
-  for (int i = 0; i < 1500; ++i) specs.push_back({"m" + std::to_string(i), static_cast<uint32_t>(1 + i % 3)});
+  for (int i = 0; i < 1500; ++i)
+    specs.push_back({"m" + std::to_string(i), static_cast<uint32_t>(1 + i % 3)});
   Pool pool(specs);
   for (bool persistence : {false, true}) {
     pool.service.persistence = persistence;
     Rng rng(4);
-    auto names = pool.pick(pick_weighted, pool.all(), rng, 1500, policy_testing::client_v4(198, 51, 100, 7));
+    auto names =
+        pool.pick(pick_weighted, pool.all(), rng, 1500, policy_testing::client_v4(198, 51, 100, 7));
     EXPECT_EQ(names.size(), 1500u);
     EXPECT_EQ(std::set<std::string>(names.begin(), names.end()).size(), 1500u) << persistence;
   }
@@ -124,7 +129,9 @@ TEST(DrawWeighted, FilterLimitsTheDrawToAcceptedMembers) {
   Rng rng(3);
   const Member* out[3] = {};
   for (int i = 0; i < 200; ++i) {
-    ASSERT_EQ(draw_weighted_if(pool.service, candidates.data(), candidates.size(), Client{}, rng, out, 3, tier2), 2u);
+    ASSERT_EQ(draw_weighted_if(pool.service, candidates.data(), candidates.size(), Client{}, rng,
+                               out, 3, tier2),
+              2u);
     EXPECT_NE(out[0]->name, "a");
     EXPECT_NE(out[1]->name, "a");
     EXPECT_NE(out[0], out[1]);
@@ -135,7 +142,8 @@ TEST(DrawWeighted, SameSeedGivesTheSameSequence) {
   Pool pool({{"a", 1}, {"b", 2}, {"c", 3}});
   Rng one(77), two(77);
   for (int i = 0; i < 100; ++i) {
-    EXPECT_EQ(pool.pick(pick_weighted, pool.all(), one, 2), pool.pick(pick_weighted, pool.all(), two, 2));
+    EXPECT_EQ(pool.pick(pick_weighted, pool.all(), one, 2),
+              pool.pick(pick_weighted, pool.all(), two, 2));
   }
 }
 
