@@ -84,18 +84,20 @@ json record_json(const RecordRow& r) {
 json service_settings_json(const ServiceRow& s, const ConfigView& view) {
   json persistence = false;
   if (s.persistence) persistence = {{"v4", s.persist_v4}, {"v6", s.persist_v6}};
-  return {{"name", display(s.name)},
-          {"policy", s.policy},
-          {"ttl", s.ttl},
-          {"ttl_degraded", nullable(s.ttl_degraded)},
-          {"answers", s.answers},
-          {"fallback", s.fallback},
-          {"persistence", persistence},
-          {"quorum", nullable(s.quorum)},
-          {"rtt_tolerance_pct", s.rtt_tolerance_pct},
-          {"rtt_tolerance_us", s.rtt_tolerance_us},
-          {"min_healthy", s.min_healthy},
-          {"check", name_or_null(view.check_name(s.check_id))}};
+  json j = {{"name", display(s.name)},
+            {"policy", s.policy},
+            {"ttl", s.ttl},
+            {"ttl_degraded", nullable(s.ttl_degraded)},
+            {"answers", s.answers},
+            {"fallback", s.fallback},
+            {"persistence", persistence},
+            {"quorum", nullable(s.quorum)},
+            {"min_healthy", s.min_healthy},
+            {"check", name_or_null(view.check_name(s.check_id))}};
+  // The policy's own keys sit beside the others, as the document gives them.
+  for (const auto& [key, value] : s.policy_options)
+    std::visit([&j, &key = key](const auto& v) { j[key] = v; }, value);
+  return j;
 }
 
 json member_settings_json(const MemberRow& m, const ConfigView& view) {

@@ -143,6 +143,10 @@ HttpResponse patch_service(ApiContext& ctx, const HttpRequest& req, const Params
     auto s = view->need_service(p[0]);
     if (!s) return s.error();
     json merged = service_settings_json(**s, *view);
+    // A new policy does not inherit the keys of the old one (they would not apply to it).
+    if (body->contains("policy") && (*body)["policy"] != merged["policy"])
+      for (const auto& [key, value] : (*s)->policy_options)
+        if (!body->contains(key)) merged.erase(key);
     for (const auto& [key, value] : body->items()) {
       if (key == "name" &&
           (!value.is_string() || canonical_name(value.get<std::string>()) != (*s)->name))

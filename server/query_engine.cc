@@ -54,15 +54,18 @@ size_t QueryEngine::answer_chaos(const uint8_t* request, uint8_t* out, size_t ca
 }
 
 void QueryEngine::on_new_snapshot(const Snapshot& snap) {
-  // Per-worker round-robin state, sized once per swap (never per query).
+  // Per-worker policy state, sized once per swap (never per query), and only for the services
+  // whose policy keeps some.
   snapshot_serial_ = snap.serial();
   const ServiceTable& services = snap.services();
-  // Health-only swaps keep service and member order, so the rotation carries over; a row
-  // whose size changed starts again.
-  policy_state_.current_weight.resize(services.size());
-  for (size_t i = 0; i < services.size(); ++i)
-    if (policy_state_.current_weight[i].size() != services[i].members.size())
-      policy_state_.current_weight[i].assign(services[i].members.size(), 0);
+  // Health-only swaps keep service and member order, so a rotation carries over; a row whose
+  // size changed starts again.
+  policy_state_.member_state.resize(services.size());
+  for (size_t i = 0; i < services.size(); ++i) {
+    const size_t members = services[i].keeps_member_state ? services[i].members.size() : 0;
+    if (policy_state_.member_state[i].size() != members)
+      policy_state_.member_state[i].assign(members, 0);
+  }
 }
 
 uint16_t QueryEngine::pick_for_service(const sockaddr_storage* peer, uint8_t& ecs_scope) {

@@ -1,13 +1,13 @@
 // Probe "dns": one query to the target as a DNS server, with c-ares driven by Asio.
 //
 // Contract:
-//   keys: address, port (default 53), dns_qname (default "."), dns_qtype (default SOA; any
-//   mnemonic ldns knows, TYPEnnn too), dns_expect_rcode (default NOERROR), dns_expect_answer
-//   (empty: any answer), dns_recurse (default off: RD=0, the target is asked as an authority),
-//   timeout.
+//   keys: address, port (default 53), and the check options (kDnsOptions below) dns_qname
+//   (default "."), dns_qtype (default SOA; any mnemonic ldns knows, TYPEnnn too), dns_rcode
+//   (default NOERROR), dns_answer (empty: any answer), dns_recurse (default off: RD=0, the
+//   target is asked as an authority); timeout.
 //   The query goes over UDP (TCP when the reply is truncated) to address:port only: no search
 //   domains, no resolv.conf servers, one try; the deadline ends it.
-//   ok: the response's RCODE equals dns_expect_rcode and, when dns_expect_answer is set, an
+//   ok: the response's RCODE equals dns_rcode and, when dns_answer is set, an
 //   answer-section record matches it: an address equals an A/AAAA record's address; any other
 //   text is a case-insensitive substring of some record's rdata in presentation form.
 //   failure details: "rcode SERVFAIL (expected NOERROR)", "answer does not contain \"x\"",
@@ -292,5 +292,67 @@ class DnsAttempt final : public Attempt {
 std::unique_ptr<Probe> make_dns_probe(boost::asio::io_context& io) {
   return std::make_unique<AttemptProbe<DnsAttempt>>(io);
 }
+
+namespace {
+
+std::string known_name(const KeyValue& v) {
+  ldns_rdf* rdf = ldns_dname_new_frm_str(key_string(v).c_str());
+  if (rdf == nullptr) return "bad name '" + key_string(v) + "'";
+  ldns_rdf_deep_free(rdf);
+  return {};
+}
+std::string known_type(const KeyValue& v) {
+  return dns_type_from_name(key_string(v)) ? "" : "unknown type '" + key_string(v) + "'";
+}
+std::string known_rcode(const KeyValue& v) {
+  return dns_rcode_from_name(key_string(v)) ? "" : "unknown rcode '" + key_string(v) + "'";
+}
+
+const KeySpec kDnsOptions[] = {
+    {.name = "dns_qname",
+     .type = KeyType::kString,
+     .meaning = "the name to ask (unset: the root, \".\")",
+     .non_empty = true,
+     .check = known_name},
+    {.name = "dns_qtype",
+     .type = KeyType::kString,
+     .meaning = "the type to ask (A, AAAA, TXT, TYPE65280, ...)",
+     .fallback = std::string_view("SOA"),
+     .non_empty = true,
+     .check = known_type},
+    {.name = "dns_rcode",
+     .type = KeyType::kString,
+     .meaning = "the RCODE an up server answers (NOERROR, NXDOMAIN, ...)",
+     .fallback = std::string_view("NOERROR"),
+     .non_empty = true,
+     .check = known_rcode},
+    {.name = "dns_answer",
+     .type = KeyType::kString,
+     .meaning = "an address or text the answer section must contain",
+     .non_empty = true},
+    {.name = "dns_recurse",
+     .type = KeyType::kBool,
+     .meaning = "set RD: ask a recursive resolver instead of an authority",
+     .fallback = false},
+};
+
+void configure_dns(const std::vector<KeyValue>& options, ProbeSpec& spec) {
+  spec.dns_qname = key_string(options[0]);
+  spec.dns_qtype = key_string(options[1]);
+  spec.dns_expect_rcode = key_string(options[2]);
+  spec.dns_expect_answer = key_string(options[3]);
+  spec.dns_recurse = key_bool(options[4]);
+}
+
+}  // namespace
+
+extern const ProbeType kDnsProbe{
+    .type = "dns",
+    .summary = "one DNS query to address:port; up when the RCODE (and answer, if asked) match",
+    .default_port = 53,
+    .options = kDnsOptions,
+    .configure = configure_dns,
+    .make = make_dns_probe,
+};
 
 }  // namespace gslb

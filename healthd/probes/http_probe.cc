@@ -403,4 +403,58 @@ std::unique_ptr<Probe> make_https_probe(boost::asio::io_context& io) {
   return std::make_unique<HttpProbe<true>>(io);
 }
 
+namespace {
+
+const KeySpec kHttpOptions[] = {
+    {.name = "load_header",
+     .type = KeyType::kString,
+     .meaning = "response header holding a numeric load figure (for least-load)",
+     .non_empty = true},
+    {.name = "load_json_field",
+     .type = KeyType::kString,
+     .meaning = "top-level JSON number in the body holding the load figure (for least-load)",
+     .non_empty = true},
+};
+const KeySpec kHttpsOptions[] = {
+    {.name = "verify_tls",
+     .type = KeyType::kBool,
+     .meaning = "verify the certificate chain and its name (host, or the address)",
+     .fallback = true},
+    kHttpOptions[0],
+    kHttpOptions[1],
+};
+
+void configure_http(const std::vector<KeyValue>& options, ProbeSpec& spec) {
+  spec.load_header = key_string(options[0]);
+  spec.load_json_field = key_string(options[1]);
+}
+
+void configure_https(const std::vector<KeyValue>& options, ProbeSpec& spec) {
+  spec.verify_tls = key_bool(options[0]);
+  spec.load_header = key_string(options[1]);
+  spec.load_json_field = key_string(options[2]);
+}
+
+}  // namespace
+
+extern const ProbeType kHttpProbe{
+    .type = "http",
+    .summary = "one HTTP GET of path; up when the status (and body, if asked) is as expected",
+    .default_port = 80,
+    .speaks_http = true,
+    .options = kHttpOptions,
+    .configure = configure_http,
+    .make = make_http_probe,
+};
+
+extern const ProbeType kHttpsProbe{
+    .type = "https",
+    .summary = "one HTTP GET over TLS; up when TLS, the status (and body, if asked) pass",
+    .default_port = 443,
+    .speaks_http = true,
+    .options = kHttpsOptions,
+    .configure = configure_https,
+    .make = make_https_probe,
+};
+
 }  // namespace gslb

@@ -267,4 +267,11 @@ std::unique_ptr<Probe> make_icmp_probe(boost::asio::io_context& io) {
   return std::make_unique<IcmpProbe>(io);
 }
 
+extern const ProbeType kIcmpProbe{
+    .type = "icmp",
+    .summary = "one ICMP echo (ping) to the address; up when the echo reply comes back",
+    .port = PortUse::kNone,
+    .make = make_icmp_probe,
+};
+
 }  // namespace gslb

@@ -1,7 +1,8 @@
-// Probe: one kind of health check (icmp, tcp, http, https, dns), run asynchronously on the
-// health role's single Asio io_context. Each kind is one file in healthd/ plus one line in
-// probe_registry.cc. A probe object runs one attempt at a time; the scheduler keeps one per
-// target and calls run() again for the next attempt. Thread-compatible: io thread only.
+// Probe: one kind of health check (icmp, tcp, http, https, dns, ...), run asynchronously on the
+// health role's single Asio io_context. Each kind is one file in healthd/probes/ defining its
+// ProbeType (type, port rule, option keys, factory) plus one line in probe_registry.cc. A probe
+// object runs one attempt at a time; the scheduler keeps one per target and calls run() again for
+// the next attempt. Thread-compatible: io thread only.
 #pragma once
 
 #include <chrono>
@@ -9,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,11 +18,16 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 
+#include "zones/base/keys.h"
+
 namespace gslb {
 
 // What to probe: a check definition applied to one address.
+struct ProbeType;
+
 struct ProbeSpec {
-  std::string type;  // icmp, tcp, http, https, dns
+  std::string type;                       // a ProbeType::type
+  const ProbeType* probe_type = nullptr;  // set by probe_spec_from_check
   boost::asio::ip::address address;
   uint16_t port = 0;  // 0: the type's default (80, 443, 53)
   std::string path = "/";
@@ -36,6 +43,10 @@ struct ProbeSpec {
   std::string dns_expect_answer;  // dns: an address or text the answer must contain
   bool dns_recurse = false;       // dns: set RD (off: ask the target as an authority)
   std::chrono::milliseconds timeout{1000};
+  // The check's options resolved against its ProbeType::options (defaults filled), in that
+  // order. The built-in probes read the typed fields above, which their ProbeType::configure
+  // fills; a probe without configure reads these by index.
+  std::vector<KeyValue> options;
 };
 
 struct ProbeResult {
@@ -55,7 +66,35 @@ class Probe {
 
 using ProbeFactory = std::unique_ptr<Probe> (*)(boost::asio::io_context& io);
 
-// nullptr for an unknown type. Types: icmp, tcp, http, https, dns.
+// How a probe type uses the check's port.
+enum class PortUse : uint8_t {
+  kNone,      // no port (icmp): the check's port is ignored
+  kOptional,  // 0 means default_port
+  kRequired,  // 1 to 65535 must be given (tcp)
+};
+
+// A probe type as its file declares it: `extern const ProbeType kNameProbe{...}` in the probe's
+// file (extern: probe_registry.cc names it).
+struct ProbeType {
+  std::string_view type = {};     // as the document says it: "https"
+  std::string_view summary = {};  // one line for help, OpenAPI and explain
+  PortUse port = PortUse::kOptional;
+  uint16_t default_port = 0;              // PortUse::kOptional
+  bool speaks_http = false;               // the check's path, expect_status and expect_body apply
+  std::span<const KeySpec> options = {};  // the check's "options" keys for this type
+  // Copies resolved options (in `options` order) into the typed ProbeSpec fields the probe
+  // reads; null when the probe reads ProbeSpec::options itself.
+  void (*configure)(const std::vector<KeyValue>& options, ProbeSpec& spec) = nullptr;
+  ProbeFactory make = nullptr;
+};
+
+// The probe types this binary knows: probe_registry.cc's built-in list, unless the executable
+// links a catalogue of its own (tests/plugins/). Read-only after static initialisation.
+std::span<const ProbeType* const> probe_types();
+std::span<const ProbeType* const> builtin_probes();
+// nullptr for an unknown type.
+const ProbeType* find_probe_type(std::string_view type);
+// The factory of a type; nullptr for an unknown type.
 ProbeFactory find_probe(std::string_view type);
 
 }  // namespace gslb

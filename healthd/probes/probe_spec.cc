@@ -12,8 +12,8 @@
 #include <utility>
 
 #include <boost/asio/ip/address.hpp>
-#include <nlohmann/json.hpp>
 
+#include "zones/store/key_values_json.h"
 #include "zones/store/store_rows.h"
 
 namespace gslb {
@@ -23,25 +23,6 @@ constexpr std::array<std::string_view, 11> kRcodes = {
     "NOERROR",  "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",  "REFUSED",
     "YXDOMAIN", "YXRRSET", "NXRRSET",  "NOTAUTH",  "NOTZONE",
 };
-
-enum class Kind { kBool, kString };
-
-// Every option key, its value kind and the check types it applies to. One line per key.
-struct OptionKey {
-  std::string_view name;
-  Kind kind;
-  std::array<std::string_view, 2> types;  // unused slots empty
-};
-const std::array<OptionKey, 8> kOptionKeys = {{
-    {"verify_tls", Kind::kBool, {"https", ""}},
-    {"load_header", Kind::kString, {"http", "https"}},
-    {"load_json_field", Kind::kString, {"http", "https"}},
-    {"dns_qname", Kind::kString, {"dns", ""}},
-    {"dns_qtype", Kind::kString, {"dns", ""}},
-    {"dns_rcode", Kind::kString, {"dns", ""}},
-    {"dns_answer", Kind::kString, {"dns", ""}},
-    {"dns_recurse", Kind::kBool, {"dns", ""}},
-}};
 
 std::string trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -79,68 +60,42 @@ Result<std::vector<unsigned>> parse_statuses(std::string_view text) {
   return out;
 }
 
-bool applies(const OptionKey& key, const std::string& type) {
-  return !type.empty() && std::find(key.types.begin(), key.types.end(), type) != key.types.end();
-}
-
-bool valid_dname(const std::string& name) {
-  ldns_rdf* rdf = ldns_dname_new_frm_str(name.c_str());
-  if (rdf == nullptr) return false;
-  ldns_rdf_deep_free(rdf);
-  return true;
-}
-
-// Applies options_json to `spec`; an error message (without the check prefix) on failure.
-Result<void> apply_options(const std::string& text, ProbeSpec& spec) {
-  if (trim(text).empty()) return {};
-  const auto doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return make_error("options_json is not valid JSON");
-  if (!doc.is_object()) return make_error("options_json is not a JSON object");
-  for (const auto& [name, value] : doc.items()) {
-    const auto key = std::find_if(kOptionKeys.begin(), kOptionKeys.end(),
-                                  [&](const OptionKey& k) { return k.name == name; });
-    if (key == kOptionKeys.end()) return make_error("unknown option '" + name + "'");
-    if (!applies(*key, spec.type)) {
-      return make_error("option '" + name + "' does not apply to " + spec.type + " checks");
-    }
-    if (key->kind == Kind::kBool && !value.is_boolean()) {
-      return make_error("option '" + name + "' must be true or false");
-    }
-    if (key->kind == Kind::kString && !value.is_string()) {
-      return make_error("option '" + name + "' must be a string");
-    }
-    if (name == "verify_tls") {
-      spec.verify_tls = value.get<bool>();
-    } else if (name == "dns_recurse") {
-      spec.dns_recurse = value.get<bool>();
-    } else {
-      const std::string s = value.get<std::string>();
-      if (s.empty()) return make_error("option '" + name + "' must not be empty");
-      if (name == "load_header") {
-        spec.load_header = s;
-      } else if (name == "load_json_field") {
-        spec.load_json_field = s;
-      } else if (name == "dns_qname") {
-        if (!valid_dname(s)) return make_error("option 'dns_qname': bad name '" + s + "'");
-        spec.dns_qname = s;
-      } else if (name == "dns_qtype") {
-        if (!dns_type_from_name(s))
-          return make_error("option 'dns_qtype': unknown type '" + s + "'");
-        spec.dns_qtype = s;
-      } else if (name == "dns_rcode") {
-        if (!dns_rcode_from_name(s)) {
-          return make_error("option 'dns_rcode': unknown rcode '" + s + "'");
-        }
-        spec.dns_expect_rcode = s;
-      } else if (name == "dns_answer") {
-        spec.dns_expect_answer = s;
-      }
-    }
+// The probe types, other than `type`, that have an option `name`: "dns" or "http, https".
+std::string types_with_option(std::string_view name, std::string_view type) {
+  std::string out;
+  for (const ProbeType* t : probe_types()) {
+    if (t->type == type) continue;
+    for (const KeySpec& k : t->options)
+      if (k.name == name) out += (out.empty() ? "" : ", ") + std::string(t->type);
   }
-  return {};
+  return out;
 }
 
 }  // namespace
+
+std::string option_problem_text(const KeyProblem& p, std::string_view type) {
+  switch (p.kind) {
+    case KeyProblem::kUnknown:
+      if (types_with_option(p.key, type).empty()) return "unknown option '" + p.key + "'";
+      return "option '" + p.key + "' does not apply to " + std::string(type) + " checks";
+    case KeyProblem::kCheck:
+      return "option '" + p.key + "': " + p.message;
+    case KeyProblem::kMissing:
+    case KeyProblem::kType:
+    case KeyProblem::kRange:
+      break;
+  }
+  return "option '" + p.key + "' " + p.message;
+}
+
+Result<std::vector<KeyValue>> resolve_check_options(const ProbeType& type,
+                                                    std::string_view options_json) {
+  auto given = key_values_from_json(options_json);
+  if (!given) return make_error("options_json is " + given.error());
+  ResolvedKeys r = resolve_keys(*given, type.options);
+  if (!r.ok()) return make_error(option_problem_text(r.problems[0], type.type));
+  return std::move(r.values);
+}
 
 std::optional<uint16_t> dns_type_from_name(std::string_view name) {
   if (name.empty()) return std::nullopt;
@@ -169,21 +124,25 @@ Result<ProbeSpec> probe_spec_from_check(const CheckRow& check, const std::string
   const std::string where = "healthd/check '" + check.name + "': ";
   ProbeSpec spec;
   spec.type = check.type;
-  if (find_probe(check.type) == nullptr) {
-    return make_error(where + "unknown type '" + check.type + "'");
-  }
+  const ProbeType* type = find_probe_type(check.type);
+  if (type == nullptr) return make_error(where + "unknown type '" + check.type + "'");
+  spec.probe_type = type;
   boost::system::error_code ec;
   spec.address = boost::asio::ip::make_address(address, ec);
   if (ec) return make_error(where + "bad address '" + address + "'");
   if (check.port > 65535)
     return make_error(where + "port " + std::to_string(check.port) + " out of range");
   spec.port = static_cast<uint16_t>(check.port);
-  if (check.type == "icmp") spec.port = 0;
-  if (check.type == "tcp" && spec.port == 0) return make_error(where + "tcp checks need a port");
-  if (spec.port == 0) {
-    if (check.type == "http") spec.port = 80;
-    if (check.type == "https") spec.port = 443;
-    if (check.type == "dns") spec.port = 53;
+  switch (type->port) {
+    case PortUse::kNone:
+      spec.port = 0;
+      break;
+    case PortUse::kRequired:
+      if (spec.port == 0) return make_error(where + check.type + " checks need a port");
+      break;
+    case PortUse::kOptional:
+      if (spec.port == 0) spec.port = type->default_port;
+      break;
   }
   if (check.timeout_ms == 0) return make_error(where + "timeout_ms must be positive");
   spec.timeout = std::chrono::milliseconds(check.timeout_ms);
@@ -194,7 +153,7 @@ Result<ProbeSpec> probe_spec_from_check(const CheckRow& check, const std::string
   };
   if (unsafe(check.host)) return make_error(where + "host must not contain spaces or controls");
   spec.host = check.host;
-  if (check.type == "http" || check.type == "https") {
+  if (type->speaks_http) {
     spec.path = check.path.empty() ? "/" : check.path;
     if (spec.path.front() != '/') return make_error(where + "path must start with '/'");
     if (unsafe(spec.path)) return make_error(where + "path must not contain spaces or controls");
@@ -203,7 +162,10 @@ Result<ProbeSpec> probe_spec_from_check(const CheckRow& check, const std::string
     spec.expect_status = std::move(*statuses);
     spec.expect_body = check.expect_body;
   }
-  if (auto r = apply_options(check.options_json, spec); !r) return make_error(where + r.error());
+  auto options = resolve_check_options(*type, check.options_json);
+  if (!options) return make_error(where + options.error());
+  spec.options = std::move(*options);
+  if (type->configure != nullptr) type->configure(spec.options, spec);
   return spec;
 }
 

@@ -60,4 +60,11 @@ std::unique_ptr<Probe> make_tcp_probe(boost::asio::io_context& io) {
   return std::make_unique<AttemptProbe<TcpAttempt>>(io);
 }
 
+extern const ProbeType kTcpProbe{
+    .type = "tcp",
+    .summary = "a TCP connection to address:port; up when the handshake completes",
+    .port = PortUse::kRequired,
+    .make = make_tcp_probe,
+};
+
 }  // namespace gslb

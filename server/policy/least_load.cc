@@ -86,4 +86,10 @@ size_t pick_least_load(const Service& service, const Member* const* candidates, 
   return got;
 }
 
+extern const PolicyType kLeastLoadPolicy{
+    .name = "least-load",
+    .summary = "the lowest reported load per unit of weight, near-equal sites sharing",
+    .pick = pick_least_load,
+};
+
 }  // namespace gslb

@@ -1,7 +1,7 @@
 // The built-in selection policies, one file each (weighted.cc, round_robin.cc, priority.cc,
 // rtt.cc, least_load.cc), and the filtered draw they share. Internal to server/policy/: the rest
 // of the server reaches policies through find_policy() (policy.h) and Service::policy.
-// Every function here follows the PolicyFn contract of zones/service.h: picks up to `want`
+// Every pick follows the PolicyFn contract of zones/model/service.h: picks up to `want`
 // distinct members out of `candidates`, returns how many it wrote to `out`, and never
 // allocates, locks or throws. Thread-safety: the only mutable state is the caller's per-worker
 // PolicyState and Rng.
@@ -15,6 +15,8 @@
 
 namespace gslb {
 
+// The built-in picks, each in its own file beside its PolicyType (declared here for their
+// tests; the registry reaches them through the PolicyType).
 size_t pick_weighted(const Service& service, const Member* const* candidates, size_t count,
                      const Client& client, Rng& rng, PolicyState& state, const Member** out,
                      size_t want);

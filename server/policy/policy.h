@@ -1,14 +1,17 @@
 // The selection policies' shared vocabulary: the client a choice is made for, the random source,
 // per-worker policy state, and the two ways of drawing among candidates (weighted random, or
 // weighted rendezvous hashing of the client subnet when the service persists).
-// Each policy lives in its own file under server/policy/ and is listed once in registry.cc.
+// Each policy lives in its own file under server/policy/: that file defines its PolicyType
+// (name, keys, needs, pick), and registry.cc lists it with one line.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
+#include "zones/base/keys.h"
 #include "zones/model/service.h"
 
 namespace gslb {
@@ -43,11 +46,37 @@ class Rng {
   uint64_t s_;
 };
 
-// Per-worker mutable state of stateful policies (smooth weighted round robin), sized for the
-// current Snapshot when it is swapped in, never on the query path.
+// Per-worker mutable state of the policies that keep some (PolicyType::keeps_member_state):
+// one counter per member of each such service, sized for the current Snapshot when it is
+// swapped in, never on the query path. Empty for the services of other policies.
 struct PolicyState {
-  // current_weight[service index][member index]
-  std::vector<std::vector<int64_t>> current_weight;
+  // member_state[service index][member index]
+  std::vector<std::vector<int64_t>> member_state;
+};
+
+// What the answer of a policy depends on besides health and weights, which decides the ECS
+// scope of the answer (RFC 7871 s7.2.1) and what the engine looks up per query.
+enum class ClientInput : uint8_t {
+  // Only persistence (a service key of every policy): scope = the persistence prefix, or 0.
+  kNone,
+  // The client's region (the document's "regions"): the engine looks it up, the snapshot folds
+  // each member's RTT per region, and the scope is the longer of the region subnet's and the
+  // persistence prefix.
+  kRegion,
+};
+
+// A selection policy as its file declares it: `extern const PolicyType kNamePolicy{...}` in the
+// policy's file (extern: registry.cc names it).
+struct PolicyType {
+  std::string_view name = {};     // as the document says it: "weighted", "least-load"
+  std::string_view summary = {};  // one line for help, OpenAPI and explain
+  // The service keys only this policy reads (document keys of the service, stored in the
+  // services.policy_options JSON column). Resolved with defaults into Service::policy_options,
+  // in this order, so the pick reads them by index.
+  std::span<const KeySpec> keys = {};
+  ClientInput client_input = ClientInput::kNone;
+  bool keeps_member_state = false;  // PolicyState::member_state is sized for its services
+  PolicyFn pick = nullptr;
 };
 
 // Draws up to `want` distinct members with probability proportional to weight. Members of
@@ -61,10 +90,15 @@ size_t draw_weighted(const Service& service, const Member* const* candidates, si
 // The persistence prefix the service applies to this client's family (the ECS scope it answers).
 uint8_t persistence_prefix(const Service& service, const Client& client);
 
-// Looks a policy up by name; nullptr when unknown. Names: weighted, round-robin, priority, rtt,
-// least-load.
-PolicyFn find_policy(std::string_view name);
-// Every registered name, for validation messages.
+// The policies this binary knows: registry.cc's built-in list, unless the executable links a
+// catalogue of its own (tests/plugins/ does, to add a throwaway policy). Read-only after static
+// initialisation: safe from any thread.
+std::span<const PolicyType* const> policy_types();
+// The built-in policies, in registry.cc's order.
+std::span<const PolicyType* const> builtin_policies();
+// Looks a policy up by name; nullptr when unknown.
+const PolicyType* find_policy(std::string_view name);
+// Every known name, in catalogue order, for validation messages.
 const std::vector<std::string_view>& policy_names();
 
 }  // namespace gslb

@@ -72,4 +72,10 @@ size_t pick_priority(const Service& service, const Member* const* candidates, si
   return got;
 }
 
+extern const PolicyType kPriorityPolicy{
+    .name = "priority",
+    .summary = "the preferred tier (lowest priority) while it has min_healthy members, by weight",
+    .pick = pick_priority,
+};
+
 }  // namespace gslb

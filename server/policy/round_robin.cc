@@ -11,7 +11,7 @@
 //   without moving the state. Repeating the step per answer instead would hand the later
 //   answers' credit back to the first slot's losers and skew its shares off the weights
 //   (5,1,1 with two answers: a first 2/3 of the time instead of 5/7).
-//   State: PolicyState::current_weight[service.index][member.index], one per worker, sized by
+//   State: PolicyState::member_state[service.index][member.index], one per worker, sized by
 //   the caller when a Snapshot is swapped in. If it is missing or too small for this service,
 //   the pick falls back to draw_weighted rather than write out of bounds.
 //   With persistence the rotation would defeat it: the pick is draw_weighted (rendezvous hash).
@@ -28,10 +28,10 @@ size_t pick_round_robin(const Service& service, const Member* const* candidates,
                         const Client& client, Rng& rng, PolicyState& state, const Member** out,
                         size_t want) {
   if (count == 0 || want == 0) return 0;
-  if (service.persistence || service.index >= state.current_weight.size()) {
+  if (service.persistence || service.index >= state.member_state.size()) {
     return draw_weighted(service, candidates, count, client, rng, out, want);
   }
-  std::vector<int64_t>& current = state.current_weight[service.index];
+  std::vector<int64_t>& current = state.member_state[service.index];
   int64_t total = 0;  // weights < 2^32, members < 2^16: cannot overflow
   for (size_t i = 0; i < count; ++i) {
     const Member& m = *candidates[i];
@@ -75,5 +75,12 @@ size_t pick_round_robin(const Service& service, const Member* const* candidates,
   }
   return n;
 }
+
+extern const PolicyType kRoundRobinPolicy{
+    .name = "round-robin",
+    .summary = "smooth weighted round robin, per worker",
+    .keeps_member_state = true,
+    .pick = pick_round_robin,
+};
 
 }  // namespace gslb

@@ -3,8 +3,8 @@
 // Contract:
 //   keys: member rtt_us / has_rtt (healthd's smoothed RTT, the best fresh agent's) and
 //   region_rtt (the best fresh agent's of each client region), weight (default 1); service
-//   rtt_tolerance_pct (default 10), rtt_tolerance_us (default 1000), answers, persistence;
-//   client region (-1 unknown).
+//   answers, persistence, and this policy's own keys rtt_tolerance_pct (default 10) and
+//   rtt_tolerance_us (default 1000); client region (-1 unknown).
 //   The RTT a member is ranked by: when the client's region is known (the document's "regions"
 //   map its ECS subnet, or else its source address, to a region name) and agents of that region
 //   measured the member, their RTT; otherwise the member's overall RTT. Without regions, or for
@@ -24,6 +24,31 @@
 
 namespace gslb {
 namespace {
+
+const KeySpec kKeys[] = {
+    {.name = "rtt_tolerance_pct",
+     .type = KeyType::kInteger,
+     .meaning = "members within this percentage of the lowest RTT share the answers",
+     .fallback = int64_t{10},
+     .min = 0,
+     .max = 1000},
+    {.name = "rtt_tolerance_us",
+     .type = KeyType::kInteger,
+     .meaning = "members within this many microseconds of the lowest RTT share (the larger band "
+                "of the two wins)",
+     .fallback = int64_t{1000},
+     .min = 0,
+     .max = 60000000},
+};
+enum Key : size_t { kTolerancePct, kToleranceUs };
+
+// A service built without its options (a test fixture) gets the defaults.
+uint64_t option(const Service& service, Key key) {
+  if (key < service.policy_options.size())
+    return static_cast<uint64_t>(key_integer(service.policy_options[key]));
+  const int64_t* fallback = std::get_if<int64_t>(&kKeys[key].fallback);
+  return fallback != nullptr ? static_cast<uint64_t>(*fallback) : 0;
+}
 
 // The RTT `m` is ranked by for a client in `region` (-1: unknown): the region's when its
 // agents measured it, else the overall one; empty when unmeasured.
@@ -57,12 +82,12 @@ size_t pick_rtt(const Service& service, const Member* const* candidates, size_t 
   size_t got = 0;
   // Bands are disjoint RTT ranges (floor, ceiling], so successive draws stay distinct.
   const int32_t region = client.region;
+  const uint64_t pct = option(service, kTolerancePct), tolerance_us = option(service, kToleranceUs);
   std::optional<uint64_t> floor;
   for (auto min = lowest_rtt(candidates, count, region, floor); min && got < want;
        min = lowest_rtt(candidates, count, region, floor)) {
-    // 64-bit: rtt_us < 2^32 and pct < 2^32, so min * pct cannot wrap.
-    const uint64_t ceiling =
-        *min + std::max<uint64_t>(*min * service.rtt_tolerance_pct / 100, service.rtt_tolerance_us);
+    // 64-bit: rtt_us < 2^32 and pct < 2^32 (the key allows 1000), so min * pct cannot wrap.
+    const uint64_t ceiling = *min + std::max<uint64_t>(*min * pct / 100, tolerance_us);
     auto in_band = [&](const Member& m) {
       const std::optional<uint32_t> rtt = rtt_of(m, region);
       return rtt && (!floor || *rtt > *floor) && *rtt <= ceiling;
@@ -78,5 +103,13 @@ size_t pick_rtt(const Service& service, const Member* const* candidates, size_t 
   }
   return got;
 }
+
+extern const PolicyType kRttPolicy{
+    .name = "rtt",
+    .summary = "the lowest smoothed RTT (from the client's region when known), near-equal sharing",
+    .keys = kKeys,
+    .client_input = ClientInput::kRegion,
+    .pick = pick_rtt,
+};
 
 }  // namespace gslb

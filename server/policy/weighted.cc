@@ -16,4 +16,10 @@ size_t pick_weighted(const Service& service, const Member* const* candidates, si
   return draw_weighted(service, candidates, count, client, rng, out, want);
 }
 
+extern const PolicyType kWeightedPolicy{
+    .name = "weighted",
+    .summary = "a random member, in proportion to its weight",
+    .pick = pick_weighted,
+};
+
 }  // namespace gslb

@@ -55,6 +55,16 @@ class Diff {
   void raw(const char* field, const std::string& have, const std::string& want) {
     if (have != want) line(field, have, want);
   }
+  // Plug-in keys, one line per key that differs ("(none)" where one side lacks it).
+  void keys(const KeyValues& have, const KeyValues& want) {
+    auto text = [](const KeyValue* v) { return v ? key_value_text(*v) : std::string("(none)"); };
+    for (const auto& [key, value] : want) {
+      const KeyValue* old = find_key(have, key);
+      if (old == nullptr || *old != value) line(key.c_str(), text(old), text(&value));
+    }
+    for (const auto& [key, value] : have)
+      if (find_key(want, key) == nullptr) line(key.c_str(), text(&value), text(nullptr));
+  }
   bool changed() const { return changed_; }
 
  private:
@@ -265,8 +275,7 @@ class Sync {
       d.num("persistence.v4", have->persist_v4, row.persist_v4);
       d.num("persistence.v6", have->persist_v6, row.persist_v6);
       d.opt("quorum", have->quorum, row.quorum);
-      d.num("rtt_tolerance_pct", have->rtt_tolerance_pct, row.rtt_tolerance_pct);
-      d.num("rtt_tolerance_us", have->rtt_tolerance_us, row.rtt_tolerance_us);
+      d.keys(have->policy_options, row.policy_options);
       d.num("min_healthy", have->min_healthy, row.min_healthy);
       if (have->check_id != row.check_id)
         d.raw("check", check_name(have->check_id), check_name(want.check));

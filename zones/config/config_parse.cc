@@ -18,6 +18,8 @@
 #include <optional>
 #include <set>
 
+#include "healthd/probes/probe.h"
+#include "server/policy/policy.h"
 #include "zones/config/config_desired.h"
 #include "zones/dns/dname.h"
 #include "zones/dns/zone_data.h"
@@ -35,10 +37,11 @@ using nlohmann::json;
 
 constexpr int64_t kMaxTtl = 2147483647;  // RFC 2181 s8
 constexpr int64_t kMaxU32 = 4294967295;
-constexpr std::initializer_list<const char*> kPolicies = {"weighted", "round-robin", "priority",
-                                                          "rtt", "least-load"};
 constexpr std::initializer_list<const char*> kFallbacks = {"all", "sorry", "servfail"};
-constexpr std::initializer_list<const char*> kCheckTypes = {"icmp", "tcp", "http", "https", "dns"};
+// The service keys of every policy; a policy adds its own (PolicyType::keys).
+constexpr std::initializer_list<const char*> kServiceKeys = {
+    "name",        "policy", "ttl",         "ttl_degraded", "answers", "fallback",
+    "persistence", "quorum", "min_healthy", "check",        "members"};
 
 std::string at(const std::string& path, std::string_view key) {
   return path.empty() ? std::string(key) : path + "." + std::string(key);
@@ -49,6 +52,46 @@ std::string at(const std::string& path, size_t index) {
 
 std::string json_quote(std::string_view s) {
   return json(std::string(s)).dump();
+}
+
+// "weighted, round-robin, ..." from a catalogue.
+template <class Types, class Name>
+std::string names_of(const Types& types, Name name) {
+  std::string out;
+  for (const auto* t : types) out += (out.empty() ? "" : ", ") + std::string(name(*t));
+  return out;
+}
+
+// The policies, other than `except`, that declare a service key `key`.
+std::string policies_with_key(std::string_view key, std::string_view except) {
+  std::string out;
+  for (const PolicyType* p : policy_types()) {
+    if (p->name == except) continue;
+    for (const KeySpec& k : p->keys)
+      if (k.name == key) out += (out.empty() ? "" : ", ") + std::string(p->name);
+  }
+  return out;
+}
+
+// A JSON object's scalar members as plug-in key values; arrays, objects and null are reported
+// at their path and left out.
+template <class Checker>
+KeyValues key_values_of(const json& obj, const std::string& path, Checker& c) {
+  KeyValues out;
+  for (const auto& [key, value] : obj.items()) {
+    if (value.is_boolean())
+      out.emplace_back(key, value.template get<bool>());
+    else if (value.is_number_integer() &&
+             !(value.is_number_unsigned() && value.template get<uint64_t>() > uint64_t{INT64_MAX}))
+      out.emplace_back(key, value.template get<int64_t>());
+    else if (value.is_number())
+      out.emplace_back(key, value.template get<double>());
+    else if (value.is_string())
+      out.emplace_back(key, value.template get<std::string>());
+    else
+      c.fail(at(path, key), "expected a boolean, number or string");
+  }
+  return out;
 }
 
 std::string one_of(std::initializer_list<const char*> list) {
@@ -637,17 +680,21 @@ class Parser {
                 "duplicate check " + json_quote(*name) + " (also " + it->second + ")");
       row.name = *name;
     }
+    const ProbeType* probe = nullptr;
     if (auto type = c_.required_string(j, path, "type")) {
-      if (in(kCheckTypes, *type))
+      probe = find_probe_type(*type);
+      if (probe != nullptr)
         row.type = *type;
       else
         c_.fail(at(path, "type"),
-                "unknown check type " + json_quote(*type) + " (" + one_of(kCheckTypes) + ")");
+                "unknown check type " + json_quote(*type) + " (" +
+                    names_of(probe_types(), [](const ProbeType& t) { return t.type; }) + ")");
     }
     const size_t errors_before = c_.errors.size();
     c_.integer_field(j, path, "port", 0, 65535, row.port);
-    if (row.type == "tcp" && row.port == 0 && c_.errors.size() == errors_before)
-      c_.fail(at(path, "port"), "a tcp check needs a port (1 to 65535)");
+    if (probe != nullptr && probe->port == PortUse::kRequired && row.port == 0 &&
+        c_.errors.size() == errors_before)
+      c_.fail(at(path, "port"), "a " + row.type + " check needs a port (1 to 65535)");
     c_.string_field(j, path, "path", row.path);
     c_.string_field(j, path, "host", row.host, 255);
     c_.string_field(j, path, "expect_body", row.expect_body);
@@ -679,10 +726,39 @@ class Parser {
     c_.integer_field(j, path, "rise", 1, 1000, row.rise);
     c_.integer_field(j, path, "fall", 1, 1000, row.fall);
     row.options_json = "{}";
+    KeyValues options;
     if (const json* o = Checker::get(j, "options")) {
-      if (c_.object(*o, at(path, "options"))) row.options_json = o->dump();
+      if (c_.object(*o, at(path, "options"))) {
+        row.options_json = o->dump();
+        options = key_values_of(*o, at(path, "options"), c_);
+      }
     }
+    if (probe != nullptr) check_options(*probe, options, at(path, "options"));
     out_.checks.push_back(std::move(row));
+  }
+
+  // A check's options against its probe type's keys, each problem at its own path.
+  void check_options(const ProbeType& probe, const KeyValues& given, const std::string& path) {
+    ResolvedKeys r = resolve_keys(given, probe.options);
+    for (const KeyProblem& p : r.problems) {
+      if (p.kind != KeyProblem::kUnknown) {
+        c_.fail(at(path, p.key), p.message);
+        continue;
+      }
+      std::string elsewhere;
+      for (const ProbeType* t : probe_types())
+        for (const KeySpec& k : t->options)
+          if (k.name == p.key && t != &probe)
+            elsewhere += (elsewhere.empty() ? "" : ", ") + std::string(t->type);
+      const std::string allowed =
+          probe.options.empty()
+              ? std::string(probe.type) + " checks take no options"
+              : std::string(probe.type) + " checks take " + key_names(probe.options);
+      c_.fail(at(path, p.key), elsewhere.empty()
+                                   ? "unknown option (" + allowed + ")"
+                                   : "an option of " + elsewhere + " checks, not " +
+                                         std::string(probe.type) + " (" + allowed + ")");
+    }
   }
 
   // The check a service or member names (key "check"); null means none.
@@ -700,13 +776,39 @@ class Parser {
 
   void service(const json& j, const std::string& path) {
     if (!c_.object(j, path)) return;
-    c_.known_keys(
-        j, path,
-        {"name", "policy", "ttl", "ttl_degraded", "answers", "fallback", "persistence", "quorum",
-         "rtt_tolerance_pct", "rtt_tolerance_us", "min_healthy", "check", "members"});
     DesiredService s;
     ServiceRow& row = s.row;
     row.policy = "weighted";
+    const PolicyType* policy = find_policy(row.policy);
+    if (const json* p = Checker::get(j, "policy")) {
+      if (auto v = c_.string(*p, at(path, "policy"))) {
+        policy = find_policy(*v);
+        if (policy != nullptr)
+          row.policy = *v;
+        else
+          c_.fail(at(path, "policy"),
+                  "unknown policy " + json_quote(*v) + " (" +
+                      names_of(policy_types(), [](const PolicyType& t) { return t.name; }) + ")");
+      }
+    }
+    // The service keys, and those of its policy; another policy's key is named as such.
+    KeyValues policy_given;
+    for (const auto& item : j.items()) {
+      if (in(kServiceKeys, item.key())) continue;
+      const auto& own = policy != nullptr ? policy->keys : std::span<const KeySpec>();
+      if (std::any_of(own.begin(), own.end(),
+                      [&](const KeySpec& k) { return k.name == item.key(); })) {
+        json one = json::object();
+        one[item.key()] = item.value();
+        for (auto& kv : key_values_of(one, path, c_)) policy_given.push_back(std::move(kv));
+        continue;
+      }
+      const std::string others = policies_with_key(item.key(), row.policy);
+      if (policy != nullptr && !others.empty())
+        c_.fail(at(path, item.key()), "a key of policy " + others + ", not " + row.policy);
+      else
+        c_.fail(at(path, item.key()), "unknown key");
+    }
     if (auto name = c_.required_string(j, path, "name")) {
       auto n = parse_name(*name);
       if (!n) {
@@ -727,15 +829,6 @@ class Parser {
         else
           c_.fail(at(path, "name"), display_name(n->text) + " is not inside any zone" +
                                         (single_ ? std::string() : " of this document"));
-      }
-    }
-    if (const json* p = Checker::get(j, "policy")) {
-      if (auto v = c_.string(*p, at(path, "policy"))) {
-        if (in(kPolicies, *v))
-          row.policy = *v;
-        else
-          c_.fail(at(path, "policy"),
-                  "unknown policy " + json_quote(*v) + " (" + one_of(kPolicies) + ")");
       }
     }
     c_.integer_field(j, path, "ttl", 0, 86400, row.ttl);
@@ -764,8 +857,13 @@ class Parser {
       }
     }
     c_.nullable_integer_field(j, path, "quorum", 1, 1000, row.quorum);
-    c_.integer_field(j, path, "rtt_tolerance_pct", 0, 1000, row.rtt_tolerance_pct);
-    c_.integer_field(j, path, "rtt_tolerance_us", 0, 60000000, row.rtt_tolerance_us);
+    if (policy != nullptr) {
+      // Stored with every key of the policy, defaults included: the row says what is served.
+      ResolvedKeys r = resolve_keys(policy_given, policy->keys);
+      for (const KeyProblem& p : r.problems) c_.fail(at(path, p.key), p.message);
+      for (size_t k = 0; k < policy->keys.size(); ++k)
+        if (r.is_set[k]) row.policy_options.emplace_back(policy->keys[k].name, r.values[k]);
+    }
     c_.integer_field(j, path, "min_healthy", 1, 65535, row.min_healthy);
     check_ref(j, path, s.check);
 

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "zones/base/keys.h"
+
 namespace gslb {
 
 // Client subnets mapped to region names (the config document's "regions"), for the policies
@@ -89,6 +91,7 @@ struct Service;
 struct Client;
 class Rng;
 struct PolicyState;
+struct PolicyType;
 
 // A policy picks up to `want` distinct members out of `candidates` (all of one address family,
 // all eligible: enabled, not sorry, healthy — or the fallback set). Returns how many it wrote
@@ -102,14 +105,16 @@ struct Service {
   uint32_t index = 0;  // position in the Snapshot's service table
   std::string name;    // lowercase wire form
   std::string policy_name;
-  PolicyFn policy = nullptr;
+  const PolicyType* policy_type = nullptr;  // server/policy/policy.h
+  PolicyFn policy = nullptr;                // policy_type->pick, called once per answer
+  // The policy's own keys (PolicyType::keys), resolved with defaults, in the order of its keys.
+  std::vector<KeyValue> policy_options;
   uint32_t ttl = 30;
   uint32_t ttl_degraded = 30;
   uint32_t answers = 1;
   Fallback fallback = Fallback::kAll;
   bool persistence = false;
   uint8_t persist_v4 = 24, persist_v6 = 56;
-  uint32_t rtt_tolerance_pct = 10, rtt_tolerance_us = 1000;
   uint32_t min_healthy = 1;
   std::vector<Member> members;
   // Precomputed per family (0: IPv4, 1: IPv6), pointing into `members`.
@@ -118,9 +123,11 @@ struct Service {
   std::vector<const Member*> sorry[2];    // enabled sorry servers (fallback "sorry")
   bool has_family[2] = {false, false};    // any member at all of that family
   // The Snapshot's client regions (null: none configured), shared by every service, and
-  // whether the policy answers by the client's region (rtt), so other policies skip the lookup.
+  // whether the policy answers by the client's region (ClientInput::kRegion), so the services
+  // of other policies skip the lookup.
   std::shared_ptr<const ClientRegions> regions;
-  bool needs_region = false;  // implies regions != nullptr
+  bool needs_region = false;        // implies regions != nullptr
+  bool keeps_member_state = false;  // PolicyState::member_state is sized for this service
 };
 
 // --- ClientRegions, inline: the lookup runs on the query path ---

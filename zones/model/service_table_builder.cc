@@ -147,10 +147,22 @@ Result<ServiceTable> services_from_rows(const ConfigRows& config, const HealthRo
     if (!wire) return make_error("services row " + std::to_string(r.id) + ": " + wire.error());
     s.name = lowercase_name(*wire);
     s.policy_name = r.policy;
-    s.policy = find_policy(r.policy);
-    if (s.policy == nullptr)
+    s.policy_type = find_policy(r.policy);
+    if (s.policy_type == nullptr)
       return make_error("services row " + std::to_string(r.id) + ": unknown policy \"" + r.policy +
                         "\"");
+    s.policy = s.policy_type->pick;
+    // Keys of another policy (a row edited by hand, the policy changed but not its options) are
+    // not this policy's business; a bad value of its own is an error.
+    KeyValues own;
+    for (const auto& kv : r.policy_options)
+      for (const KeySpec& k : s.policy_type->keys)
+        if (k.name == kv.first) own.push_back(kv);
+    ResolvedKeys options = resolve_keys(own, s.policy_type->keys);
+    if (!options.ok())
+      return make_error("services row " + std::to_string(r.id) + ": policy_options." +
+                        options.problems[0].key + ": " + options.problems[0].message);
+    s.policy_options = std::move(options.values);
     s.ttl = r.ttl;
     s.ttl_degraded = r.ttl_degraded.value_or(r.ttl);
     s.answers = std::clamp<uint32_t>(r.answers, 1, 16);
@@ -160,11 +172,10 @@ Result<ServiceTable> services_from_rows(const ConfigRows& config, const HealthRo
     s.persistence = r.persistence;
     s.persist_v4 = static_cast<uint8_t>(std::min<uint32_t>(r.persist_v4, 32));
     s.persist_v6 = static_cast<uint8_t>(std::min<uint32_t>(r.persist_v6, 128));
-    s.rtt_tolerance_pct = r.rtt_tolerance_pct;
-    s.rtt_tolerance_us = r.rtt_tolerance_us;
     s.min_healthy = std::max<uint32_t>(r.min_healthy, 1);
     s.regions = *regions;
-    s.needs_region = *regions != nullptr && r.policy == "rtt";
+    s.needs_region = *regions != nullptr && s.policy_type->client_input == ClientInput::kRegion;
+    s.keeps_member_state = s.policy_type->keeps_member_state;
     by_id[r.id] = table.size();
     table.push_back(std::move(s));
   }

@@ -9,6 +9,7 @@
 #include <string>
 #include <utility>
 
+#include "zones/store/key_values_json.h"
 #include "zones/store/store_sql.h"
 
 namespace gslb {
@@ -188,10 +189,11 @@ Result<ConfigRows> Store::load_config() {
                            out.checks.push_back(std::move(c));
                          });
   if (!checks) return Error{checks.error()};
+  std::string bad_options;
   auto services = each_row(
       db_, path_,
       "SELECT id, zone_id, name, policy, ttl, ttl_degraded, answers, fallback, persistence, "
-      "persist_v4, persist_v6, quorum, rtt_tolerance_pct, rtt_tolerance_us, min_healthy, "
+      "persist_v4, persist_v6, quorum, policy_options, min_healthy, "
       "check_id FROM services ORDER BY id",
       [&](const sql::Stmt& s) {
         ServiceRow v;
@@ -207,13 +209,19 @@ Result<ConfigRows> Store::load_config() {
         v.persist_v4 = s.u32(9);
         v.persist_v6 = s.u32(10);
         v.quorum = s.opt_u32(11);
-        v.rtt_tolerance_pct = s.u32(12);
-        v.rtt_tolerance_us = s.u32(13);
-        v.min_healthy = s.u32(14);
-        v.check_id = s.opt_i64(15);
+        // The schema holds it to a JSON object; scalars are all the writer stores.
+        auto options = key_values_from_json(s.text(12));
+        if (options)
+          v.policy_options = std::move(*options);
+        else
+          bad_options =
+              "services row " + std::to_string(v.id) + ": policy_options " + options.error();
+        v.min_healthy = s.u32(13);
+        v.check_id = s.opt_i64(14);
         out.services.push_back(std::move(v));
       });
   if (!services) return Error{services.error()};
+  if (!bad_options.empty()) return make_error(path_ + ": " + bad_options);
   auto members = each_row(db_, path_,
                           "SELECT id, service_id, name, address, weight, priority, region, "
                           "enabled, drained_at_ms, sorry, check_id FROM members ORDER BY id",
@@ -475,10 +483,9 @@ void bind_service(sql::Stmt& s, const ServiceRow& v) {
       .bind(10, v.persist_v4)
       .bind(11, v.persist_v6)
       .bind(12, v.quorum)
-      .bind(13, v.rtt_tolerance_pct)
-      .bind(14, v.rtt_tolerance_us)
-      .bind(15, v.min_healthy)
-      .bind(16, v.check_id);
+      .bind(13, key_values_json(v.policy_options))
+      .bind(14, v.min_healthy)
+      .bind(15, v.check_id);
 }
 
 void bind_member(sql::Stmt& s, const MemberRow& m) {
@@ -556,9 +563,9 @@ Result<void> Store::delete_check(int64_t id) {
 Result<int64_t> Store::insert_service(const ServiceRow& row) {
   sql::Stmt s(db_,
               "INSERT INTO services (zone_id, name, policy, ttl, ttl_degraded, answers, "
-              "fallback, persistence, persist_v4, persist_v6, quorum, rtt_tolerance_pct, "
-              "rtt_tolerance_us, min_healthy, check_id) "
-              "VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
+              "fallback, persistence, persist_v4, persist_v6, quorum, policy_options, "
+              "min_healthy, check_id) "
+              "VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
   bind_service(s, row);
   return run_insert(db_, path_, s);
 }
@@ -567,8 +574,8 @@ Result<void> Store::update_service(const ServiceRow& row) {
   sql::Stmt s(db_,
               "UPDATE services SET zone_id = ?2, name = ?3, policy = ?4, ttl = ?5, "
               "ttl_degraded = ?6, answers = ?7, fallback = ?8, persistence = ?9, "
-              "persist_v4 = ?10, persist_v6 = ?11, quorum = ?12, rtt_tolerance_pct = ?13, "
-              "rtt_tolerance_us = ?14, min_healthy = ?15, check_id = ?16 WHERE id = ?1");
+              "persist_v4 = ?10, persist_v6 = ?11, quorum = ?12, policy_options = ?13, "
+              "min_healthy = ?14, check_id = ?15 WHERE id = ?1");
   s.bind(1, row.id);
   bind_service(s, row);
   return run_one(db_, path_, s, "service", row.id);

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "zones/base/keys.h"
+
 namespace gslb {
 
 struct ZoneRow {
@@ -33,7 +35,7 @@ struct RecordRow {
 struct CheckRow {
   int64_t id = 0;
   std::string name;
-  std::string type;  // icmp, tcp, http, https, dns
+  std::string type;  // a type of the probe catalogue (healthd/probes/probe_registry.cc)
   uint32_t port = 0;
   std::string path, host;
   std::string expect_status;  // e.g. "200,204" (http)
@@ -46,7 +48,7 @@ struct ServiceRow {
   int64_t id = 0;
   int64_t zone_id = 0;
   std::string name;    // presentation form, absolute, inside its zone
-  std::string policy;  // weighted, round-robin, priority, rtt, least-load
+  std::string policy;  // a name of the policy catalogue (server/policy/registry.cc)
   uint32_t ttl = 30;
   std::optional<uint32_t> ttl_degraded;
   uint32_t answers = 1;
@@ -54,8 +56,9 @@ struct ServiceRow {
   bool persistence = false;
   uint32_t persist_v4 = 24, persist_v6 = 56;
   std::optional<uint32_t> quorum;  // agents that must agree a member is up; unset: majority
-  uint32_t rtt_tolerance_pct = 10;
-  uint32_t rtt_tolerance_us = 1000;
+  // The policy's own keys (its PolicyType::keys), column policy_options (a JSON object). The
+  // config document stores every key of the policy, defaults included.
+  KeyValues policy_options;
   uint32_t min_healthy = 1;  // priority: a tier needs this many healthy members
   std::optional<int64_t> check_id;
 };

@@ -150,22 +150,48 @@ CREATE TABLE client_subnets (
 ) STRICT;
 )sql";
 
+// Migration 3: the plug-in catalogue decides which policies and check types exist, so the schema
+// no longer lists them (a name list in a CHECK made every new policy or probe a migration), and
+// the rtt policy's keys move into policy_options, a JSON object of the policy's own keys, as
+// check options already are. Removing a CHECK is the documented sqlite_schema edit (SQLite
+// "ALTER TABLE", section 7); migrate() bumps schema_version after every migration.
+constexpr const char* kCatalogueV3 = R"sql(
+ALTER TABLE services ADD COLUMN policy_options TEXT NOT NULL DEFAULT '{}'
+  CHECK (json_valid(policy_options) AND json_type(policy_options) = 'object');
+UPDATE services SET policy_options = json_object('rtt_tolerance_pct', rtt_tolerance_pct,
+                                                 'rtt_tolerance_us', rtt_tolerance_us)
+  WHERE policy = 'rtt';
+ALTER TABLE services DROP COLUMN rtt_tolerance_pct;
+ALTER TABLE services DROP COLUMN rtt_tolerance_us;
+PRAGMA writable_schema = ON;
+UPDATE sqlite_schema
+  SET sql = replace(sql, 'CHECK (policy IN (''weighted'', ''round-robin'', ''priority'', ''rtt'', ''least-load''))',
+                    'CHECK (length(policy) BETWEEN 1 AND 63)')
+  WHERE type = 'table' AND name = 'services';
+UPDATE sqlite_schema
+  SET sql = replace(sql, 'CHECK (type IN (''icmp'', ''tcp'', ''http'', ''https'', ''dns''))',
+                    'CHECK (length(type) BETWEEN 1 AND 63)')
+  WHERE type = 'table' AND name = 'checks';
+PRAGMA writable_schema = OFF;
+)sql";
+
 // The triggers that move meta.config_generation: every change of the configuration tables, and
 // none of observations, agents or events, so a reader can tell a config change from a
 // health-only one. SQLite has only row triggers: a bulk change bumps the counter once per row,
 // which is fine, since readers only ask whether it moved.
+std::string generation_trigger(const char* table, const char* op) {
+  return std::string("CREATE TRIGGER ") + table + "_gen_" + op + " AFTER " + op + " ON " + table +
+         " BEGIN UPDATE meta SET value = value + 1 WHERE key = 'config_generation'; END;\n";
+}
+
 std::string generation_triggers(std::initializer_list<const char*> tables) {
   std::string sql;
-  for (const char* t : tables) {
-    for (const char* op : {"insert", "update", "delete"}) {
-      sql += std::string("CREATE TRIGGER ") + t + "_gen_" + op + " AFTER " + op + " ON " + t +
-             " BEGIN UPDATE meta SET value = value + 1 WHERE key = 'config_generation'; END;\n";
-    }
-  }
+  for (const char* t : tables)
+    for (const char* op : {"insert", "update", "delete"}) sql += generation_trigger(t, op);
   return sql;
 }
 
-constexpr size_t kMigrationCount = 2;
+constexpr size_t kMigrationCount = 3;
 
 // The SQL taking user_version i to i + 1. Append cases only; never edit one that has shipped.
 std::string migration_sql(size_t i) {
@@ -174,6 +200,10 @@ std::string migration_sql(size_t i) {
       return kSchemaV1 + generation_triggers({"zones", "records", "checks", "services", "members"});
     case 1:
       return kClientSubnetsV2 + generation_triggers({"client_subnets"});
+    case 2:
+      // Moving the rtt keys changes no configuration: config_generation stays.
+      return "DROP TRIGGER services_gen_update;\n" + std::string(kCatalogueV3) +
+             generation_trigger("services", "update");
   }
   return {};
 }
@@ -220,6 +250,12 @@ Result<void> migrate(sqlite3* db, const std::string& path) {
     const std::string sql = migration_sql(static_cast<size_t>(v));
     if (auto r = exec(db, path, sql.c_str()); !r)
       return make_error(r.error() + " (in schema migration " + std::to_string(v + 1) + ")");
+    // A migration may edit sqlite_schema directly: a new schema_version makes every connection,
+    // this one included, read the schema again.
+    auto schema = query_int(db, path, "PRAGMA schema_version");
+    if (!schema) return Error{schema.error()};
+    const std::string bump = "PRAGMA schema_version = " + std::to_string(*schema + 1);
+    if (auto r = exec(db, path, bump.c_str()); !r) return r;
   }
   // PRAGMA takes no parameters; the value is our own constant, not input.
   const std::string set_version = "PRAGMA user_version = " + std::to_string(latest);

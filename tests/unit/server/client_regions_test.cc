@@ -287,8 +287,8 @@ class RttByRegion : public RegionRows {
  protected:
   RttByRegion() {
     config.services.resize(1);
-    config.services[0].rtt_tolerance_pct = 0;
-    config.services[0].rtt_tolerance_us = 0;
+    config.services[0].policy_options = {{"rtt_tolerance_pct", int64_t{0}},
+                                         {"rtt_tolerance_us", int64_t{0}}};
     add_member(1, "paris", "192.0.2.1");
     add_member(1, "boston", "192.0.2.2");
     add_member(1, "tokyo", "192.0.2.3");

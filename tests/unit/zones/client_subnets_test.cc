@@ -75,7 +75,7 @@ class ClientSubnetStore : public ::testing::Test {
 };
 
 TEST_F(ClientSubnetStore, ANewDatabaseIsAtVersion2WithTheTable) {
-  EXPECT_EQ(raw_int(store_->handle(), "PRAGMA user_version"), 2);
+  EXPECT_EQ(raw_int(store_->handle(), "PRAGMA user_version"), 3);
   EXPECT_EQ(raw_int(store_->handle(),
                     "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
                     "name = 'client_subnets' AND sql LIKE '%STRICT'"),
@@ -156,7 +156,7 @@ TEST(ClientSubnetMigration, AVersion1DatabaseMigratesInPlace) {
   auto s = Store::open(path, /*create=*/false);
   ASSERT_TRUE(s.ok()) << s.error();
   Store& store = **s;
-  EXPECT_EQ(raw_int(store.handle(), "PRAGMA user_version"), 2);
+  EXPECT_EQ(raw_int(store.handle(), "PRAGMA user_version"), 3);
   EXPECT_EQ(raw_int(store.handle(),
                     "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
                     "name = 'client_subnets'"),
@@ -190,8 +190,53 @@ TEST(ClientSubnetMigration, AVersion1DatabaseMigratesInPlace) {
   EXPECT_GT(*store.config_generation(), g);
   auto again = Store::open(path, false);
   ASSERT_TRUE(again.ok()) << again.error();
-  EXPECT_EQ(raw_int((*again)->handle(), "PRAGMA user_version"), 2);
+  EXPECT_EQ(raw_int((*again)->handle(), "PRAGMA user_version"), 3);
   EXPECT_EQ((*again)->load_config()->client_subnets.size(), 1u);
+}
+
+// Migration 3: the rtt keys move into policy_options, and the schema stops listing policy and
+// check type names (the plug-in catalogue decides), all without moving config_generation.
+TEST(CatalogueMigration, AVersion1DatabaseKeepsItsRttKeysAndAcceptsNewNames) {
+  TempDir dir;
+  const std::string path = dir.file("v1.db");
+  {
+    std::ifstream in(std::string(GSLBD_TEST_DATA) + "/store/schema_v1.sql");
+    ASSERT_TRUE(in) << "missing fixture";
+    std::stringstream sql;
+    sql << in.rdbuf();
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(raw_sql(db, sql.str()), "");
+    // A tolerance that is not the default, so the move is visible.
+    EXPECT_EQ(raw_sql(db, "UPDATE services SET rtt_tolerance_pct = 25, rtt_tolerance_us = 300"),
+              "");
+    sqlite3_close(db);
+  }
+  auto s = Store::open(path, /*create=*/false);
+  ASSERT_TRUE(s.ok()) << s.error();
+  Store& store = **s;
+  EXPECT_EQ(raw_int(store.handle(), "PRAGMA user_version"), 3);
+  EXPECT_EQ(raw_int(store.handle(),
+                    "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'"),
+            0);
+  auto c = store.load_config();
+  ASSERT_TRUE(c.ok()) << c.error();
+  ASSERT_EQ(c->services.size(), 1u);
+  const KeyValues want = {{"rtt_tolerance_pct", int64_t{25}}, {"rtt_tolerance_us", int64_t{300}}};
+  EXPECT_EQ(c->services[0].policy_options, want);
+  EXPECT_EQ(raw_int(store.handle(),
+                    "SELECT count(*) FROM pragma_table_info('services') WHERE name LIKE 'rtt%'"),
+            0);
+  EXPECT_EQ(*store.config_generation(), 5);  // version 1's 4 and the UPDATE above, no more
+  // Names the old CHECK lists refused are the catalogue's business now; empty ones are not.
+  EXPECT_EQ(raw_sql(store.handle(), "UPDATE services SET policy = 'geo'"), "");
+  EXPECT_EQ(raw_sql(store.handle(), "INSERT INTO checks (name, type) VALUES ('f', 'file')"), "");
+  EXPECT_NE(raw_sql(store.handle(), "UPDATE services SET policy = ''"), "");
+  EXPECT_NE(raw_sql(store.handle(), "UPDATE services SET policy_options = '[1]'"), "");
+  // Reopening finds nothing to do.
+  auto again = Store::open(path, false);
+  ASSERT_TRUE(again.ok()) << again.error();
+  EXPECT_EQ((*again)->load_config()->services[0].policy, "geo");
 }
 
 // ---- the config document ----

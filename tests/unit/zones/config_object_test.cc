@@ -280,7 +280,7 @@ TEST(ConfigObjectService, ANameIsRequired) {
 TEST(ConfigObjectCheck, AValidHttpCheck) {
   auto c = parse_check_object(R"({"name": "api", "type": "http", "port": 8080, "path": "/h",
       "host": "api.example.test", "expect_status": [200, 204], "expect_body": "ok",
-      "interval_ms": 2000, "timeout_ms": 300, "rise": 3, "fall": 4, "options": {"tls": false}})",
+      "interval_ms": 2000, "timeout_ms": 300, "rise": 3, "fall": 4, "options": {"load_header": "X-Load"}})",
                               context());
   ASSERT_TRUE(c.ok()) << c.error();
   EXPECT_EQ(c->name, "api");
@@ -294,7 +294,7 @@ TEST(ConfigObjectCheck, AValidHttpCheck) {
   EXPECT_EQ(c->timeout_ms, 300u);
   EXPECT_EQ(c->rise, 3u);
   EXPECT_EQ(c->fall, 4u);
-  EXPECT_EQ(c->options_json, R"({"tls":false})");
+  EXPECT_EQ(c->options_json, R"({"load_header":"X-Load"})");
 }
 
 TEST(ConfigObjectCheck, TheDefaultTimeoutStaysInsideTheInterval) {

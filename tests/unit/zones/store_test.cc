@@ -130,7 +130,7 @@ TEST(StoreOpen, CreatesTheSchemaAndSetsUserVersion) {
   auto s = open_ok(dir.file("gslb.db"));
   ASSERT_TRUE(s);
   EXPECT_TRUE(std::filesystem::exists(dir.file("gslb.db")));
-  EXPECT_EQ(raw_int(*s, "PRAGMA user_version"), 2);
+  EXPECT_EQ(raw_int(*s, "PRAGMA user_version"), 3);
   EXPECT_EQ(raw_text(*s, "PRAGMA journal_mode"), "wal");
   EXPECT_EQ(raw_int(*s, "PRAGMA foreign_keys"), 1);
   EXPECT_EQ(raw_int(*s, "PRAGMA synchronous"), 1);  // NORMAL
@@ -157,7 +157,7 @@ TEST(StoreOpen, ReopeningKeepsDataAndSchema) {
   }
   auto s = open_ok(path);
   ASSERT_TRUE(s);
-  EXPECT_EQ(raw_int(*s, "PRAGMA user_version"), 2);
+  EXPECT_EQ(raw_int(*s, "PRAGMA user_version"), 3);
   auto config = s->load_config();
   ASSERT_TRUE(config.ok()) << config.error();
   EXPECT_EQ(config->zones.size(), 1u);
@@ -246,9 +246,8 @@ TEST(StoreSchema, ConstraintsRejectBadRowsWrittenWithRawSql) {
       {"weight over 65535",
        "UPDATE members SET weight = 65536 WHERE id = " + std::to_string(ids.tokyo),
        "CHECK constraint failed"},
-      {"unknown policy",
-       "INSERT INTO services (zone_id, name, policy) VALUES (" + zone +
-           ", 'b.gslb.test.', 'fastest')",
+      {"empty policy",
+       "INSERT INTO services (zone_id, name, policy) VALUES (" + zone + ", 'b.gslb.test.', '')",
        "CHECK constraint failed"},
       {"duplicate member name",
        "INSERT INTO members (service_id, name, address) VALUES (" + svc + ", 'tokyo', '192.0.2.9')",
@@ -265,7 +264,7 @@ TEST(StoreSchema, ConstraintsRejectBadRowsWrittenWithRawSql) {
       {"member of no service",
        "INSERT INTO members (service_id, name, address) VALUES (999, 'x', '192.0.2.9')",
        "FOREIGN KEY constraint failed"},
-      {"unknown check type", "INSERT INTO checks (name, type) VALUES ('c', 'smtp')",
+      {"empty check type", "INSERT INTO checks (name, type) VALUES ('c', '')",
        "CHECK constraint failed"},
       {"timeout not below interval",
        "INSERT INTO checks (name, type, interval_ms, timeout_ms) VALUES ('c', 'tcp', 200, 200)",

@@ -35,14 +35,14 @@ TEST(EveryPolicy, ReturnsMinOfWantAndCountDistinctCandidates) {
        {"f", 1, 9}},
   };
   for (std::string_view policy : policy_names()) {
-    PolicyFn fn = find_policy(policy);
+    PolicyFn fn = policy_testing::pick_of(policy);
     for (const auto& specs : pools) {
       for (bool persistence : {false, true}) {
         for (bool sized_state : {true, false}) {
           Pool pool(specs);
           pool.service.persistence = persistence;
           pool.service.min_healthy = 2;
-          if (!sized_state) pool.state.current_weight.clear();
+          if (!sized_state) pool.state.member_state.clear();
           const auto candidates = pool.without({"c"});
           for (size_t want = 1; want <= 7; ++want) {
             Rng rng(want);

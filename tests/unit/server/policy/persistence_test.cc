@@ -176,7 +176,7 @@ TEST(Persistence, EveryPolicyKeepsAClientOnItsMember) {
              {"d", 1, 2, 50000, 9}});
   pool.service.persistence = true;
   for (const char* name : {"weighted", "round-robin", "priority", "rtt", "least-load"}) {
-    PolicyFn fn = find_policy(name);
+    PolicyFn fn = policy_testing::pick_of(name);
     for (uint32_t i = 0; i < 200; ++i) {
       Rng one(i), two(i * 7 + 1);
       EXPECT_EQ(pool.pick_one(fn, pool.all(), one, nth_subnet_v4(i, 1)),

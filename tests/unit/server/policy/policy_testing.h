@@ -19,6 +19,27 @@
 
 namespace gslb::policy_testing {
 
+// The pick of a registered policy; nullptr when the name is unknown.
+inline PolicyFn pick_of(std::string_view name) {
+  const PolicyType* type = find_policy(name);
+  return type != nullptr ? type->pick : nullptr;
+}
+
+// Sets one of the service's policy keys (PolicyType::keys), the others at their defaults.
+inline void set_policy_option(Service& s, std::string_view key, KeyValue value) {
+  const PolicyType* type = find_policy(s.policy_name.empty() ? "rtt" : s.policy_name);
+  ASSERT_NE(type, nullptr) << s.policy_name;
+  if (s.policy_options.size() != type->keys.size())
+    s.policy_options = resolve_keys({}, type->keys).values;
+  for (size_t i = 0; i < type->keys.size(); ++i) {
+    if (type->keys[i].name == key) {
+      s.policy_options[i] = std::move(value);
+      return;
+    }
+  }
+  ADD_FAILURE() << "policy " << type->name << " has no key " << key;
+}
+
 struct MemberSpec {
   MemberSpec(std::string name, uint32_t weight = 1, uint32_t priority = 1,  // NOLINT: implicit
              std::optional<uint32_t> rtt_us = std::nullopt,
@@ -58,7 +79,7 @@ struct Pool {
       service.members.push_back(m);
     }
     // Sized the way the worker sizes it when a Snapshot is swapped in.
-    state.current_weight.assign(service_index + 1, std::vector<int64_t>(service.members.size(), 0));
+    state.member_state.assign(service_index + 1, std::vector<int64_t>(service.members.size(), 0));
   }
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;

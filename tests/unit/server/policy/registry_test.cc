@@ -7,6 +7,7 @@
 
 #include "server/policy/policies.h"
 #include "server/policy/policy.h"
+#include "tests/unit/server/policy/policy_testing.h"
 
 namespace gslb {
 namespace {
@@ -17,7 +18,7 @@ TEST(PolicyRegistry, KnowsExactlyTheFiveNames) {
   EXPECT_EQ(policy_names(), expected);
   std::set<PolicyFn> functions;
   for (std::string_view name : policy_names()) {
-    PolicyFn fn = find_policy(name);
+    PolicyFn fn = policy_testing::pick_of(name);
     EXPECT_NE(fn, nullptr) << name;
     functions.insert(fn);
   }
@@ -25,11 +26,11 @@ TEST(PolicyRegistry, KnowsExactlyTheFiveNames) {
 }
 
 TEST(PolicyRegistry, NamesMapToTheirOwnPolicy) {
-  EXPECT_EQ(find_policy("weighted"), &pick_weighted);
-  EXPECT_EQ(find_policy("round-robin"), &pick_round_robin);
-  EXPECT_EQ(find_policy("priority"), &pick_priority);
-  EXPECT_EQ(find_policy("rtt"), &pick_rtt);
-  EXPECT_EQ(find_policy("least-load"), &pick_least_load);
+  EXPECT_EQ(policy_testing::pick_of("weighted"), &pick_weighted);
+  EXPECT_EQ(policy_testing::pick_of("round-robin"), &pick_round_robin);
+  EXPECT_EQ(policy_testing::pick_of("priority"), &pick_priority);
+  EXPECT_EQ(policy_testing::pick_of("rtt"), &pick_rtt);
+  EXPECT_EQ(policy_testing::pick_of("least-load"), &pick_least_load);
 }
 
 TEST(PolicyRegistry, UnknownNameIsNull) {

@@ -38,9 +38,9 @@ TEST(RoundRobinPolicy, EqualWeightsRotate) {
 TEST(RoundRobinPolicy, StateIsPerService) {
   // Two services in one PolicyState: each keeps its own rotation.
   Pool pool({{"a", 1}, {"b", 1}}, /*service_index=*/1);
-  pool.state.current_weight[0] = {0, 0};
+  pool.state.member_state[0] = {0, 0};
   EXPECT_EQ(sequence(pool, pool.all(), 3), "aba");
-  EXPECT_EQ(pool.state.current_weight[0], (std::vector<int64_t>{0, 0}));
+  EXPECT_EQ(pool.state.member_state[0], (std::vector<int64_t>{0, 0}));
 }
 
 TEST(RoundRobinPolicy, WeightZeroOnlyWhenAllZero) {
@@ -96,7 +96,7 @@ TEST(RoundRobinPolicy, SecondAnswerIsTheNextInLine) {
 
 TEST(RoundRobinPolicy, MissingStateFallsBackToWeightedDraw) {
   Pool pool({{"a", 3}, {"b", 1}}, /*service_index=*/4);
-  pool.state.current_weight.clear();  // the caller never sized it
+  pool.state.member_state.clear();  // the caller never sized it
   constexpr int kDraws = 20000;
   auto counts = pool.tally(pick_round_robin, pool.all(), kDraws, 2);
   EXPECT_NEAR(policy_testing::percent(counts, "a", kDraws), 75.0, 1.5);
@@ -104,11 +104,11 @@ TEST(RoundRobinPolicy, MissingStateFallsBackToWeightedDraw) {
 
 TEST(RoundRobinPolicy, TooSmallStateRowFallsBackToWeightedDraw) {
   Pool pool({{"a", 1}, {"b", 1}, {"c", 1}});
-  pool.state.current_weight[0].resize(2);  // sized for an older snapshot with two members
+  pool.state.member_state[0].resize(2);  // sized for an older snapshot with two members
   constexpr int kDraws = 9000;
   auto counts = pool.tally(pick_round_robin, pool.all(), kDraws, 2);
   EXPECT_EQ(counts.size(), 3u);
-  EXPECT_EQ(pool.state.current_weight[0].size(), 2u);
+  EXPECT_EQ(pool.state.member_state[0].size(), 2u);
 }
 
 TEST(RoundRobinPolicy, PersistenceUsesTheHashInsteadOfRotating) {

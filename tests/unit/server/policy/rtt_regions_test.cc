@@ -79,8 +79,8 @@ TEST(RttPolicyRegions, ARegionalRttCountsAsMeasuredEvenWithoutAnOverallOne) {
 
 TEST(RttPolicyRegions, TheBandAppliesToRegionalRtts) {
   Pool pool({{"a", 1, 1, 1000}, {"b", 1, 1, 1000}, {"c", 1, 1, 1000}});
-  pool.service.rtt_tolerance_pct = 10;
-  pool.service.rtt_tolerance_us = 0;
+  policy_testing::set_policy_option(pool.service, "rtt_tolerance_pct", int64_t{10});
+  policy_testing::set_policy_option(pool.service, "rtt_tolerance_us", int64_t{0});
   region_rtts(pool, "a", 10000, std::nullopt);
   region_rtts(pool, "b", 10900, std::nullopt);
   region_rtts(pool, "c", 11100, std::nullopt);
@@ -106,7 +106,7 @@ TEST(RttPolicyRegions, ARegionIndexPastTheMembersTableIsIgnored) {
   // Members of a Snapshot all carry one slot per region; an index past them (a client region
   // of another table) must not be read.
   Pool pool({{"a", 1, 1, 9000}, {"b", 1, 1, 1000}});
-  pool.service.rtt_tolerance_us = 0;
+  policy_testing::set_policy_option(pool.service, "rtt_tolerance_us", int64_t{0});
   region_rtts(pool, "a", 10, std::nullopt);
   EXPECT_EQ(tally(pool, in_region(7), 100), (std::map<std::string, int>{{"b", 100}}));
   EXPECT_EQ(tally(pool, in_region(kEu), 100), (std::map<std::string, int>{{"a", 100}}));

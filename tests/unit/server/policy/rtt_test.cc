@@ -25,8 +25,8 @@ TEST(RttPolicy, PicksTheLowestRttMember) {
 TEST(RttPolicy, MembersWithinTheBandShareByWeightAndSlowOnesAreExcluded) {
   // 10000 µs, 10 %: the band reaches 11000 µs.
   Pool pool({{"a", 3, 1, 10000}, {"b", 1, 1, 10500}, {"far", 10, 1, 20000}});
-  pool.service.rtt_tolerance_pct = 10;
-  pool.service.rtt_tolerance_us = 0;
+  policy_testing::set_policy_option(pool.service, "rtt_tolerance_pct", int64_t{10});
+  policy_testing::set_policy_option(pool.service, "rtt_tolerance_us", int64_t{0});
   constexpr int kDraws = 40000;
   auto counts = pool.tally(pick_rtt, pool.all(), kDraws, 7);
   EXPECT_NEAR(percent(counts, "a", kDraws), 75.0, 1.0);
@@ -44,7 +44,7 @@ TEST(RttPolicy, EqualWeightsInTheBandSplitEvenly) {
 
 TEST(RttPolicy, BandEdgeIsInclusiveAndJustPastItIsOut) {
   Pool pool({{"a", 1, 1, 10000}, {"edge", 1, 1, 11000}, {"past", 1, 1, 11001}});
-  pool.service.rtt_tolerance_us = 0;
+  policy_testing::set_policy_option(pool.service, "rtt_tolerance_us", int64_t{0});
   auto counts = pool.tally(pick_rtt, pool.all(), 2000);
   EXPECT_GT(counts["edge"], 0);
   EXPECT_EQ(counts.count("past"), 0u);
@@ -53,7 +53,7 @@ TEST(RttPolicy, BandEdgeIsInclusiveAndJustPastItIsOut) {
 TEST(RttPolicy, AbsoluteToleranceWidensTheBandForShortRtts) {
   // 10 % of 800 µs is 80 µs, but the 1000 µs floor lets 1700 µs share.
   Pool pool({{"a", 1, 1, 800}, {"b", 1, 1, 1700}, {"c", 1, 1, 1900}});
-  pool.service.rtt_tolerance_us = 1000;
+  policy_testing::set_policy_option(pool.service, "rtt_tolerance_us", int64_t{1000});
   auto counts = pool.tally(pick_rtt, pool.all(), 4000);
   EXPECT_NEAR(percent(counts, "b", 4000), 50.0, 3.0);
   EXPECT_EQ(counts.count("c"), 0u);
@@ -94,7 +94,7 @@ TEST(RttPolicy, AnswersBeyondTheBandFillInRttOrderThenUnmeasured) {
 
 TEST(RttPolicy, HugeRttsDoNotOverflowTheBand) {
   Pool pool({{"a", 1, 1, 4000000000u}, {"b", 1, 1, 4294967295u}});
-  pool.service.rtt_tolerance_pct = 4000000000u;
+  policy_testing::set_policy_option(pool.service, "rtt_tolerance_pct", int64_t{4000000000});
   auto counts = pool.tally(pick_rtt, pool.all(), 2000);
   EXPECT_EQ(counts.size(), 2u);
 }
