@@ -13,6 +13,7 @@ GSLB_HANDLER(get_healthz);
 GSLB_HANDLER(get_readyz);
 GSLB_HANDLER(get_metrics);
 GSLB_HANDLER(get_openapi);
+GSLB_HANDLER(get_catalogue);
 GSLB_HANDLER(get_config);
 GSLB_HANDLER(put_config);
 // routes_zones.cc

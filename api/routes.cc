@@ -10,6 +10,7 @@ const std::vector<Route>& routes() {
       {"GET", "/readyz", get_readyz, Access::kOpen},
       {"GET", "/metrics", get_metrics, Access::kRead},
       {"GET", "/v1/openapi.json", get_openapi, Access::kOpen},
+      {"GET", "/v1/catalogue", get_catalogue, Access::kOpen},
       {"GET", "/v1/config", get_config, Access::kRead},
       {"PUT", "/v1/config", put_config, Access::kWrite},
       {"GET", "/v1/zones", list_zones, Access::kRead},

@@ -1,6 +1,7 @@
 // Liveness, readiness, metrics, the OpenAPI description, and the whole declarative document.
 #include <nlohmann/json.hpp>
 
+#include "api/catalogue_json.h"
 #include "api/handlers.h"
 #include "api/metrics_text.h"
 #include "api/openapi_document.h"
@@ -55,9 +56,20 @@ HttpResponse get_metrics(ApiContext& ctx, const HttpRequest&, const Params&) {
 }
 
 HttpResponse get_openapi(ApiContext&, const HttpRequest&, const Params&) {
+  // api/openapi.json with the catalogue's names and keys filled in, once: the catalogue is
+  // fixed for the life of the binary.
+  static const std::string served = [] {
+    nlohmann::json doc = nlohmann::json::parse(openapi_document());
+    fill_catalogue(doc);
+    return doc.dump(2);
+  }();
   HttpResponse r;
-  r.body = std::string(openapi_document());
+  r.body = served;
   return r;
+}
+
+HttpResponse get_catalogue(ApiContext&, const HttpRequest&, const Params&) {
+  return json_response(200, catalogue_json());
 }
 
 HttpResponse get_config(ApiContext& ctx, const HttpRequest&, const Params&) {

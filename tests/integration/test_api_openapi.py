@@ -428,9 +428,35 @@ class TestOpenApiContract(harness.GslbdTestCase):
                                   "rtt_us": 1500, "detail": "walk"}]}
 
     # Tests ---------------------------------------------------------------------------------
+    def catalogue(self):
+        a = self.request("GET", "/v1/catalogue")
+        self.assertEqual(a.status, 200)
+        return a.json()
+
     def test_0_served_document_is_the_source_file(self):
+        # The source marks with "x-catalogue" where names and keys come from the plug-in
+        # catalogue; everything else is served as written.
         spec = self.served_spec()
-        self.assertEqual(spec, self.source_spec,
+        policy_keys = {k["name"] for p in self.catalogue()["policies"] for k in p["keys"]}
+
+        def unfilled(node):
+            if isinstance(node, list):
+                return [unfilled(v) for v in node]
+            if not isinstance(node, dict):
+                return node
+            out = {k: unfilled(v) for k, v in node.items()}
+            what = node.get("x-catalogue")
+            if what in ("policies", "probe-types"):
+                out.pop("enum", None)
+            elif what == "probe-options":
+                out.pop("properties", None)
+                out.pop("additionalProperties", None)
+            elif what == "policy-keys":
+                out["properties"] = {k: v for k, v in out["properties"].items()
+                                     if k not in policy_keys}
+            return out
+
+        self.assertEqual(unfilled(spec), self.source_spec,
                          "GET /v1/openapi.json differs from %s" % OPENAPI_PATH)
         self.assertEqual(spec["openapi"], "3.0.3")
         self.assertEqual(spec["info"]["title"], "gslbd API")
@@ -460,9 +486,32 @@ class TestOpenApiContract(harness.GslbdTestCase):
                 declared = {p["name"] for p in parameters(spec, path, op) if p["in"] == "path"}
                 self.assertEqual(named, declared)
                 self.assertTrue(any(s.startswith("2") for s in op["responses"]))
-                public = path in ("/healthz", "/readyz", "/v1/openapi.json")
+                public = path in ("/healthz", "/readyz", "/v1/openapi.json", "/v1/catalogue")
                 self.assertEqual(op.get("security") == [], public,
                                  "security: [] exactly on the public routes")
+
+    def test_0_catalogue_fills_the_enums_and_keys(self):
+        spec, cat = self.served_spec(), self.catalogue()
+        schemas = spec["components"]["schemas"]
+        policies = [p["name"] for p in cat["policies"]]
+        types = [t["type"] for t in cat["probe_types"]]
+        for name in ("Service", "ServiceSettings", "ServicePatch"):
+            with self.subTest(schema=name):
+                self.assertEqual(schemas[name]["properties"]["policy"]["enum"], policies)
+                for p in cat["policies"]:
+                    for k in p["keys"]:
+                        prop = schemas[name]["properties"][k["name"]]
+                        self.assertEqual(prop["type"], k["type"])
+                        self.assertEqual(prop.get("default"), k.get("default"))
+        for name in ("Check", "CheckPatch"):
+            with self.subTest(schema=name):
+                self.assertEqual(schemas[name]["properties"]["type"]["enum"], types)
+                options = schemas[name]["properties"]["options"]
+                self.assertEqual(set(options["properties"]),
+                                 {k["name"] for t in cat["probe_types"] for k in t["options"]})
+                self.assertFalse(options["additionalProperties"])
+        self.assertIn("rtt", policies)
+        self.assertIn("dns", types)
 
     def test_0_document_lists_exactly_api_md_routes(self):
         if not os.path.exists(API_MD_PATH):
