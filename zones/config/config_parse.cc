@@ -397,14 +397,11 @@ class Parser {
     fs::path p(*file);
     if (p.is_relative()) p = (base_dir_.empty() ? fs::current_path(ec) : fs::path(base_dir_)) / p;
     z.row.file = p.lexically_normal().string();
-    auto data = load_zone_file(z.row.file);
+    // The file is read relative to the zone's name; without a valid one (already reported) there
+    // is nothing to read it as.
+    if (!info.name_ok) return;
+    auto data = load_zone_file(z.row.file, info.name.text);
     if (!data) return c_.fail(at(path, "file"), data.error());
-    if (info.name_ok && lowercase_name(data->origin) != info.name.wire) {
-      return c_.fail(at(path, "file"),
-                     z.row.file + " holds zone " +
-                         display_name(name_to_text(lowercase_name(data->origin))) + ", not " +
-                         display_name(info.name.text));
-    }
     info.data = std::move(*data);
   }
 
