@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "zones/dns/dname.h"
+#include "zones/zonefile/ldns_record.h"
 
 namespace gslb {
 namespace {
@@ -299,17 +300,7 @@ Result<ZoneData> load_zone_file(const std::string& path, const std::string& zone
         return make_error(where + ": the first record is not a SOA and there is no $ORIGIN");
       }
     }
-    Record rec;
-    rec.owner = rdf_wire(owner);
-    rec.type = static_cast<uint16_t>(ldns_rr_get_type(rr.get()));
-    rec.ttl = ldns_rr_ttl(rr.get());
-    for (size_t i = 0; i < ldns_rr_rd_count(rr.get()); ++i) {
-      // ldns gives each rdata field in wire form; unknown types (RFC 3597) arrive as one field.
-      ldns_rdf* f = ldns_rr_rdf(rr.get(), i);
-      rec.rdata += rdf_wire(f);
-    }
-    rec.where = where;
-    zone.records.push_back(std::move(rec));
+    zone.records.push_back(record_from_ldns(rr.get(), where));
   }
   cleanup();
   if (zone.records.empty()) return make_error(path + ": no records (a zone needs at least a SOA)");
