@@ -3,21 +3,26 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "zones/dns/dname.h"
+
 namespace gslb {
 
 std::string usage() {
   return R"(gslbd - authoritative GSLB DNS server
 
 Usage:
-  gslbd --listen ADDR:PORT ... [--zone FILE ...] [--db PATH] [options]
+  gslbd --listen ADDR:PORT ... [--zone [NAME=]FILE ...] [--db PATH] [options]
   gslbd apply [--db PATH] FILE [--dry-run]
   gslbd healthd --agent ID [--region R] --report-to URL ... [--token-file F]
 
 Options:
   --listen ADDR:PORT     Serve DNS on UDP and TCP at this address. Repeatable. IPv4 as
                          127.0.0.1:5353, IPv6 as [::1]:5353. Default 127.0.0.1:53.
-  --zone FILE            Serve an RFC 1035 zone file. Repeatable. The origin is the file's
-                         $ORIGIN or, without one, the owner of its SOA record.
+  --zone [NAME=]FILE     Serve an RFC 1035 zone file. Repeatable. With NAME the file is read
+                         as zone NAME ("@" and relative names are relative to it; a $ORIGIN or
+                         SOA owner naming another zone is an error), as NSD and BIND read
+                         theirs. Without, the origin is the file's $ORIGIN, else its SOA owner,
+                         else the file name (logged). A FILE with "=" in it: ./a=b.zone.
   --db PATH              The gslbd database (SQLite): GSLB services, members, checks, health
                          and zones kept there. Created when missing. Default ./gslb.db;
                          "none" serves zone files only. Changes are picked up within 500 ms.
@@ -69,6 +74,21 @@ Result<unsigned> parse_uint(const std::string& opt, const char* v, unsigned lo, 
   return static_cast<unsigned>(n);
 }
 
+// "NAME=FILE" or "FILE". A "/" before the first "=" makes it all a path, so every file can be
+// named ("./a=b.zone") and a domain name never holds one.
+Result<ConfiguredZoneFile> parse_zone(const std::string& value) {
+  const size_t eq = value.find('=');
+  if (eq == std::string::npos || value.find('/') < eq) return ConfiguredZoneFile{"", value};
+  ConfiguredZoneFile z{value.substr(0, eq), value.substr(eq + 1)};
+  if (z.zone.empty() || z.path.empty())
+    return make_error("--zone: expected NAME=FILE or FILE, got \"" + value + "\"");
+  auto name = name_from_text(z.zone.back() == '.' ? z.zone : z.zone + ".");
+  if (!name)
+    return make_error("--zone " + value + ": \"" + z.zone +
+                      "\" is not a zone name: " + name.error());
+  return z;
+}
+
 }  // namespace
 
 Result<Options> parse_options(int argc, const char* const* argv) {
@@ -115,7 +135,9 @@ Result<Options> parse_options(int argc, const char* const* argv) {
     if (a == "--listen") {
       o.listen.push_back(value);
     } else if (a == "--zone") {
-      o.zones.push_back(value);
+      auto zone = parse_zone(value);
+      if (!zone) return Error{zone.error()};
+      o.zones.push_back(std::move(*zone));
     } else if (a == "--roles") {
       o.role_dns = o.role_health = o.role_api = false;
       size_t start = 0;

@@ -6,12 +6,13 @@
 #include <vector>
 
 #include "zones/base/result.h"
+#include "zones/zonefile/zone_file.h"
 
 namespace gslb {
 
 struct Options {
   std::vector<std::string> listen;
-  std::vector<std::string> zones;
+  std::vector<ConfiguredZoneFile> zones;
   std::string db = "gslb.db";  // "" (--db none): zone files only
   unsigned threads = 0;        // 0: one per core
   std::string nsid;

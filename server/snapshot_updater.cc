@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "zones/base/log.h"
+#include "zones/dns/dname.h"
 #include "zones/model/service_table_builder.h"
 #include "zones/model/snapshot_builder.h"
 #include "zones/zonefile/zone_file.h"
@@ -38,7 +39,7 @@ int64_t now_unix_ms() {
       .count();
 }
 
-SnapshotUpdater::SnapshotUpdater(std::string db_path, std::vector<std::string> zone_files)
+SnapshotUpdater::SnapshotUpdater(std::string db_path, std::vector<ConfiguredZoneFile> zone_files)
     : db_path_(std::move(db_path)), zone_files_(std::move(zone_files)) {}
 
 SnapshotUpdater::~SnapshotUpdater() {
@@ -47,10 +48,16 @@ SnapshotUpdater::~SnapshotUpdater() {
 
 Result<void> SnapshotUpdater::load_files() {
   std::vector<ZoneData> zones;
-  for (const std::string& f : zone_files_) {
-    auto z = load_zone_file(f);
+  for (const ConfiguredZoneFile& f : zone_files_) {
+    auto z = load_zone_file(f.path, f.zone);
     if (!z) return Error{z.error()};
     zones.push_back(std::move(*z));
+  }
+  for (const ZoneData& z : zones) {
+    if (!z.origin_from_file_name || !guessed_origin_logged_.insert(z.source).second) continue;
+    std::string origin = name_to_text(z.origin);
+    log_info(z.source + " has no $ORIGIN and no absolute SOA owner: serving it as zone " + origin +
+             ", taken from the file name (--zone " + origin + "=" + z.source + " says so)");
   }
   file_zones_ = std::move(zones);
   return {};

@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "zones/model/snapshot_holder.h"
 #include "zones/store/store.h"
 #include "zones/store/store_rows.h"
+#include "zones/zonefile/zone_file.h"
 
 namespace gslb {
 
@@ -33,7 +35,7 @@ struct UpdaterStats {
 class SnapshotUpdater {
  public:
   // `db_path` empty: zone files only.
-  SnapshotUpdater(std::string db_path, std::vector<std::string> zone_files);
+  SnapshotUpdater(std::string db_path, std::vector<ConfiguredZoneFile> zone_files);
   ~SnapshotUpdater();
 
   // Loads the zone files and, when it can, the database. Zone-file errors are fatal here (the
@@ -58,8 +60,9 @@ class SnapshotUpdater {
   void report(const std::string& error);
 
   std::string db_path_;
-  std::vector<std::string> zone_files_;
+  std::vector<ConfiguredZoneFile> zone_files_;
   std::vector<ZoneData> file_zones_;
+  std::set<std::string> guessed_origin_logged_;  // paths: the guess is news once, not per reload
   std::unique_ptr<Store> store_;
   bool opened_once_ = false;  // after the first open, a missing file is an error, not a new db
   uint64_t store_inode_ = 0, store_device_ = 0;

@@ -15,6 +15,7 @@
 
 #include "server/query_engine.h"
 #include "zones/model/snapshot_builder.h"
+#include "zones/zonefile/ldns_record.h"
 
 namespace {
 
@@ -24,15 +25,7 @@ gslb::Record record(const char* text) {
     fprintf(stderr, "fuzz_query: bad record %s\n", text);
     abort();
   }
-  gslb::Record r;
-  const ldns_rdf* owner = ldns_rr_owner(rr);
-  r.owner.assign(reinterpret_cast<const char*>(ldns_rdf_data(owner)), ldns_rdf_size(owner));
-  r.type = static_cast<uint16_t>(ldns_rr_get_type(rr));
-  r.ttl = ldns_rr_ttl(rr);
-  for (size_t i = 0; i < ldns_rr_rd_count(rr); ++i)
-    r.rdata.append(reinterpret_cast<const char*>(ldns_rdf_data(ldns_rr_rdf(rr, i))),
-                   ldns_rdf_size(ldns_rr_rdf(rr, i)));
-  r.where = "fuzz";
+  gslb::Record r = gslb::record_from_ldns(rr, "fuzz");
   ldns_rr_free(rr);
   return r;
 }

@@ -21,9 +21,11 @@
 //                    "members": [ {"name"*, "address"*, "weight", "priority", "region",
 //                                  "enabled", "sorry", "check"} ]} ],
 //     "regions": {"eu-west": ["198.51.100.0/24", "2001:db8:1::/48"], "us-east": [...]} }
-// A zone has either "file" or "soa" + "ns" (+ "records"). Record names are relative to the zone
-// unless they end in a dot; record data is presentation form, checked with ldns and stored as
-// given. A service lies inside one of the document's zones (the closest enclosing one).
+// A zone has either "file" or "soa" + "ns" (+ "records"). The file is read as the zone "name"
+// names, as NSD and BIND read theirs ("@" and relative owners are relative to it; a $ORIGIN or
+// SOA owner naming another zone is an error). Record names are relative to the zone unless they
+// end in a dot; record data is presentation form, checked with ldns and stored as given. A
+// service lies inside one of the document's zones (the closest enclosing one).
 // "regions" maps client subnets to region names (1 to 63 of letters, digits, ".", "_", "-"), the
 // names health agents report (`gslbd healthd --region`): the rtt policy ranks members by the RTT
 // measured from the client's region, the longest matching subnet deciding. Subnets are IPv4 or

@@ -23,7 +23,9 @@
 #include "zones/config/config_desired.h"
 #include "zones/dns/dname.h"
 #include "zones/dns/zone_data.h"
+#include "zones/model/service_table_builder.h"
 #include "zones/model/snapshot_builder.h"
+#include "zones/zonefile/ldns_record.h"
 #include "zones/zonefile/zone_file.h"
 
 // Last: ldns/common.h defines `bool` as a macro, which breaks <optional> included after it.
@@ -440,14 +442,11 @@ class Parser {
     fs::path p(*file);
     if (p.is_relative()) p = (base_dir_.empty() ? fs::current_path(ec) : fs::path(base_dir_)) / p;
     z.row.file = p.lexically_normal().string();
-    auto data = load_zone_file(z.row.file);
+    // The file is read relative to the zone's name; without a valid one (already reported) there
+    // is nothing to read it as.
+    if (!info.name_ok) return;
+    auto data = load_zone_file(z.row.file, info.name.text);
     if (!data) return c_.fail(at(path, "file"), data.error());
-    if (info.name_ok && lowercase_name(data->origin) != info.name.wire) {
-      return c_.fail(at(path, "file"),
-                     z.row.file + " holds zone " +
-                         display_name(name_to_text(lowercase_name(data->origin))) + ", not " +
-                         display_name(info.name.text));
-    }
     info.data = std::move(*data);
   }
 
@@ -486,7 +485,16 @@ class Parser {
     ZoneData data;
     data.origin = info.name.wire;
     data.source = path;
-    if (ok) data.records.push_back(soa_record(row, soa_path));
+    if (ok) {
+      // The names were checked above; a failure here is a bug, reported rather than asserted.
+      auto soa = soa_record(row, soa_path);
+      if (soa) {
+        data.records.push_back(std::move(*soa));
+      } else {
+        c_.errors.push_back(soa.error());
+        ok = false;
+      }
+    }
     std::map<std::string, std::string> seen;  // owner+type+rdata wire -> path, for duplicates
 
     const json* ns = Checker::get(j, "ns");
@@ -536,21 +544,6 @@ class Parser {
       }
     }
     if (ok) info.data = std::move(data);
-  }
-
-  static Record soa_record(const ZoneRow& row, const std::string& where) {
-    Record soa;
-    soa.owner = *name_from_text(row.name);
-    soa.type = LDNS_RR_TYPE_SOA;
-    soa.ttl = row.ttl;
-    soa.rdata = *name_from_text(row.soa_mname) + *name_from_text(row.soa_rname);
-    for (uint32_t v :
-         {row.soa_serial, row.soa_refresh, row.soa_retry, row.soa_expire, row.soa_minimum}) {
-      for (int shift = 24; shift >= 0; shift -= 8)
-        soa.rdata.push_back(static_cast<char>(v >> shift));
-    }
-    soa.where = where;
-    return soa;
   }
 
   // A "records" entry as a row (name absolute, type canonical, data as given), or nothing.
@@ -635,16 +628,7 @@ class Parser {
       c_.fail(data_path, "does not parse as " + r.type + ": " + json_quote(r.rdata));
       return false;
     }
-    Record rec;
-    const ldns_rdf* owner = ldns_rr_owner(rr.get());
-    rec.owner.assign(reinterpret_cast<const char*>(ldns_rdf_data(owner)), ldns_rdf_size(owner));
-    rec.type = static_cast<uint16_t>(ldns_rr_get_type(rr.get()));
-    rec.ttl = ldns_rr_ttl(rr.get());
-    for (size_t i = 0; i < ldns_rr_rd_count(rr.get()); ++i) {
-      const ldns_rdf* f = ldns_rr_rdf(rr.get(), i);
-      rec.rdata.append(reinterpret_cast<const char*>(ldns_rdf_data(f)), ldns_rdf_size(f));
-    }
-    rec.where = path;
+    Record rec = record_from_ldns(rr.get(), path);
     std::string key = lowercase_name(rec.owner) + std::to_string(rec.type) + "/" + rec.rdata;
     if (auto [it, fresh] = seen.emplace(key, path); !fresh) {
       c_.fail(path, "the same record as " + it->second);

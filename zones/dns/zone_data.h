@@ -19,6 +19,8 @@ struct Record {
 struct ZoneData {
   std::string origin;  // wire form
   std::string source;  // file name or "database", for error messages
+  // Neither the configuration nor the file named the zone: a guess the operator should hear of.
+  bool origin_from_file_name = false;
   std::vector<Record> records;
 };
 

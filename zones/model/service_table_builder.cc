@@ -12,26 +12,18 @@
 
 #include "server/policy/policy.h"
 #include "zones/dns/dname.h"
+#include "zones/zonefile/ldns_record.h"
 #include "zones/zonefile/zone_file.h"
 
 namespace gslb {
 namespace {
-
-std::string rdf_wire(const ldns_rdf* r) {
-  return std::string(reinterpret_cast<const char*>(ldns_rdf_data(r)), ldns_rdf_size(r));
-}
 
 Result<Record> record_from_text(const std::string& text, const std::string& where) {
   ldns_rr* rr = nullptr;
   ldns_status s = ldns_rr_new_frm_str(&rr, text.c_str(), 300, nullptr, nullptr);
   if (s != LDNS_STATUS_OK)
     return make_error(where + ": " + ldns_get_errorstr_by_id(s) + " in \"" + text + "\"");
-  Record rec;
-  rec.owner = rdf_wire(ldns_rr_owner(rr));
-  rec.type = static_cast<uint16_t>(ldns_rr_get_type(rr));
-  rec.ttl = ldns_rr_ttl(rr);
-  for (size_t i = 0; i < ldns_rr_rd_count(rr); ++i) rec.rdata += rdf_wire(ldns_rr_rdf(rr, i));
-  rec.where = where;
+  Record rec = record_from_ldns(rr, where);
   ldns_rr_free(rr);
   return rec;
 }
@@ -80,16 +72,37 @@ Result<std::shared_ptr<const ClientRegions>> regions_from_rows(const ConfigRows&
 
 }  // namespace
 
+Result<Record> soa_record(const ZoneRow& zone, const std::string& where) {
+  const std::string zone_name =
+      zone.name.empty() || zone.name.back() == '.' ? zone.name : zone.name + ".";
+  auto origin = name_from_text(zone_name);
+  if (!origin) return make_error(where + ": " + origin.error());
+  Record soa;
+  soa.owner = *origin;
+  soa.type = rrtype::SOA;
+  soa.ttl = zone.ttl;
+  for (auto [field, name] : {std::pair{"mname", &zone.soa_mname}, {"rname", &zone.soa_rname}}) {
+    auto wire = name->empty() ? Result<std::string>(*origin) : name_from_text(*name, *origin);
+    if (!wire) return make_error(where + ": SOA " + field + " \"" + *name + "\": " + wire.error());
+    soa.rdata += *wire;
+  }
+  for (uint32_t v :
+       {zone.soa_serial, zone.soa_refresh, zone.soa_retry, zone.soa_expire, zone.soa_minimum})
+    for (int shift = 24; shift >= 0; shift -= 8) soa.rdata.push_back(static_cast<char>(v >> shift));
+  soa.where = where;
+  return soa;
+}
+
 Result<std::vector<ZoneData>> zones_from_rows(const ConfigRows& config) {
   std::vector<ZoneData> out;
   for (const ZoneRow& z : config.zones) {
     std::string zone_name = z.name.empty() || z.name.back() == '.' ? z.name : z.name + ".";
     if (!z.file.empty()) {
-      auto data = load_zone_file(z.file);
+      // Without a name the loader would guess one from the file.
+      if (zone_name.empty())
+        return make_error("zones row " + std::to_string(z.id) + ": a zone file needs a zone name");
+      auto data = load_zone_file(z.file, zone_name);
       if (!data) return Error{"zone " + zone_name + ": " + data.error()};
-      if (lowercase_name(data->origin) != lowercase_name(*name_from_text(zone_name)))
-        return make_error("zone " + zone_name + ": file " + z.file + " holds zone " +
-                          name_to_text(data->origin));
       out.push_back(std::move(*data));
       continue;
     }
@@ -98,13 +111,7 @@ Result<std::vector<ZoneData>> zones_from_rows(const ConfigRows& config) {
     if (!origin) return make_error("zones row " + std::to_string(z.id) + ": " + origin.error());
     data.origin = *origin;
     data.source = "database zone " + zone_name;
-    std::string where = "zones row " + std::to_string(z.id);
-    auto soa = record_from_text(
-        zone_name + " " + std::to_string(z.ttl) + " IN SOA " + absolute(z.soa_mname, zone_name) +
-            " " + absolute(z.soa_rname, zone_name) + " " + std::to_string(z.soa_serial) + " " +
-            std::to_string(z.soa_refresh) + " " + std::to_string(z.soa_retry) + " " +
-            std::to_string(z.soa_expire) + " " + std::to_string(z.soa_minimum),
-        where);
+    auto soa = soa_record(z, "zones row " + std::to_string(z.id));
     if (!soa) return Error{soa.error()};
     data.records.push_back(std::move(*soa));
     for (const RecordRow& r : config.records) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "zones/base/result.h"
@@ -12,6 +13,10 @@
 #include "zones/store/store_rows.h"
 
 namespace gslb {
+
+// The SOA record of an inline zone, from its row. The row's mname and rname may be relative to
+// the zone or "@" (rows written by hand), as in a zone file; empty means the zone's name.
+Result<Record> soa_record(const ZoneRow& zone, const std::string& where);
 
 // Inline zones become ZoneData built from their SOA fields and records rows; zones with a file
 // are loaded from it.

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "zones/dns/dname.h"
+#include "zones/zonefile/ldns_record.h"
 
 namespace gslb {
 namespace {
@@ -149,9 +150,42 @@ std::string implied_origin(const std::string& path, const std::vector<std::strin
   return base + ".";
 }
 
+// A name for messages: lowercase, without the trailing dot (the root stays ".").
+std::string display(const std::string& wire) {
+  std::string text = name_to_text(lowercase_name(wire));
+  if (text.size() > 1) text.pop_back();
+  return text;
+}
+
+// The zone as the configuration names it, in wire form.
+Result<std::string> configured_origin(const std::string& path, const std::string& zone) {
+  const std::string text = zone.back() == '.' ? zone : zone + ".";
+  auto wire = name_from_text(text);
+  if (!wire) return make_error(path + ": configured zone \"" + zone + "\": " + wire.error());
+  return *wire;
+}
+
+// What an operator does about a file that names another zone than its configuration.
+std::string contradiction(const std::string& where, const std::string& what,
+                          const std::string& file_zone, const std::string& configured,
+                          const std::string& fix) {
+  return where + ": " + what + " " + name_to_text(lowercase_name(file_zone)) +
+         " contradicts the configured zone " + display(configured) + " (the file holds zone " +
+         display(file_zone) + ", not " + display(configured) + "): " + fix +
+         " to read the file as " + display(configured) + ", or configure the zone as " +
+         display(file_zone);
+}
+
 }  // namespace
 
-Result<ZoneData> load_zone_file(const std::string& path) {
+Result<ZoneData> load_zone_file(const std::string& path, const std::string& zone_name) {
+  std::string configured;
+  if (!zone_name.empty()) {
+    auto wire = configured_origin(path, zone_name);
+    if (!wire) return Error{wire.error()};
+    configured = *wire;
+  }
+  const std::string configured_key = lowercase_name(configured);
   std::unique_ptr<FILE, FileCloser> fp(fopen(path.c_str(), "r"));
   if (!fp) return make_error(path + ": cannot open zone file: " + std::string(strerror(errno)));
 
@@ -162,12 +196,20 @@ Result<ZoneData> load_zone_file(const std::string& path) {
   ldns_rdf* prev_raw = nullptr;
   int line = 1;
   const std::vector<std::string> lines = read_lines(path);
-  const std::string implied = implied_origin(path, lines);
-  if (!implied.empty()) {
+  const std::string implied = configured.empty() ? implied_origin(path, lines) : "";
+  if (!configured.empty()) {
+    origin_raw =
+        ldns_dname_new_frm_data(static_cast<uint16_t>(configured.size()), configured.data());
+    zone.origin = configured;
+  } else if (!implied.empty()) {
     if (ldns_str2rdf_dname(&origin_raw, implied.c_str()) != LDNS_STATUS_OK)
       return make_error(path + ": no $ORIGIN, a relative SOA owner, and the file name \"" +
                         implied + "\" is not a domain name; add $ORIGIN");
   }
+  // ldns replaces the origin on $ORIGIN; a relative one is relative to the origin it replaces
+  // (RFC 1035 s5.1), so that one is kept here.
+  std::unique_ptr<ldns_rdf, RdfDeleter> origin_before(origin_raw ? ldns_rdf_clone(origin_raw)
+                                                                 : nullptr);
   bool origin_from_directive = false;
   auto cleanup = [&]() {
     if (origin_raw) ldns_rdf_deep_free(origin_raw);
@@ -189,9 +231,33 @@ Result<ZoneData> load_zone_file(const std::string& path) {
       case LDNS_STATUS_SYNTAX_EMPTY:
       case LDNS_STATUS_SYNTAX_TTL:
         continue;
-      case LDNS_STATUS_SYNTAX_ORIGIN:
+      case LDNS_STATUS_SYNTAX_ORIGIN: {
         origin_from_directive = true;
+        // ldns reads "$ORIGIN sub" as "sub."; RFC 1035 s5.1 makes it relative to the origin
+        // before it, as BIND and NSD read it.
+        const auto directive =
+            tokens(strip(at <= static_cast<int>(lines.size()) ? lines[at - 1] : ""));
+        if (origin_before && directive.size() >= 2) {
+          auto wire = name_from_text(directive[1], rdf_wire(origin_before.get()));
+          if (!wire) {
+            cleanup();
+            return make_error(where + ": $ORIGIN " + directive[1] + ": " + wire.error());
+          }
+          ldns_rdf_deep_free(origin_raw);
+          origin_raw = ldns_dname_new_frm_data(static_cast<uint16_t>(wire->size()), wire->data());
+        }
+        // Only the $ORIGIN in force at the first record says which zone the file holds; later
+        // ones (BIND's "$ORIGIN sub.zone.") only shorten the names after them.
+        if (!configured.empty() && zone.records.empty() && origin_raw &&
+            lowercase_name(rdf_wire(origin_raw)) != configured_key) {
+          std::string message = contradiction(where, "$ORIGIN", rdf_wire(origin_raw), configured,
+                                              "remove the $ORIGIN line");
+          cleanup();
+          return make_error(message);
+        }
+        origin_before.reset(origin_raw ? ldns_rdf_clone(origin_raw) : nullptr);
         continue;
+      }
       case LDNS_STATUS_SYNTAX_INCLUDE:
         cleanup();
         return make_error(where + ": $INCLUDE is not supported");
@@ -211,32 +277,33 @@ Result<ZoneData> load_zone_file(const std::string& path) {
       return make_error(where + ": relative owner name with no $ORIGIN; add $ORIGIN or write " +
                         "names with a trailing dot");
     }
+    if (!configured.empty() && ldns_rr_get_type(rr.get()) == LDNS_RR_TYPE_SOA &&
+        lowercase_name(rdf_wire(owner)) != configured_key) {
+      std::string message =
+          contradiction(where, "SOA owner", rdf_wire(owner), configured, "write the owner as @");
+      cleanup();
+      return make_error(message);
+    }
     if (zone.origin.empty()) {
       if ((origin_from_directive || !implied.empty()) && origin_raw) {
         zone.origin = rdf_wire(origin_raw);
+        zone.origin_from_file_name = !origin_from_directive;
       } else if (ldns_rr_get_type(rr.get()) == LDNS_RR_TYPE_SOA) {
         zone.origin = rdf_wire(owner);
         // Relative names after an absolute SOA owner are relative to it.
-        if (!origin_raw) origin_raw = ldns_rdf_clone(owner);
+        if (!origin_raw) {
+          origin_raw = ldns_rdf_clone(owner);
+          origin_before.reset(ldns_rdf_clone(owner));
+        }
       } else {
         cleanup();
         return make_error(where + ": the first record is not a SOA and there is no $ORIGIN");
       }
     }
-    Record rec;
-    rec.owner = rdf_wire(owner);
-    rec.type = static_cast<uint16_t>(ldns_rr_get_type(rr.get()));
-    rec.ttl = ldns_rr_ttl(rr.get());
-    for (size_t i = 0; i < ldns_rr_rd_count(rr.get()); ++i) {
-      // ldns gives each rdata field in wire form; unknown types (RFC 3597) arrive as one field.
-      ldns_rdf* f = ldns_rr_rdf(rr.get(), i);
-      rec.rdata += rdf_wire(f);
-    }
-    rec.where = where;
-    zone.records.push_back(std::move(rec));
+    zone.records.push_back(record_from_ldns(rr.get(), where));
   }
   cleanup();
-  if (zone.origin.empty()) return make_error(path + ": no records (a zone needs at least a SOA)");
+  if (zone.records.empty()) return make_error(path + ": no records (a zone needs at least a SOA)");
   return zone;
 }
 

@@ -13,6 +13,7 @@
 #include "zones/dns/dname.h"
 #include "zones/dns/zone_data.h"
 #include "zones/model/snapshot.h"
+#include "zones/zonefile/ldns_record.h"
 
 namespace gslb::testing {
 
@@ -25,15 +26,7 @@ inline Record record(std::string_view text, std::string where = "test") {
     ADD_FAILURE() << "bad test record \"" << text << "\": " << ldns_get_errorstr_by_id(s);
     return r;
   }
-  const ldns_rdf* owner = ldns_rr_owner(rr);
-  r.owner.assign(reinterpret_cast<const char*>(ldns_rdf_data(owner)), ldns_rdf_size(owner));
-  r.type = static_cast<uint16_t>(ldns_rr_get_type(rr));
-  r.ttl = ldns_rr_ttl(rr);
-  for (size_t i = 0; i < ldns_rr_rd_count(rr); ++i) {
-    const ldns_rdf* f = ldns_rr_rdf(rr, i);
-    r.rdata.append(reinterpret_cast<const char*>(ldns_rdf_data(f)), ldns_rdf_size(f));
-  }
-  r.where = std::move(where);
+  r = record_from_ldns(rr, std::move(where));
   ldns_rr_free(rr);
   return r;
 }

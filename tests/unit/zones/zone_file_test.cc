@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tests/unit/testing/packet_builder.h"
+#include "zones/dns/dname.h"
 #include "zones/model/snapshot_builder.h"
 
 namespace gslb {
@@ -127,6 +128,108 @@ TEST(LoadZoneFile, RelativeSoaRdataNamesAreRelativeToTheSoaOwner) {
   EXPECT_EQ(soa.rdata, wire_name("ns1.example.org.") + wire_name("hostmaster.example.org.") +
                            u32(1) + u32(7200) + u32(3600) + u32(1209600) + u32(300));
   EXPECT_EQ(z->records[1].rdata, wire_name("ns1.example.org."));
+}
+
+TEST(LoadZoneFile, OnlyAnOriginFromTheFileNameIsFlaggedAsOne) {
+  auto implied = load_zone_file(data("implied.test.zone"));
+  ASSERT_TRUE(implied.ok()) << implied.error();
+  EXPECT_TRUE(implied->origin_from_file_name);
+  for (const char* file : {"no_origin.zone", "example.test.zone"}) {
+    auto z = load_zone_file(data(file));
+    ASSERT_TRUE(z.ok()) << z.error();
+    EXPECT_FALSE(z->origin_from_file_name) << file;
+  }
+  auto configured = load_zone_file(data("implied.test.zone"), "implied.test");
+  ASSERT_TRUE(configured.ok()) << configured.error();
+  EXPECT_FALSE(configured->origin_from_file_name);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A zone named by its configuration: the file is read relative to that name.
+
+TEST(LoadZoneFileAsConfiguredZone, AFileWithoutOriginIsReadRelativeToTheConfiguredName) {
+  // Without the name the file would be zone "zone." (its file name).
+  auto z = load_zone_file(data("configured/zone"), "gslb.example.test");
+  ASSERT_TRUE(z.ok()) << z.error();
+  EXPECT_EQ(z->origin, wire_name("gslb.example.test."));
+  EXPECT_FALSE(z->origin_from_file_name);
+  ASSERT_EQ(z->records.size(), 7u);
+  const Record& soa = z->records[0];
+  EXPECT_EQ(soa.owner, wire_name("gslb.example.test."));
+  EXPECT_EQ(soa.type, rrtype::SOA);
+  EXPECT_EQ(soa.rdata, wire_name("ns1.gslb.example.test.") +
+                           wire_name("hostmaster.gslb.example.test.") + u32(2024060101) +
+                           u32(3600) + u32(600) + u32(604800) + u32(60));
+  EXPECT_EQ(soa.where, data("configured/zone") + ":4");
+  EXPECT_EQ(z->records[1].owner, wire_name("gslb.example.test."));  // blank owner: the SOA's
+  EXPECT_EQ(z->records[1].rdata, wire_name("ns1.gslb.example.test."));
+  EXPECT_EQ(z->records[2].rdata, wire_name("ns2.example.net."));
+  EXPECT_EQ(z->records[3].owner, wire_name("ns1.gslb.example.test."));
+  EXPECT_EQ(z->records[4].owner, wire_name("www.gslb.example.test."));
+  EXPECT_EQ(z->records[5].rdata, u16(10) + wire_name("www.gslb.example.test."));
+  EXPECT_EQ(z->records[6].owner, wire_name("host.sub.gslb.example.test."));  // later $ORIGIN
+  EXPECT_EQ(z->records[6].where, data("configured/zone") + ":12");
+  auto snap = build_snapshot({*z});
+  ASSERT_TRUE(snap.ok()) << snap.error();
+}
+
+TEST(LoadZoneFileAsConfiguredZone, TheNameMayBeGivenWithADotAndInAnyCase) {
+  for (const char* name : {"gslb.example.test.", "GSLB.Example.TEST"}) {
+    auto z = load_zone_file(data("configured/zone"), name);
+    ASSERT_TRUE(z.ok()) << name << ": " << z.error();
+    EXPECT_EQ(lowercase_name(z->origin), wire_name("gslb.example.test.")) << name;
+  }
+}
+
+TEST(LoadZoneFileAsConfiguredZone, TheConfiguredNameWinsOverTheFileName) {
+  auto z = load_zone_file(data("implied.test.zone"), "other.test");
+  ASSERT_TRUE(z.ok()) << z.error();
+  EXPECT_EQ(z->origin, wire_name("other.test."));
+  EXPECT_EQ(z->records[2].owner, wire_name("ns1.other.test."));
+}
+
+TEST(LoadZoneFileAsConfiguredZone, AnOriginOrSoaOwnerThatAgreesIsAccepted) {
+  auto with_origin = load_zone_file(data("example.test.zone"), "Example.Test");
+  ASSERT_TRUE(with_origin.ok()) << with_origin.error();
+  EXPECT_EQ(lowercase_name(with_origin->origin), wire_name("example.test."));
+  auto with_soa_owner = load_zone_file(data("no_origin.zone"), "example.org");
+  ASSERT_TRUE(with_soa_owner.ok()) << with_soa_owner.error();
+  EXPECT_EQ(with_soa_owner->records[3].owner, wire_name("www.example.org."));
+}
+
+TEST(LoadZoneFileAsConfiguredZone, ARelativeOriginIsRelativeToThePreviousOne) {
+  auto z = load_zone_file(data("configured/relative_origin.zone"), "gslb.example.test");
+  ASSERT_TRUE(z.ok()) << z.error();
+  ASSERT_EQ(z->records.size(), 5u);
+  EXPECT_EQ(z->records[3].owner, wire_name("host.sub.gslb.example.test."));
+  EXPECT_EQ(z->records[4].owner, wire_name("host.deeper.sub.gslb.example.test."));
+}
+
+TEST(LoadZoneFileAsConfiguredZone, AContradictingOriginNamesBothZonesAndTheFix) {
+  auto z = load_zone_file(data("configured/other_origin.zone"), "gslb.example.test");
+  ASSERT_FALSE(z.ok());
+  EXPECT_EQ(z.error(), data("configured/other_origin.zone") +
+                           ":2: $ORIGIN other.test. contradicts the configured zone "
+                           "gslb.example.test (the file holds zone other.test, not "
+                           "gslb.example.test): remove the $ORIGIN line to read the file as "
+                           "gslb.example.test, or configure the zone as other.test");
+}
+
+TEST(LoadZoneFileAsConfiguredZone, AContradictingSoaOwnerNamesBothZonesAndTheFix) {
+  auto z = load_zone_file(data("no_origin.zone"), "gslb.example.test");
+  ASSERT_FALSE(z.ok());
+  EXPECT_EQ(z.error(), data("no_origin.zone") +
+                           ":2: SOA owner example.org. contradicts the configured zone "
+                           "gslb.example.test (the file holds zone example.org, not "
+                           "gslb.example.test): write the owner as @ to read the file as "
+                           "gslb.example.test, or configure the zone as example.org");
+}
+
+TEST(LoadZoneFileAsConfiguredZone, AConfiguredNameThatIsNoNameIsAnError) {
+  auto z = load_zone_file(data("configured/zone"), "a..b");
+  ASSERT_FALSE(z.ok());
+  EXPECT_EQ(z.error().rfind(data("configured/zone") + ": configured zone \"a..b\": ", 0), 0u)
+      << z.error();
 }
 
 // ---------------------------------------------------------------------------------------------
