@@ -9,6 +9,7 @@
 #include "api/handlers.h"
 #include "api/representation.h"
 #include "api/write_transaction.h"
+#include "server/policy/policy.h"
 #include "zones/dns/dname.h"
 
 // Last: ldns/common.h defines bool/false macros that break C++ headers included after it.
@@ -193,6 +194,16 @@ HttpResponse get_explain(ApiContext& ctx, const HttpRequest& req, const Params&)
   auto health = load_health_view(**store, *view, wall_ms());
   if (!health) return error_response(health.error());
   result["service"] = service_settings_json(*row, *view);
+  // What the policy does and the keys it picked with, defaults included, from its catalogue
+  // entry: the keys a reader needs to follow the decision.
+  if (s.policy_type != nullptr) {
+    json keys = json::object();
+    for (size_t k = 0; k < s.policy_type->keys.size() && k < s.policy_options.size(); ++k)
+      std::visit([&](const auto& v) { keys[std::string(s.policy_type->keys[k].name)] = v; },
+                 s.policy_options[k]);
+    result["policy"] = {
+        {"name", s.policy_type->name}, {"summary", s.policy_type->summary}, {"keys", keys}};
+  }
   const int family = *qtype == LDNS_RR_TYPE_AAAA ? 6 : 4;
   json members = json::array();
   for (const MemberRow* m : view->members_of(row->id)) {

@@ -381,6 +381,20 @@ class TestGslbctl(GslbctlServerCase):
             self.assertEqual([s["name"] for s in doc["services"]],
                              [s["name"] for s in self.doc["services"]])
 
+    def test_get_catalogue_lists_every_policy_and_check_type_with_keys(self):
+        cat = self.ctl_json("get", "catalogue")
+        rows = parse_table(self.ctl_ok("get", "catalogue").stdout)
+        heads = lambda kind: [r["NAME"] for r in rows if r["KIND"] == kind and r["KEY"] == "-"]
+        self.assertEqual(heads("policy"), [p["name"] for p in cat["policies"]])
+        self.assertEqual(heads("check"), [t["type"] for t in cat["probe_types"]])
+        self.assertIn("rtt", heads("policy"))
+        rtt = {r["KEY"]: r for r in rows if r["NAME"] == "rtt" and r["KEY"] != "-"}
+        self.assertEqual((rtt["rtt_tolerance_pct"]["TYPE"], rtt["rtt_tolerance_pct"]["DEFAULT"]),
+                         ("integer 0..1000", "10"))
+        dns = {r["KEY"] for r in rows if r["NAME"] == "dns" and r["KEY"] != "-"}
+        self.assertEqual(dns, {k["name"] for t in cat["probe_types"] if t["type"] == "dns"
+                               for k in t["options"]})
+
     # apply --------------------------------------------------------------------------------
     def test_apply_dry_run_then_apply(self):
         # The document as applied, from another directory: its relative zone file path is
@@ -538,6 +552,8 @@ class TestGslbctl(GslbctlServerCase):
         self.assertEqual([m["name"] for m in picked], ["primary"])
         self.assertEqual([a["data"] for a in got["answers"]], ["192.0.2.91"])
         self.assertEqual(got["service"]["policy"], "priority")
+        self.assertEqual(got["policy"]["name"], "priority")
+        self.assertIn("policy priority: ", self.ctl_ok("explain", "prio.ctl.test").stdout)
         self.assertEqual(got["decision"]["candidates"], "healthy")
         self.assertEqual(len(got["members"]), 2)
 

@@ -20,7 +20,7 @@ struct CommandSpec {
 
 // Every command, once. Options that belong to one command say so in kOptions.
 constexpr CommandSpec kCommands[] = {
-    {"get", 1, 2, "get zones|services|members SERVICE|health|agents|checks|config"},
+    {"get", 1, 2, "get zones|services|members SERVICE|health|agents|checks|catalogue|config"},
     {"apply", 0, 0, "apply -f FILE [--dry-run]"},
     {"drain", 2, 2, "drain SERVICE MEMBER"},
     {"enable", 2, 2, "enable SERVICE MEMBER"},
@@ -32,8 +32,8 @@ constexpr CommandSpec kCommands[] = {
 
 // What `get` lists, and whether it takes a SERVICE.
 constexpr std::pair<std::string_view, bool> kGetResources[] = {
-    {"zones", false},  {"services", false}, {"members", true}, {"health", false},
-    {"agents", false}, {"checks", false},   {"config", false},
+    {"zones", false},  {"services", false}, {"members", true},    {"health", false},
+    {"agents", false}, {"checks", false},   {"catalogue", false}, {"config", false},
 };
 
 struct OptionSpec {
@@ -206,6 +206,8 @@ commands:
   get zones|services|health|agents|checks   list them
   get members SERVICE                       the members of SERVICE with their state and health
   get config                                the whole declarative document (JSON)
+  get catalogue                             the policies and check types the server knows,
+                                            with every key, its type, default and meaning
   apply -f FILE [--dry-run]                 make the configuration match the document in FILE
                                             ("-": standard input); prints the changes, or
                                             "no changes"; --dry-run writes nothing

@@ -78,6 +78,9 @@ int get(const Invocation& inv, const ApiClient& api, const Streams& io) {
   } else if (what == "checks") {
     target = "/v1/checks";
     view = view_checks;
+  } else if (what == "catalogue") {
+    target = "/v1/catalogue";
+    view = view_catalogue;
   } else {
     target = "/v1/config";  // the document: JSON in both modes
   }

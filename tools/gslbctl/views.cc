@@ -241,6 +241,29 @@ gslb::Result<std::string> view_checks(std::string_view body) {
   return t.render();
 }
 
+// One row per key: its owner (policy or check type), name, type, default and meaning, so the
+// catalogue a server was built with is one command away.
+gslb::Result<std::string> view_catalogue(std::string_view body) {
+  auto j = parse_with_list(body, "policies");
+  if (!j) return gslb::make_error(j.error());
+  Table t({"KIND", "NAME", "KEY", "TYPE", "DEFAULT", "MEANING"});
+  auto rows = [&t](const std::string& kind, const json& owner, const char* name_key,
+                   const char* keys_key, const char* summary_key) {
+    t.add_row({kind, cell(owner, name_key), "-", "-", "-", cell(owner, summary_key)});
+    for (const json& k : list(owner, keys_key)) {
+      std::string range = cell(k, "type");
+      if (k.contains("minimum")) range += " " + cell(k, "minimum") + ".." + cell(k, "maximum");
+      t.add_row({kind, cell(owner, name_key), cell(k, "name"), range,
+                 flag(k, "required") ? std::string("required") : cell(k, "default"),
+                 cell(k, "meaning")});
+    }
+  };
+  for (const json& p : list(*j, "policies")) rows("policy", p, "name", "keys", "summary");
+  if (j->contains("probe_types") && (*j)["probe_types"].is_array())
+    for (const json& c : (*j)["probe_types"]) rows("check", c, "type", "options", "summary");
+  return t.render();
+}
+
 gslb::Result<std::string> view_apply(std::string_view body) {
   auto j = parse_with_list(body, "changes");
   if (!j) return gslb::make_error(j.error());
@@ -308,6 +331,13 @@ gslb::Result<std::string> view_explain(std::string_view body) {
     out += "service " + cell(svc, "name") + ": policy " + cell(svc, "policy") + ", ttl " + ttl +
            ", answers " + cell(svc, "answers") + ", fallback " + cell(svc, "fallback") +
            ", persistence " + persist + "\n";
+  }
+  if (const json& p = at(e, "policy"); p.is_object()) {
+    std::string keys;
+    if (const json& k = at(p, "keys"); k.is_object())
+      for (const auto& [name, value] : k.items())
+        keys += (keys.empty() ? "; " : ", ") + name + " " + cell(value);
+    out += "policy " + cell(p, "name") + ": " + cell(p, "summary") + keys + "\n";
   }
 
   const json& d = at(e, "decision");

@@ -12,13 +12,15 @@
 
 namespace gslbctl {
 
-// `get zones|services|members|health|agents|checks`.
+// `get zones|services|members|health|agents|checks|catalogue`.
 gslb::Result<std::string> view_zones(std::string_view body);
 gslb::Result<std::string> view_services(std::string_view body);
 gslb::Result<std::string> view_members(std::string_view body);
 gslb::Result<std::string> view_health(std::string_view body);
 gslb::Result<std::string> view_agents(std::string_view body);
 gslb::Result<std::string> view_checks(std::string_view body);
+// `get catalogue`: every policy and check type the server knows, one row per key.
+gslb::Result<std::string> view_catalogue(std::string_view body);
 
 // `apply`: the change lines, "no changes", and a dry-run note.
 gslb::Result<std::string> view_apply(std::string_view body);
