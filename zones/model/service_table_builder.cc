@@ -86,7 +86,7 @@ Result<std::vector<ZoneData>> zones_from_rows(const ConfigRows& config) {
     std::string zone_name = z.name.empty() || z.name.back() == '.' ? z.name : z.name + ".";
     if (!z.file.empty()) {
       auto data = load_zone_file(z.file);
-      if (!data) return Error{"zone " + zone_name + ": " + data.error()};
+      if (!data) return prefixed("zone " + zone_name + ": ", data.failure());
       if (lowercase_name(data->origin) != lowercase_name(*name_from_text(zone_name)))
         return make_error("zone " + zone_name + ": file " + z.file + " holds zone " +
                           name_to_text(data->origin));
@@ -105,14 +105,14 @@ Result<std::vector<ZoneData>> zones_from_rows(const ConfigRows& config) {
             std::to_string(z.soa_refresh) + " " + std::to_string(z.soa_retry) + " " +
             std::to_string(z.soa_expire) + " " + std::to_string(z.soa_minimum),
         where);
-    if (!soa) return Error{soa.error()};
+    if (!soa) return soa.failure();
     data.records.push_back(std::move(*soa));
     for (const RecordRow& r : config.records) {
       if (r.zone_id != z.id) continue;
       auto rec = record_from_text(absolute(r.name, zone_name) + " " + std::to_string(r.ttl) +
                                       " IN " + r.type + " " + r.rdata,
                                   "records row " + std::to_string(r.id));
-      if (!rec) return Error{rec.error()};
+      if (!rec) return rec.failure();
       data.records.push_back(std::move(*rec));
     }
     out.push_back(std::move(data));
@@ -127,7 +127,7 @@ Result<ServiceTable> services_from_rows(const ConfigRows& config, const HealthRo
   std::unordered_map<int64_t, std::vector<const ObservationRow*>> observed;
   for (const ObservationRow& o : health.observations) observed[o.member_id].push_back(&o);
   auto regions = regions_from_rows(config);
-  if (!regions) return Error{regions.error()};
+  if (!regions) return regions.failure();
   // Agent id -> index of its region among the client regions (agents elsewhere are left out).
   std::unordered_map<std::string, int32_t> agent_region;
   if (*regions) {
