@@ -41,7 +41,7 @@ class ApiContext {
   Outcome<Store*> store() {
     if (!store_) {
       auto s = Store::open(shared_.db_path, false);
-      if (!s) return server_error("database: " + s.error());
+      if (!s) return api_error(prefixed("database: ", s.failure()));
       store_ = std::move(*s);
     }
     return store_.get();

@@ -1,6 +1,5 @@
 #include "api/api_error.h"
 
-#include <cstdio>
 #include <nlohmann/json.hpp>
 
 namespace gslb::api {
@@ -13,17 +12,6 @@ ApiError make(int status, const char* code, std::string message, std::string fie
   e.message = std::move(message);
   e.field = std::move(field);
   return e;
-}
-
-// Whether the text before ": " in a validator line is a JSON path (keys may hold spaces) and
-// not one of the lines about the text as a whole: "line 3, column 5: ...", "document: ...",
-// "the DNS role could not serve this: ...".
-bool is_path(const std::string& prefix) {
-  if (prefix == "document" || prefix.rfind("the DNS role", 0) == 0) return false;
-  unsigned line = 0, column = 0;
-  char tail = 0;
-  if (sscanf(prefix.c_str(), "line %u, column %u%c", &line, &column, &tail) == 2) return false;
-  return true;
 }
 
 }  // namespace
@@ -47,36 +35,38 @@ ApiError server_error(std::string message) {
   return make(500, "internal", std::move(message), {});
 }
 
-ApiError invalid_lines(const std::string& lines, const std::string& prefix) {
-  ApiError e = make(422, "invalid", {}, {});
-  size_t pos = 0;
-  while (pos < lines.size()) {
-    size_t end = lines.find('\n', pos);
-    if (end == std::string::npos) end = lines.size();
-    std::string line = lines.substr(pos, end - pos);
-    pos = end + 1;
-    if (line.empty()) continue;
-    std::string field, message = line;
-    // "services[0].ttl: must be ..." -> field, message. A line without a path is about the
-    // object (or the JSON text) as a whole.
-    size_t colon = line.find(": ");
-    if (colon == 0) {
-      message = line.substr(2);
-    } else if (colon != std::string::npos && is_path(line.substr(0, colon))) {
-      field = line.substr(0, colon);
-      message = line.substr(colon + 2);
+ApiError api_error(const Error& e, const std::string& prefix) {
+  switch (e.kind) {
+    case ErrorKind::invalid: {
+      ApiError out = make(422, "invalid", {}, {});
+      auto add = [&](const Error& p) {
+        std::string field = p.field;
+        // A problem about the object as a whole is about the object the prefix names.
+        if (!field.empty())
+          field = prefix + field;
+        else if (!prefix.empty() && prefix.back() == '.')
+          field = prefix.substr(0, prefix.size() - 1);
+        out.errors.emplace_back(std::move(field), p.message);
+      };
+      if (e.problems.empty()) add(e);  // its own only problem
+      for (const Error& p : e.problems) add(p);
+      out.field = out.errors.front().first;
+      for (const auto& [f, m] : out.errors)
+        out.message += (out.message.empty() ? "" : "; ") + (f.empty() ? m : f + ": " + m);
+      return out;
     }
-    if (!field.empty())
-      field = prefix + field;
-    else if (!prefix.empty() && prefix.back() == '.')
-      field = prefix.substr(0, prefix.size() - 1);
-    e.errors.emplace_back(field, message);
+    case ErrorKind::not_found:
+      return not_found(e.message);
+    case ErrorKind::conflict:
+      return conflict(e.message, e.field.empty() ? std::string() : prefix + e.field);
+    case ErrorKind::busy:
+      return make(503, "unavailable", e.message, {});
+    case ErrorKind::corrupt:
+    case ErrorKind::io:
+    case ErrorKind::internal:
+      break;
   }
-  if (e.errors.empty()) e.errors.emplace_back("", lines);
-  e.field = e.errors.front().first;
-  for (const auto& [f, m] : e.errors)
-    e.message += (e.message.empty() ? "" : "; ") + (f.empty() ? m : f + ": " + m);
-  return e;
+  return server_error(e.message);
 }
 
 HttpResponse error_response(const ApiError& e) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "api/http_message.h"
+#include "zones/base/result.h"
 
 namespace gslb::api {
 
@@ -28,9 +29,11 @@ ApiError invalid(std::string message, std::string field = {});
 ApiError unsupported_media_type(std::string message);
 ApiError server_error(std::string message);
 
-// The validator's "FIELD: message" lines (zones/config_desired.h) as a 422: `prefix` is put
-// before each field ("members[0]."), the first line names the error's field.
-ApiError invalid_lines(const std::string& lines, const std::string& prefix = {});
+// An error of the layers below by its kind alone (never its message text): invalid 422, listing
+// each of its problems with its field (the first names the error's field), not_found 404,
+// conflict 409, busy 503 "unavailable" (retry), corrupt, io and internal 500. `prefix` is put
+// before each field ("members[0].").
+ApiError api_error(const Error& e, const std::string& prefix = {});
 
 HttpResponse error_response(const ApiError& e);
 

@@ -88,21 +88,10 @@ Outcome<const CheckRow*> ConfigView::need_check(const std::string& name) const {
 
 Outcome<ConfigView> load_view(Store& store) {
   auto rows = store.load_config();
-  if (!rows) return store_error(rows.error());
+  if (!rows) return api_error(rows.failure());
   ConfigView v;
   v.rows = std::move(*rows);
   return v;
-}
-
-ApiError store_error(const std::string& message) {
-  // A UNIQUE constraint lost to a concurrent writer is a conflict; the rest is the server's.
-  if (message.find("UNIQUE constraint") != std::string::npos) return conflict(message);
-  ApiError e = server_error(message);
-  if (message.find("locked") != std::string::npos || message.find("busy") != std::string::npos) {
-    e.status = 503;
-    e.code = "unavailable";
-  }
-  return e;
 }
 
 }  // namespace gslb::api

@@ -39,7 +39,4 @@ struct ConfigView {
 
 Outcome<ConfigView> load_view(Store& store);
 
-// An error of the store (a constraint, a locked file) as the API reports it.
-ApiError store_error(const std::string& message);
-
 }  // namespace gslb::api

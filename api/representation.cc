@@ -136,9 +136,9 @@ json event_json(const EventRow& e) {
 
 Outcome<HealthView> load_health_view(Store& store, const ConfigView& view, int64_t now_ms) {
   auto rows = store.load_health();
-  if (!rows) return store_error(rows.error());
+  if (!rows) return api_error(rows.failure());
   auto changes = store.last_event_times();
-  if (!changes) return store_error(changes.error());
+  if (!changes) return api_error(changes.failure());
   HealthView h;
   h.now_ms = now_ms;
   auto table = services_from_rows(view.rows, *rows, now_ms);

@@ -15,7 +15,7 @@ Outcome<CheckRow> validated_check(const std::string& text, const ConfigView& vie
   for (const CheckRow& c : view.rows.checks)
     if (c.id != replacing_id) context.checks.push_back(c.name);
   auto parsed = config::parse_check_object(text, context);
-  if (!parsed) return invalid_lines(parsed.error());
+  if (!parsed) return api_error(parsed.failure());
   return *parsed;
 }
 
@@ -24,7 +24,7 @@ Outcome<HttpResponse> update(Store& st, const ConfigView& view, const CheckRow& 
   auto row = validated_check(body.dump(), view, cur.id);
   if (!row) return row.error();
   row->id = cur.id;
-  if (auto r = st.update_check(*row); !r) return store_error(r.error());
+  if (auto r = st.update_check(*row); !r) return api_error(r.failure());
   return json_response(200, check_json(*row));
 }
 
@@ -72,7 +72,7 @@ HttpResponse create_check(ApiContext& ctx, const HttpRequest& req, const Params&
     auto row = validated_check(req.body, *view, 0);
     if (!row) return row.error();
     auto id = st.insert_check(*row);
-    if (!id) return store_error(id.error());
+    if (!id) return api_error(id.failure());
     row->id = *id;
     return json_response(201, check_json(*row));
   });
@@ -133,7 +133,7 @@ HttpResponse delete_check(ApiContext& ctx, const HttpRequest&, const Params& p) 
     if (!users.empty())
       return conflict("check " + (*c)->name + " is in use by " + users +
                       "; point them at another check first");
-    if (auto r = st.delete_check((*c)->id); !r) return store_error(r.error());
+    if (auto r = st.delete_check((*c)->id); !r) return api_error(r.failure());
     return no_content();
   });
 }

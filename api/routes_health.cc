@@ -58,7 +58,7 @@ HttpResponse list_agents(ApiContext& ctx, const HttpRequest&, const Params&) {
   auto store = ctx.store();
   if (!store) return error_response(store.error());
   auto rows = (*store)->load_health();
-  if (!rows) return error_response(store_error(rows.error()));
+  if (!rows) return error_response(api_error(rows.failure()));
   const int64_t now = wall_ms();
   json list = json::array();
   for (const AgentRow& a : rows->agents)
@@ -78,7 +78,7 @@ HttpResponse get_agent_checks(ApiContext& ctx, const HttpRequest& req, const Par
   // The generation and the rows from one read transaction would be ideal; reading the
   // generation first means a change in between only makes the agent pull once more.
   auto generation = (*store)->config_generation();
-  if (!generation) return error_response(store_error(generation.error()));
+  if (!generation) return error_response(api_error(generation.failure()));
   const std::string etag = "\"" + std::to_string(*generation) + "\"";
   if (req.if_none_match == etag) {
     HttpResponse r;
@@ -193,13 +193,13 @@ HttpResponse post_observations(ApiContext& ctx, const HttpRequest& req, const Pa
     for (const MemberRow& m : view->rows.members) known.insert(m.id);
     size_t skipped = 0;
     for (const ObservationRow& r : rows) skipped += known.count(r.member_id) ? 0 : 1;
-    if (auto r = st.write_observations(rows); !r) return store_error(r.error());
+    if (auto r = st.write_observations(rows); !r) return api_error(r.failure());
     if (body->contains("region")) {  // absent: the agent keeps the region it had
       AgentRow a;
       a.id = agent;
       a.region = region;
       a.last_seen_ms = now;
-      if (auto r = st.upsert_agent(a); !r) return store_error(r.error());
+      if (auto r = st.upsert_agent(a); !r) return api_error(r.failure());
     }
     return json_response(200, {{"accepted", rows.size() - skipped}, {"skipped", skipped}});
   });

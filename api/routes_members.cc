@@ -18,7 +18,7 @@ Outcome<MemberRow> validated_member(const std::string& text, const ConfigView& v
   for (const MemberRow* m : view.members_of(service.id))
     if (m->id != replacing_id) context.members.emplace_back(m->name, m->address);
   auto parsed = config::parse_member_object(text, context);
-  if (!parsed) return invalid_lines(parsed.error());
+  if (!parsed) return api_error(parsed.failure());
   MemberRow row = parsed->row;
   row.service_id = service.id;
   if (!parsed->check.empty()) row.check_id = view.check(parsed->check)->id;
@@ -103,7 +103,7 @@ HttpResponse create_member(ApiContext& ctx, const HttpRequest& req, const Params
     auto row = validated_member(req.body, t->view, *t->service, 0);
     if (!row) return row.error();
     auto id = st.insert_member(*row);
-    if (!id) return store_error(id.error());
+    if (!id) return api_error(id.failure());
     row->id = *id;
     HealthView none;
     none.now_ms = wall_ms();
@@ -127,7 +127,7 @@ HttpResponse replace_member(ApiContext& ctx, const HttpRequest& req, const Param
     if (!row) return row.error();
     row->id = t->member->id;
     row->drained_at_ms = t->member->drained_at_ms;  // operational state, not configuration
-    if (auto r = st.update_member(*row); !r) return store_error(r.error());
+    if (auto r = st.update_member(*row); !r) return api_error(r.failure());
     HealthView none;
     none.now_ms = wall_ms();
     return json_response(200, member_json(*row, *t->service, t->view, none));
@@ -161,7 +161,7 @@ HttpResponse patch_member(ApiContext& ctx, const HttpRequest& req, const Params&
     if (drain)
       row->drained_at_ms =
           *drain ? t->member->drained_at_ms.value_or(wall_ms()) : std::optional<int64_t>();
-    if (auto r = st.update_member(*row); !r) return store_error(r.error());
+    if (auto r = st.update_member(*row); !r) return api_error(r.failure());
     auto health = load_health_view(st, t->view, wall_ms());
     if (!health) return health.error();
     return json_response(200, member_json(*row, *t->service, t->view, *health));
@@ -172,7 +172,7 @@ HttpResponse delete_member(ApiContext& ctx, const HttpRequest&, const Params& p)
   return in_write_transaction(ctx, [&](Store& st) -> Outcome<HttpResponse> {
     auto t = find_target(st, p, true);
     if (!t) return t.error();
-    if (auto r = st.delete_member(t->member->id); !r) return store_error(r.error());
+    if (auto r = st.delete_member(t->member->id); !r) return api_error(r.failure());
     return no_content();
   });
 }
@@ -195,7 +195,7 @@ HttpResponse list_member_events(ApiContext& ctx, const HttpRequest& req, const P
   auto m = view->need_member(**s, p[1]);
   if (!m) return error_response(m.error());
   auto events = (*store)->load_events((*m)->id, limit);
-  if (!events) return error_response(store_error(events.error()));
+  if (!events) return error_response(api_error(events.failure()));
   json list = json::array();
   for (const EventRow& e : *events) list.push_back(event_json(e));
   return json_response(200, {{"events", list}});

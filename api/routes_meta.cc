@@ -88,11 +88,7 @@ HttpResponse put_config(ApiContext& ctx, const HttpRequest& req, const Params&) 
   auto store = ctx.store();
   if (!store) return error_response(store.error());
   auto report = apply_document(**store, req.body, *dry_run, check_servable);
-  if (!report) {
-    const std::string& e = report.error();
-    if (e.find("database is locked") != std::string::npos) return error_response(store_error(e));
-    return error_response(invalid_lines(e));
-  }
+  if (!report) return error_response(api_error(report.failure()));
   return json_response(200, {{"changes", report->changes}, {"dry_run", *dry_run}});
 }
 

@@ -20,7 +20,7 @@ config::ObjectContext context_of(const ConfigView& view) {
 
 Outcome<config::DesiredService> validated_service(const std::string& text, const ConfigView& view) {
   auto parsed = config::parse_service_object(text, context_of(view));
-  if (!parsed) return invalid_lines(parsed.error());
+  if (!parsed) return api_error(parsed.failure());
   return *parsed;
 }
 
@@ -52,7 +52,7 @@ Outcome<HttpResponse> update_settings(Store& st, const ConfigView& view, const S
   if (!d) return d.error();
   ServiceRow row = row_of(*d, view);
   row.id = cur.id;
-  if (auto r = st.update_service(row); !r) return store_error(r.error());
+  if (auto r = st.update_service(row); !r) return api_error(r.failure());
   return service_response(200, st, cur.id);
 }
 
@@ -94,12 +94,12 @@ HttpResponse create_service(ApiContext& ctx, const HttpRequest& req, const Param
     auto d = validated_service(req.body, *view);
     if (!d) return d.error();
     auto id = st.insert_service(row_of(*d, *view));
-    if (!id) return store_error(id.error());
+    if (!id) return api_error(id.failure());
     for (const config::DesiredMember& m : d->members) {
       MemberRow row = m.row;
       row.service_id = *id;
       if (!m.check.empty()) row.check_id = view->check(m.check)->id;
-      if (auto r = st.insert_member(row); !r) return store_error(r.error());
+      if (auto r = st.insert_member(row); !r) return api_error(r.failure());
     }
     if (auto servable = servable_now(st, "name"); !servable) return servable.error();
     return service_response(201, st, *id);
@@ -163,7 +163,7 @@ HttpResponse delete_service(ApiContext& ctx, const HttpRequest&, const Params& p
     if (!view) return view.error();
     auto s = view->need_service(p[0]);
     if (!s) return s.error();
-    if (auto r = st.delete_service((*s)->id); !r) return store_error(r.error());
+    if (auto r = st.delete_service((*s)->id); !r) return api_error(r.failure());
     return no_content();
   });
 }

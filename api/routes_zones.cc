@@ -106,7 +106,7 @@ HttpResponse delete_zone(ApiContext& ctx, const HttpRequest&, const Params& p) {
     if (size_t n = services_inside(*view, **z))
       return conflict("zone " + display((*z)->name) + " holds " + std::to_string(n) +
                       " service(s); delete them first");
-    if (auto r = st.delete_zone((*z)->id); !r) return store_error(r.error());
+    if (auto r = st.delete_zone((*z)->id); !r) return api_error(r.failure());
     return no_content();
   });
 }
@@ -176,6 +176,8 @@ HttpResponse delete_record(ApiContext& ctx, const HttpRequest&, const Params& p)
     json doc = document_json(without);
     auto changes = sync_document(st, doc, zone_path(zone_index(*view, **z)));
     if (!changes) {
+      // Only a zone left invalid is this record's conflict; a locked database stays a 503.
+      if (changes.error().code != "invalid") return changes.error();
       ApiError e = changes.error();
       e.status = 409;
       e.code = "conflict";

@@ -13,29 +13,21 @@ Outcome<std::vector<std::string>> sync_document(Store& store, const nlohmann::js
                                                 const std::string& strip) {
   auto desired = config::parse_document(doc.dump(), "", "");
   if (!desired) {
-    // Keep only the lines about the edited object when there are any: the rest of the
-    // document was valid before this request.
-    std::string lines, all = desired.error();
-    size_t pos = 0;
-    while (pos < all.size()) {
-      size_t end = all.find('\n', pos);
-      if (end == std::string::npos) end = all.size();
-      std::string line = all.substr(pos, end - pos);
-      pos = end + 1;
-      if (!strip.empty() && line.rfind(strip, 0) == 0) line = line.substr(strip.size());
-      lines += (lines.empty() ? "" : "\n") + line;
-    }
-    return invalid_lines(lines);
+    // Fields inside the edited object are reported relative to it, as its own route names them.
+    Error e = desired.failure();
+    for (Error& p : e.problems)
+      if (!strip.empty() && p.field.rfind(strip, 0) == 0) p.field = p.field.substr(strip.size());
+    return api_error(e);
   }
   auto changes = config::sync_store(store, *desired);
-  if (!changes) return store_error(changes.error());
+  if (!changes) return api_error(changes.failure());
   if (auto servable = servable_now(store); !servable) return servable.error();
   return *changes;
 }
 
 Outcome<bool> servable_now(Store& store, const std::string& field) {
   auto rows = store.load_config();  // this transaction's own writes
-  if (!rows) return store_error(rows.error());
+  if (!rows) return api_error(rows.failure());
   if (auto r = check_servable(*rows); !r) return invalid(r.error(), field);
   return true;
 }

@@ -19,7 +19,7 @@ HttpResponse in_write_transaction(ApiContext& ctx, F&& body) {
   auto store = ctx.store();
   if (!store) return error_response(store.error());
   Store& st = **store;
-  if (auto r = st.begin_write(); !r) return error_response(store_error(r.error()));
+  if (auto r = st.begin_write(); !r) return error_response(api_error(r.failure()));
   Outcome<HttpResponse> out = body(st);
   if (!out) {
     st.rollback();
@@ -27,7 +27,7 @@ HttpResponse in_write_transaction(ApiContext& ctx, F&& body) {
   }
   if (auto r = st.commit(); !r) {
     st.rollback();
-    return error_response(store_error(r.error()));
+    return error_response(api_error(r.failure()));
   }
   return *out;
 }

@@ -228,7 +228,7 @@ Result<void> HealthChecker::Impl::start() {
   if (auto r = backend->open(); !r) return r;
   if (!opts.reference.empty()) {
     auto spec = parse_reference(opts.reference);
-    if (!spec) return Error{spec.error()};
+    if (!spec) return spec.failure();
     reference = std::move(*spec);
     ProbeFactory factory =
         opts.probe_override ? opts.probe_override(reference->type) : find_probe(reference->type);

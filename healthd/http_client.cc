@@ -138,11 +138,11 @@ Result<HttpReply> HttpClient::request(const std::string& method, const std::stri
   // A kept connection the server closed meanwhile fails at once: one fresh retry.
   const bool reused = impl_->stream.has_value();
   if (!reused) {
-    if (auto r = impl_->connect(url_); !r) return Error{r.error()};
+    if (auto r = impl_->connect(url_); !r) return r.failure();
   }
   auto reply = impl_->exchange(url_, method, target, body, if_none_match);
   if (!reply && reused) {
-    if (auto r = impl_->connect(url_); !r) return Error{r.error()};
+    if (auto r = impl_->connect(url_); !r) return r.failure();
     reply = impl_->exchange(url_, method, target, body, if_none_match);
   }
   if (!reply) impl_->stream.reset();

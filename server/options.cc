@@ -136,7 +136,7 @@ Result<Options> parse_options(int argc, const char* const* argv) {
       o.listen.push_back(value);
     } else if (a == "--zone") {
       auto zone = parse_zone(value);
-      if (!zone) return Error{zone.error()};
+      if (!zone) return zone.failure();
       o.zones.push_back(std::move(*zone));
     } else if (a == "--roles") {
       o.role_dns = o.role_health = o.role_api = false;
@@ -178,7 +178,7 @@ Result<Options> parse_options(int argc, const char* const* argv) {
                            : a == "--max-udp-size"        ? parse_uint(a, v, 512, 4096)
                            : a == "--tcp-max-connections" ? parse_uint(a, v, 1, 1000000)
                                                           : parse_uint(a, v, 1, 3600000);
-      if (!n) return Error{n.error()};
+      if (!n) return n.failure();
       if (a == "--threads") o.threads = *n;
       if (a == "--max-udp-size") o.max_udp_size = *n;
       if (a == "--tcp-max-connections") o.tcp_max_connections = *n;

@@ -50,7 +50,7 @@ Result<void> SnapshotUpdater::load_files() {
   std::vector<ZoneData> zones;
   for (const ConfiguredZoneFile& f : zone_files_) {
     auto z = load_zone_file(f.path, f.zone);
-    if (!z) return Error{z.error()};
+    if (!z) return z.failure();
     zones.push_back(std::move(*z));
   }
   for (const ZoneData& z : zones) {
@@ -74,18 +74,18 @@ void SnapshotUpdater::report(const std::string& error) {
 
 Result<std::shared_ptr<const Snapshot>> SnapshotUpdater::full_rebuild(int64_t now_ms) {
   auto config = store_->load_config();
-  if (!config) return Error{config.error()};
+  if (!config) return config.failure();
   auto health = store_->load_health();
-  if (!health) return Error{health.error()};
+  if (!health) return health.failure();
   auto db_zones = zones_from_rows(*config);
-  if (!db_zones) return Error{db_zones.error()};
+  if (!db_zones) return db_zones.failure();
   auto services = services_from_rows(*config, *health, now_ms);
-  if (!services) return Error{services.error()};
+  if (!services) return services.failure();
   std::vector<ZoneData> zones = file_zones_;
   for (ZoneData& z : *db_zones) zones.push_back(std::move(z));
   uint64_t fp = fingerprint(*services);
   auto snap = build_snapshot(zones, std::move(*services));
-  if (!snap) return Error{snap.error()};
+  if (!snap) return snap.failure();
   config_ = std::move(*config);
   have_config_ = true;
   health_fingerprint_ = fp;
@@ -94,9 +94,9 @@ Result<std::shared_ptr<const Snapshot>> SnapshotUpdater::full_rebuild(int64_t no
 
 Result<std::shared_ptr<const Snapshot>> SnapshotUpdater::health_rebuild(int64_t now_ms) {
   auto health = store_->load_health();
-  if (!health) return Error{health.error()};
+  if (!health) return health.failure();
   auto services = services_from_rows(config_, *health, now_ms);
-  if (!services) return Error{services.error()};
+  if (!services) return services.failure();
   uint64_t fp = fingerprint(*services);
   if (fp == health_fingerprint_) return std::shared_ptr<const Snapshot>();
   health_fingerprint_ = fp;
@@ -104,9 +104,9 @@ Result<std::shared_ptr<const Snapshot>> SnapshotUpdater::health_rebuild(int64_t 
 }
 
 Result<std::shared_ptr<const Snapshot>> SnapshotUpdater::initial(int64_t now_ms) {
-  if (auto r = load_files(); !r) return Error{r.error()};
+  if (auto r = load_files(); !r) return r.failure();
   auto files_only = build_snapshot(file_zones_);
-  if (!files_only) return Error{files_only.error()};
+  if (!files_only) return files_only.failure();
   current_ = *files_only;
   if (auto next = poll(now_ms)) current_ = next;
   return current_;
@@ -156,7 +156,7 @@ std::shared_ptr<const Snapshot> SnapshotUpdater::poll(int64_t now_ms) {
   }
   Result<std::shared_ptr<const Snapshot>> next = std::shared_ptr<const Snapshot>();
   auto dv = store_->data_version();
-  auto gen = dv ? store_->config_generation() : Result<int64_t>(Error{dv.error()});
+  auto gen = dv ? store_->config_generation() : Result<int64_t>(dv.failure());
   if (!gen) {
     ++stats_.failures;
     report(gen.error());

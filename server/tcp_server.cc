@@ -177,7 +177,7 @@ TcpServer::~TcpServer() {
 Result<void> TcpServer::start() {
   for (const ListenAddress& a : impl_->addresses) {
     auto fd = open_bound_socket(a, SOCK_STREAM);
-    if (!fd) return Error{"tcp " + fd.error()};
+    if (!fd) return prefixed("tcp ", fd.failure());
     auto proto = a.family() == AF_INET ? tcp::v4() : tcp::v6();
     auto acc = std::make_unique<tcp::acceptor>(impl_->io);
     boost::system::error_code ec;

@@ -72,7 +72,7 @@ Result<void> UdpServer::start() {
       if (!fd) {
         for (int f : fds_) close(f);
         fds_.clear();
-        return Error{"udp " + fd.error()};
+        return prefixed("udp ", fd.failure());
       }
       fds_.push_back(*fd);
       per_worker[t].push_back(*fd);

@@ -103,7 +103,7 @@ class Sync {
     for (auto step : {&Sync::upsert_checks, &Sync::upsert_zones, &Sync::delete_members,
                       &Sync::upsert_services, &Sync::delete_services, &Sync::upsert_members,
                       &Sync::delete_zones, &Sync::delete_checks, &Sync::sync_client_subnets}) {
-      if (auto r = (this->*step)(); !r) return Error{r.error()};
+      if (auto r = (this->*step)(); !r) return r.failure();
     }
     std::vector<std::string> all;
     for (auto* lines :
@@ -136,7 +136,7 @@ class Sync {
       const CheckRow* have = find_by_name(have_.checks, want.name);
       if (!have) {
         auto id = store_.insert_check(want);
-        if (!id) return Error{id.error()};
+        if (!id) return id.failure();
         check_ids_[want.name] = *id;
         check_lines_.push_back("+ check " + want.name);
         continue;
@@ -169,7 +169,7 @@ class Sync {
       int64_t id;
       if (!have) {
         auto inserted = store_.insert_zone(want.row);
-        if (!inserted) return Error{inserted.error()};
+        if (!inserted) return inserted.failure();
         id = *inserted;
         zone_lines_.push_back("+ zone " + name);
       } else {
@@ -217,7 +217,7 @@ class Sync {
     for (const RecordRow* w : added) {
       RecordRow row = *w;
       row.zone_id = zone_id;
-      if (auto id = store_.insert_record(row); !id) return Error{id.error()};
+      if (auto id = store_.insert_record(row); !id) return id.failure();
       zone_lines_.push_back("+ record " + record_text(want.row.name, row));
     }
     return {};
@@ -256,7 +256,7 @@ class Sync {
       const ServiceRow* have = find_by_name(have_.services, want.row.name);
       if (!have) {
         auto id = store_.insert_service(row);
-        if (!id) return Error{id.error()};
+        if (!id) return id.failure();
         service_ids_[want.row.name] = *id;
         service_lines_.push_back("+ service " + name);
         continue;
@@ -347,7 +347,7 @@ class Sync {
       for (const MemberRow& u : updates)
         if (auto r = store_.update_member(u); !r) return r;
       for (const MemberRow& m : inserts) {
-        if (auto id = store_.insert_member(m); !id) return Error{id.error()};
+        if (auto id = store_.insert_member(m); !id) return id.failure();
         member_lines_.push_back("+ member " + member_label(want.row.name, m.name));
       }
     }
@@ -384,7 +384,7 @@ class Sync {
     }
     for (const ClientSubnetRow& w : want_.client_subnets) {
       if (have.count({w.region, w.subnet})) continue;
-      if (auto id = store_.insert_client_subnet(w); !id) return Error{id.error()};
+      if (auto id = store_.insert_client_subnet(w); !id) return id.failure();
       region_lines_.push_back("+ region " + w.region + " " + w.subnet);
     }
     return {};
@@ -405,7 +405,7 @@ class Sync {
 
 Result<std::vector<std::string>> sync_store(Store& store, const Desired& desired) {
   auto have = store.load_config();
-  if (!have) return Error{have.error()};
+  if (!have) return have.failure();
   return Sync(store, desired, *have).run();
 }
 

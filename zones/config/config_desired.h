@@ -44,9 +44,10 @@ struct Desired {
   std::vector<ClientSubnetRow> client_subnets;
 };
 
-// Parses and validates a document; the error lists every problem, one per line. Relative zone
-// file paths are resolved against `base_dir` (empty: the current directory). `source` (a file
-// name, or empty) prefixes a JSON syntax error: "doc.json: line 3, column 5: ...".
+// Parses and validates a document; the error (kind invalid) lists every problem, one per line,
+// and holds each as one of its `problems` with its field. Relative zone file paths are resolved
+// against `base_dir` (empty: the current directory). `source` (a file name, or empty) prefixes a
+// JSON syntax error: "doc.json: line 3, column 5: ...".
 Result<Desired> parse_document(std::string_view json_text, const std::string& base_dir,
                                const std::string& source);
 
@@ -57,7 +58,8 @@ Result<std::vector<std::string>> sync_store(Store& store, const Desired& desired
 
 // One object of the document validated on its own (the REST API's writes), against the names
 // that exist already. Errors are lines "FIELD: message" with FIELD relative to the object
-// ("weight", "persistence.v4"), or ": message" for the object as a whole.
+// ("weight", "persistence.v4"), or ": message" for the object as a whole; each line is also one
+// of the error's `problems`, its field empty for the object as a whole.
 struct ObjectContext {
   std::vector<std::string> zones;   // existing zone names (presentation form, trailing dot)
   std::vector<std::string> checks;  // existing check names

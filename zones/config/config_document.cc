@@ -18,25 +18,25 @@ namespace {
 Result<ApplyReport> apply(Store& store, std::string_view text, const std::string& base_dir,
                           bool dry_run, const std::string& source, const ConfigCheck& check) {
   auto desired = config::parse_document(text, base_dir, source);
-  if (!desired) return Error{desired.error()};
-  if (auto r = store.begin_write(); !r) return Error{r.error()};
+  if (!desired) return desired.failure();
+  if (auto r = store.begin_write(); !r) return r.failure();
   auto changes = config::sync_store(store, *desired);
   if (!changes) {
     store.rollback();
-    return Error{changes.error()};
+    return changes.failure();
   }
   if (check && !changes->empty()) {
     auto rows = store.load_config();  // this transaction's own writes
-    auto ok = rows ? check(*rows) : Result<void>(Error{rows.error()});
+    auto ok = rows ? check(*rows) : Result<void>(rows.failure());
     if (!ok) {
       store.rollback();
-      return Error{ok.error()};
+      return ok.failure();
     }
   }
   if (dry_run) {
     store.rollback();
   } else if (auto r = store.commit(); !r) {
-    return Error{r.error()};
+    return r.failure();
   }
   return ApplyReport{std::move(*changes)};
 }
@@ -51,10 +51,10 @@ Result<ApplyReport> apply_document(Store& store, std::string_view json_text, boo
 Result<ApplyReport> apply_document_file(Store& store, const std::string& path, bool dry_run,
                                         const ConfigCheck& check) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(path + ": cannot read: " + std::string(strerror(errno)));
+  if (!in) return make_error(ErrorKind::io, path + ": cannot read: " + strerror(errno), path);
   std::ostringstream text;
   text << in.rdbuf();
-  if (in.bad()) return make_error(path + ": cannot read: " + std::string(strerror(errno)));
+  if (in.bad()) return make_error(ErrorKind::io, path + ": cannot read: " + strerror(errno), path);
   std::error_code ec;
   auto dir = std::filesystem::absolute(path, ec).parent_path();
   return apply(store, text.str(), dir.string(), dry_run, path, check);

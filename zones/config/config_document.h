@@ -31,7 +31,8 @@
 // measured from the client's region, the longest matching subnet deciding. Subnets are IPv4 or
 // IPv6 prefixes with the host bits zero, each in one region only.
 //
-// Errors list every problem, one per line, each naming its JSON path:
+// Errors list every problem, one per line, each naming its JSON path (and hold each as one of
+// their `problems`, with the path as its field):
 //   services[2].members[0].address: not an IP address
 //   checks[0].timeout_ms: must be less than interval_ms (200)
 // Change lines, one per change:

@@ -124,7 +124,7 @@ Result<Name> parse_name(std::string_view given, std::string_view origin = {}) {
     if (text.back() != '.' || backslashes % 2 == 1) text += '.';
   }
   auto wire = name_from_text(text, origin);
-  if (!wire) return Error{wire.error()};
+  if (!wire) return wire.failure();
   Name n;
   n.wire = lowercase_name(*wire);
   n.text = name_to_text(n.wire);
@@ -186,13 +186,23 @@ struct RrFree {
   void operator()(ldns_rr* r) const { ldns_rr_free(r); }
 };
 
+// Every problem of a rejected document or object, as one error: each problem keeps its field
+// for the API, the message lists them for those who print it.
+Error rejected(std::vector<Error> problems) {
+  std::string msg;
+  for (const Error& e : problems) msg += (msg.empty() ? "" : "\n") + e.field + ": " + e.message;
+  Error all = make_error(ErrorKind::invalid, std::move(msg), "document");
+  all.problems = std::move(problems);
+  return all;
+}
+
 // Collects errors; the typed readers report a wrong type or range and return nothing.
 class Checker {
  public:
-  std::vector<std::string> errors;
+  std::vector<Error> errors;
 
   void fail(const std::string& path, const std::string& message) {
-    errors.push_back(path + ": " + message);
+    errors.push_back(Error{ErrorKind::invalid, "document", path, message});
   }
 
   bool object(const json& j, const std::string& path) {
@@ -330,7 +340,8 @@ class Parser {
   explicit Parser(std::string base_dir) : base_dir_(std::move(base_dir)) {}
 
   Result<Desired> run(const json& doc) {
-    if (!doc.is_object()) return make_error("document: expected a JSON object");
+    if (!doc.is_object())
+      return make_error(ErrorKind::invalid, "document: expected a JSON object", "document");
     c_.known_keys(doc, "", {"zones", "checks", "services", "regions"});
     if (const json* zones = c_.array_field(doc, "", "zones"))
       for (size_t i = 0; i < zones->size(); ++i) zone((*zones)[i], at("zones", i));
@@ -340,11 +351,7 @@ class Parser {
       for (size_t i = 0; i < services->size(); ++i) service((*services)[i], at("services", i));
     if (const json* r = Checker::get(doc, "regions")) regions(*r);
     if (c_.errors.empty()) whole_zones();
-    if (!c_.errors.empty()) {
-      std::string msg;
-      for (const std::string& e : c_.errors) msg += (msg.empty() ? "" : "\n") + e;
-      return make_error(std::move(msg));
-    }
+    if (!c_.errors.empty()) return rejected(std::move(c_.errors));
     return std::move(out_);
   }
 
@@ -364,13 +371,9 @@ class Parser {
   template <typename T, typename F>
   Result<T> one(std::string_view json_text, F&& parse) {
     auto doc = parse_json(json_text);
-    if (!doc) return Error{doc.error()};
+    if (!doc) return doc.failure();
     T out = parse(*doc);
-    if (!c_.errors.empty()) {
-      std::string msg;
-      for (const std::string& e : c_.errors) msg += (msg.empty() ? "" : "\n") + e;
-      return make_error(std::move(msg));
-    }
+    if (!c_.errors.empty()) return rejected(std::move(c_.errors));
     return out;
   }
   Result<CheckRow> one_check(std::string_view text) {
@@ -491,7 +494,7 @@ class Parser {
       if (soa) {
         data.records.push_back(std::move(*soa));
       } else {
-        c_.errors.push_back(soa.error());
+        c_.errors.push_back(soa.failure());
         ok = false;
       }
     }
@@ -646,10 +649,16 @@ class Parser {
       if (z.data) all.push_back(std::move(*z.data));
     if (all.empty()) return;
     auto built = build_snapshot(all);
-    // The builder's messages name the record ("zones[1].records[0]: ...") or the zone file.
-    if (!built)
-      c_.errors.push_back(built.error().rfind("zones[", 0) == 0 ? built.error()
-                                                                : "zones: " + built.error());
+    // The builder's errors come from the record ("zones[1].records[0]", the path it was given
+    // here) or from a zone file.
+    if (!built) {
+      const Error& e = built.failure();
+      const std::string located = e.origin + ": ";
+      if (e.origin.rfind("zones[", 0) == 0 && e.message.rfind(located, 0) == 0)
+        c_.fail(e.origin, e.message.substr(located.size()));
+      else
+        c_.fail("zones", e.message);
+    }
   }
 
   void check(const json& j, const std::string& path) {
@@ -961,7 +970,7 @@ Result<json> parse_json(std::string_view text) {
     std::set<std::string> keys;
   };
   std::vector<Frame> stack;
-  std::vector<std::string> duplicates;
+  std::vector<Error> duplicates;
   auto path = [&]() {
     std::string p;
     for (size_t i = 1; i < stack.size(); ++i) {
@@ -997,7 +1006,8 @@ Result<json> parse_json(std::string_view text) {
         Frame& f = stack.back();
         f.key = parsed.get<std::string>();
         if (!f.keys.insert(f.key).second)
-          duplicates.push_back(at(path(), f.key) + ": duplicate key");
+          duplicates.push_back(
+              Error{ErrorKind::invalid, "document", at(path(), f.key), "duplicate key"});
         break;
       }
       case json::parse_event_t::value:
@@ -1013,13 +1023,10 @@ Result<json> parse_json(std::string_view text) {
     // "[json.exception.parse_error.101] parse error at line 3, column 5: syntax error ..."
     std::string what = e.what();
     size_t line = what.find("line ");
-    return make_error(line == std::string::npos ? what : what.substr(line));
+    return make_error(ErrorKind::invalid, line == std::string::npos ? what : what.substr(line),
+                      "document");
   }
-  if (!duplicates.empty()) {
-    std::string msg;
-    for (const std::string& d : duplicates) msg += (msg.empty() ? "" : "\n") + d;
-    return make_error(std::move(msg));
-  }
+  if (!duplicates.empty()) return rejected(std::move(duplicates));
   return doc;
 }
 }  // namespace
@@ -1032,7 +1039,12 @@ std::string display_name(const std::string& name) {
 Result<Desired> parse_document(std::string_view json_text, const std::string& base_dir,
                                const std::string& source) {
   auto doc = parse_json(json_text);
-  if (!doc) return make_error(source.empty() ? doc.error() : source + ": " + doc.error());
+  if (!doc) {
+    if (source.empty()) return doc.failure();
+    Error e = prefixed(source + ": ", doc.failure());
+    e.origin = source;
+    return e;
+  }
   return Parser(base_dir).run(*doc);
 }
 

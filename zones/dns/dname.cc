@@ -63,7 +63,7 @@ Result<std::string> name_from_text(std::string_view text, std::string_view origi
         label.push_back(text[++i]);
       }
     } else if (c == '.') {
-      if (auto r = flush(); !r) return Error{r.error()};
+      if (auto r = flush(); !r) return r.failure();
       if (i + 1 == text.size()) absolute = true;
     } else {
       label.push_back(c);
@@ -71,7 +71,7 @@ Result<std::string> name_from_text(std::string_view text, std::string_view origi
   }
   if (!absolute) {
     if (!label.empty()) {
-      if (auto r = flush(); !r) return Error{r.error()};
+      if (auto r = flush(); !r) return r.failure();
     }
     if (origin.empty())
       return make_error("relative name \"" + std::string(text) + "\" without an origin");

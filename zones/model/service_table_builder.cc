@@ -102,7 +102,7 @@ Result<std::vector<ZoneData>> zones_from_rows(const ConfigRows& config) {
       if (zone_name.empty())
         return make_error("zones row " + std::to_string(z.id) + ": a zone file needs a zone name");
       auto data = load_zone_file(z.file, zone_name);
-      if (!data) return Error{"zone " + zone_name + ": " + data.error()};
+      if (!data) return prefixed("zone " + zone_name + ": ", data.failure());
       out.push_back(std::move(*data));
       continue;
     }
@@ -112,14 +112,14 @@ Result<std::vector<ZoneData>> zones_from_rows(const ConfigRows& config) {
     data.origin = *origin;
     data.source = "database zone " + zone_name;
     auto soa = soa_record(z, "zones row " + std::to_string(z.id));
-    if (!soa) return Error{soa.error()};
+    if (!soa) return soa.failure();
     data.records.push_back(std::move(*soa));
     for (const RecordRow& r : config.records) {
       if (r.zone_id != z.id) continue;
       auto rec = record_from_text(absolute(r.name, zone_name) + " " + std::to_string(r.ttl) +
                                       " IN " + r.type + " " + r.rdata,
                                   "records row " + std::to_string(r.id));
-      if (!rec) return Error{rec.error()};
+      if (!rec) return rec.failure();
       data.records.push_back(std::move(*rec));
     }
     out.push_back(std::move(data));
@@ -134,7 +134,7 @@ Result<ServiceTable> services_from_rows(const ConfigRows& config, const HealthRo
   std::unordered_map<int64_t, std::vector<const ObservationRow*>> observed;
   for (const ObservationRow& o : health.observations) observed[o.member_id].push_back(&o);
   auto regions = regions_from_rows(config);
-  if (!regions) return Error{regions.error()};
+  if (!regions) return regions.failure();
   // Agent id -> index of its region among the client regions (agents elsewhere are left out).
   std::unordered_map<std::string, int32_t> agent_region;
   if (*regions) {

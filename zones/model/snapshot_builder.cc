@@ -19,6 +19,12 @@ std::string_view sv(const std::string& s) {
   return s;
 }
 
+// The location is the origin too, so a caller that gave the records their locations (the
+// config validator's JSON paths) can tell which of its fields the error is about.
+Error at_where(const std::string& where, const std::string& text) {
+  return make_error(ErrorKind::invalid, where + ": " + text, where);
+}
+
 // Offsets of the domain names inside rdata of the types whose names we lowercase and resolve.
 // Returns the name start offsets (a name runs to its root label).
 std::vector<size_t> rdata_name_offsets(uint16_t type, const std::string& rdata) {
@@ -71,15 +77,15 @@ Result<std::unique_ptr<Zone>> SnapshotBuilder::build_zone(const ZoneData& data,
   for (const Record& r : data.records) {
     std::string owner = lowercase_name(r.owner);
     if (!name_is_at_or_below(owner, z->origin))
-      return make_error(r.where + ": " + name_to_text(owner) + " is outside zone " + zone_text);
+      return at_where(r.where, name_to_text(owner) + " is outside zone " + zone_text);
     std::string rdata = r.rdata;
     for (size_t off : rdata_name_offsets(r.type, rdata)) {
-      if (off >= rdata.size()) return make_error(r.where + ": truncated rdata");
+      if (off >= rdata.size()) return at_where(r.where, "truncated rdata");
       lowercase_name(reinterpret_cast<uint8_t*>(rdata.data()) + off, rdata.size() - off);
     }
     if (r.type == rrtype::SOA && owner != z->origin)
-      return make_error(r.where + ": SOA record at " + name_to_text(owner) +
-                        " is not at the zone apex " + zone_text);
+      return at_where(r.where, "SOA record at " + name_to_text(owner) +
+                                   " is not at the zone apex " + zone_text);
     RRset& set = sets[owner][r.type];
     first_seen.emplace(owner, r.where);
     if (set.rdatas.empty()) {
@@ -91,23 +97,23 @@ Result<std::unique_ptr<Zone>> SnapshotBuilder::build_zone(const ZoneData& data,
     if (std::find(set.rdatas.begin(), set.rdatas.end(), rdata) == set.rdatas.end())
       set.rdatas.push_back(std::move(rdata));  // RFC 2181 s5: duplicates are dropped
     if (r.type == rrtype::SOA && set.rdatas.size() > 1)
-      return make_error(r.where + ": second SOA record in zone " + zone_text);
+      return at_where(r.where, "second SOA record in zone " + zone_text);
     if (r.type == rrtype::CNAME && set.rdatas.size() > 1)
-      return make_error(r.where + ": second CNAME record at " + name_to_text(owner));
+      return at_where(r.where, "second CNAME record at " + name_to_text(owner));
   }
 
   auto apex_it = sets.find(z->origin);
   if (apex_it == sets.end() || !apex_it->second.count(rrtype::SOA))
-    return make_error(data.source + ": zone " + zone_text + " has no SOA record at its apex");
+    return at_where(data.source, "zone " + zone_text + " has no SOA record at its apex");
   if (!apex_it->second.count(rrtype::NS))
-    return make_error(data.source + ": zone " + zone_text + " has no NS records at its apex");
+    return at_where(data.source, "zone " + zone_text + " has no NS records at its apex");
 
   for (auto& [name, types] : sets) {
     if (types.count(rrtype::CNAME) && types.size() > 1)
-      return make_error(first_seen[name] + ": " + name_to_text(name) +
-                        " has a CNAME and other data (RFC 1034 s3.6.2)");
+      return at_where(first_seen[name],
+                      name_to_text(name) + " has a CNAME and other data (RFC 1034 s3.6.2)");
     if (types.count(rrtype::CNAME) && name == z->origin)
-      return make_error(first_seen[name] + ": CNAME at the zone apex " + zone_text);
+      return at_where(first_seen[name], "CNAME at the zone apex " + zone_text);
   }
 
   // Nodes, including empty non-terminals between each owner and the apex (RFC 4592 s2.2.2).
@@ -229,9 +235,9 @@ Result<std::shared_ptr<const Snapshot>> build_snapshot(const std::vector<ZoneDat
   for (size_t zi = 0; zi < zones.size(); ++zi) {
     const ZoneData& data = zones[zi];
     auto z = SnapshotBuilder::build_zone(data, per_zone[zi]);
-    if (!z) return Error{z.error()};
+    if (!z) return z.failure();
     if (set->by_origin.count(sv((*z)->origin)))
-      return make_error(data.source + ": zone " + name_to_text((*z)->origin) + " is loaded twice");
+      return at_where(data.source, "zone " + name_to_text((*z)->origin) + " is loaded twice");
     set->zones.push_back(std::move(*z));
     const Zone* zp = set->zones.back().get();
     set->by_origin.emplace(sv(zp->origin), zp);

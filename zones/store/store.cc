@@ -74,7 +74,7 @@ Result<void> run(sqlite3* db, const std::string& path, sql::Stmt& s) {
 }
 
 Result<int64_t> run_insert(sqlite3* db, const std::string& path, sql::Stmt& s) {
-  if (auto r = run(db, path, s); !r) return Error{r.error()};
+  if (auto r = run(db, path, s); !r) return r.failure();
   return static_cast<int64_t>(sqlite3_last_insert_rowid(db));
 }
 
@@ -83,7 +83,8 @@ Result<void> run_one(sqlite3* db, const std::string& path, sql::Stmt& s, const c
                      int64_t id) {
   if (auto r = run(db, path, s); !r) return r;
   if (sqlite3_changes(db) == 0)
-    return make_error(path + ": no " + std::string(what) + " with id " + std::to_string(id));
+    return make_error(ErrorKind::not_found,
+                      path + ": no " + std::string(what) + " with id " + std::to_string(id), path);
   return {};
 }
 
@@ -105,7 +106,8 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, bool create)
   int rc = sqlite3_open_v2(path.c_str(), &raw,
                            SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0), nullptr);
   std::unique_ptr<Store> store(new Store(raw, path));  // closes `raw` on every path out
-  if (raw == nullptr) return make_error(path + ": out of memory opening the database");
+  if (raw == nullptr)
+    return make_error(ErrorKind::internal, path + ": out of memory opening the database", path);
   if (rc != SQLITE_OK) return sql::error(raw, path);
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, kBusyTimeoutMs);
@@ -114,9 +116,9 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, bool create)
   // fails here ("x.db: file is not a database").
   for (const char* pragma :
        {"PRAGMA foreign_keys = ON", "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL"}) {
-    if (auto r = sql::exec(raw, path, pragma); !r) return Error{r.error()};
+    if (auto r = sql::exec(raw, path, pragma); !r) return r.failure();
   }
-  if (auto r = sql::migrate(raw, path); !r) return Error{r.error()};
+  if (auto r = sql::migrate(raw, path); !r) return r.failure();
   return store;
 }
 
@@ -135,7 +137,7 @@ Result<int64_t> Store::config_generation() {
 Result<ConfigRows> Store::load_config() {
   ConfigRows out;
   Scope txn(db_, path_);
-  if (auto r = txn.begin(false); !r) return Error{r.error()};
+  if (auto r = txn.begin(false); !r) return r.failure();
   auto zones = each_row(db_, path_,
                         "SELECT id, name, file, soa_mname, soa_rname, soa_serial, soa_refresh, "
                         "soa_retry, soa_expire, soa_minimum, ttl FROM zones ORDER BY id",
@@ -154,7 +156,7 @@ Result<ConfigRows> Store::load_config() {
                           z.ttl = s.u32(10);
                           out.zones.push_back(std::move(z));
                         });
-  if (!zones) return Error{zones.error()};
+  if (!zones) return zones.failure();
   auto records =
       each_row(db_, path_, "SELECT id, zone_id, name, type, ttl, rdata FROM records ORDER BY id",
                [&](const sql::Stmt& s) {
@@ -167,7 +169,7 @@ Result<ConfigRows> Store::load_config() {
                  r.rdata = s.text(5);
                  out.records.push_back(std::move(r));
                });
-  if (!records) return Error{records.error()};
+  if (!records) return records.failure();
   auto checks = each_row(db_, path_,
                          "SELECT id, name, type, port, path, host, expect_status, expect_body, "
                          "interval_ms, timeout_ms, rise, fall, options FROM checks ORDER BY id",
@@ -188,7 +190,7 @@ Result<ConfigRows> Store::load_config() {
                            c.options_json = s.text(12);
                            out.checks.push_back(std::move(c));
                          });
-  if (!checks) return Error{checks.error()};
+  if (!checks) return checks.failure();
   std::string bad_options;
   auto services = each_row(
       db_, path_,
@@ -220,8 +222,9 @@ Result<ConfigRows> Store::load_config() {
         v.check_id = s.opt_i64(14);
         out.services.push_back(std::move(v));
       });
-  if (!services) return Error{services.error()};
-  if (!bad_options.empty()) return make_error(path_ + ": " + bad_options);
+  if (!services) return services.failure();
+  if (!bad_options.empty())
+    return make_error(ErrorKind::corrupt, path_ + ": " + bad_options, path_);
   auto members = each_row(db_, path_,
                           "SELECT id, service_id, name, address, weight, priority, region, "
                           "enabled, drained_at_ms, sorry, check_id FROM members ORDER BY id",
@@ -240,7 +243,7 @@ Result<ConfigRows> Store::load_config() {
                             m.check_id = s.opt_i64(10);
                             out.members.push_back(std::move(m));
                           });
-  if (!members) return Error{members.error()};
+  if (!members) return members.failure();
   auto subnets = each_row(db_, path_, "SELECT id, region, subnet FROM client_subnets ORDER BY id",
                           [&](const sql::Stmt& s) {
                             ClientSubnetRow c;
@@ -249,15 +252,15 @@ Result<ConfigRows> Store::load_config() {
                             c.subnet = s.text(2);
                             out.client_subnets.push_back(std::move(c));
                           });
-  if (!subnets) return Error{subnets.error()};
-  if (auto r = txn.finish(); !r) return Error{r.error()};
+  if (!subnets) return subnets.failure();
+  if (auto r = txn.finish(); !r) return r.failure();
   return out;
 }
 
 Result<HealthRows> Store::load_health() {
   HealthRows out;
   Scope txn(db_, path_);
-  if (auto r = txn.begin(false); !r) return Error{r.error()};
+  if (auto r = txn.begin(false); !r) return r.failure();
   auto obs = each_row(db_, path_,
                       "SELECT agent_id, member_id, up, rtt_us, load, checked_at_ms, detail "
                       "FROM observations ORDER BY member_id, agent_id",
@@ -272,7 +275,7 @@ Result<HealthRows> Store::load_health() {
                         o.detail = s.text(6);
                         out.observations.push_back(std::move(o));
                       });
-  if (!obs) return Error{obs.error()};
+  if (!obs) return obs.failure();
   auto agents = each_row(db_, path_, "SELECT id, region, last_seen_ms FROM agents ORDER BY id",
                          [&](const sql::Stmt& s) {
                            AgentRow a;
@@ -281,8 +284,8 @@ Result<HealthRows> Store::load_health() {
                            a.last_seen_ms = s.i64(2);
                            out.agents.push_back(std::move(a));
                          });
-  if (!agents) return Error{agents.error()};
-  if (auto r = txn.finish(); !r) return Error{r.error()};
+  if (!agents) return agents.failure();
+  if (auto r = txn.finish(); !r) return r.failure();
   return out;
 }
 
@@ -405,7 +408,7 @@ Result<std::vector<std::pair<int64_t, int64_t>>> Store::last_event_times() {
   std::vector<std::pair<int64_t, int64_t>> out;
   auto r = each_row(db_, path_, "SELECT member_id, max(at_ms) FROM events GROUP BY member_id",
                     [&](const sql::Stmt& s) { out.emplace_back(s.i64(0), s.i64(1)); });
-  if (!r) return Error{r.error()};
+  if (!r) return r.failure();
   return out;
 }
 

@@ -217,8 +217,10 @@ struct Rollback {
 };
 
 Error too_new(const std::string& path, int64_t version) {
-  return make_error(path + ": not a gslbd database (user_version " + std::to_string(version) +
-                    " is newer than this gslbd)");
+  return make_error(ErrorKind::corrupt,
+                    path + ": not a gslbd database (user_version " + std::to_string(version) +
+                        " is newer than this gslbd)",
+                    path);
 }
 
 }  // namespace
@@ -230,7 +232,7 @@ int schema_version() {
 Result<void> migrate(sqlite3* db, const std::string& path) {
   const int64_t latest = schema_version();
   auto version = query_int(db, path, "PRAGMA user_version");
-  if (!version) return Error{version.error()};
+  if (!version) return version.failure();
   if (*version == latest) return {};  // the common case takes no write lock
   if (*version > latest) return too_new(path, *version);
 
@@ -238,22 +240,26 @@ Result<void> migrate(sqlite3* db, const std::string& path) {
   if (auto r = exec(db, path, "BEGIN IMMEDIATE"); !r) return r;
   Rollback guard{db};
   version = query_int(db, path, "PRAGMA user_version");
-  if (!version) return Error{version.error()};
+  if (!version) return version.failure();
   if (*version > latest) return too_new(path, *version);
   if (*version == 0) {
     auto tables = query_int(db, path, "SELECT count(*) FROM sqlite_schema");
-    if (!tables) return Error{tables.error()};
+    if (!tables) return tables.failure();
     if (*tables != 0)
-      return make_error(path + ": not a gslbd database (it has tables but user_version 0)");
+      return make_error(ErrorKind::corrupt,
+                        path + ": not a gslbd database (it has tables but user_version 0)", path);
   }
   for (int64_t v = *version; v < latest; ++v) {
     const std::string sql = migration_sql(static_cast<size_t>(v));
-    if (auto r = exec(db, path, sql.c_str()); !r)
-      return make_error(r.error() + " (in schema migration " + std::to_string(v + 1) + ")");
+    if (auto r = exec(db, path, sql.c_str()); !r) {
+      Error e = r.failure();
+      e.message += " (in schema migration " + std::to_string(v + 1) + ")";
+      return e;
+    }
     // A migration may edit sqlite_schema directly: a new schema_version makes every connection,
     // this one included, read the schema again.
     auto schema = query_int(db, path, "PRAGMA schema_version");
-    if (!schema) return Error{schema.error()};
+    if (!schema) return schema.failure();
     const std::string bump = "PRAGMA schema_version = " + std::to_string(*schema + 1);
     if (auto r = exec(db, path, bump.c_str()); !r) return r;
   }

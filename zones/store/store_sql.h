@@ -14,9 +14,40 @@
 
 namespace gslb::sql {
 
+// What an SQLite result code (primary or extended) means to a caller.
+inline ErrorKind error_kind(int code) {
+  switch (code & 0xff) {
+    case SQLITE_CONSTRAINT:
+      // A name or id taken (by a concurrent writer, or twice in one change); the other
+      // constraints (CHECK, NOT NULL, FOREIGN KEY) refuse the row itself.
+      if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY ||
+          code == SQLITE_CONSTRAINT_ROWID)
+        return ErrorKind::conflict;
+      return ErrorKind::invalid;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_PROTOCOL:  // WAL lock contention SQLite gave up retrying
+      return ErrorKind::busy;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+    case SQLITE_FORMAT:
+      return ErrorKind::corrupt;
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_FULL:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+      return ErrorKind::io;
+    default:
+      return ErrorKind::internal;
+  }
+}
+
 // "gslb.db: database is locked": the connection's last error, naming the file.
 inline Error error(sqlite3* db, const std::string& path) {
-  return make_error(path + ": " + sqlite3_errmsg(db));
+  return make_error(error_kind(sqlite3_extended_errcode(db)), path + ": " + sqlite3_errmsg(db),
+                    path);
 }
 
 class Stmt {
@@ -91,7 +122,7 @@ inline Result<void> exec(sqlite3* db, const std::string& path, const char* sql) 
   if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
     std::string m = path + ": " + (msg ? msg : sqlite3_errmsg(db));
     sqlite3_free(msg);
-    return make_error(std::move(m));
+    return make_error(error_kind(sqlite3_extended_errcode(db)), std::move(m), path);
   }
   return {};
 }
@@ -102,7 +133,8 @@ inline Result<int64_t> query_int(sqlite3* db, const std::string& path, const cha
   if (!s.prepared()) return error(db, path);
   int rc = s.step();
   if (rc != SQLITE_ROW) {
-    if (rc == SQLITE_DONE) return make_error(path + ": no result for " + sql);
+    if (rc == SQLITE_DONE)
+      return make_error(ErrorKind::internal, path + ": no result for " + sql, path);
     return error(db, path);
   }
   return s.i64(0);

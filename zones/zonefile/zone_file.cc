@@ -182,7 +182,7 @@ Result<ZoneData> load_zone_file(const std::string& path, const std::string& zone
   std::string configured;
   if (!zone_name.empty()) {
     auto wire = configured_origin(path, zone_name);
-    if (!wire) return Error{wire.error()};
+    if (!wire) return wire.failure();
     configured = *wire;
   }
   const std::string configured_key = lowercase_name(configured);

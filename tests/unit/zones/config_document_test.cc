@@ -9,6 +9,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "zones/store/store.h"
@@ -551,6 +552,75 @@ TEST_F(ConfigDocumentRejects, AllErrorsAtOnceOnePerLine) {
             "services[0].policy: unknown policy \"fastest\" (weighted, round-robin, priority, "
             "rtt, least-load)\n"
             "services[0].members[1].address: not an IP address");
+}
+
+// The same rejection as values: kind invalid, one problem per field, for callers that decide
+// (the API) without reading the lines.
+TEST_F(ConfigDocumentRejects, EveryProblemIsAnInvalidErrorWithItsField) {
+  json doc = base_doc();
+  doc["services"][0]["policy"] = "fastest";
+  doc["services"][0]["members"][1]["address"] = "nope";
+  doc["checks"][0]["rise"] = 0;
+  auto r = apply_document(*store_, doc.dump(), false);
+  ASSERT_FALSE(r.ok());
+  const Error& e = r.failure();
+  EXPECT_EQ(e.kind, ErrorKind::invalid);
+  EXPECT_EQ(e.field, "");
+  std::vector<std::pair<std::string, std::string>> problems;
+  for (const Error& p : e.problems) {
+    EXPECT_EQ(p.kind, ErrorKind::invalid);
+    problems.emplace_back(p.field, p.message);
+  }
+  EXPECT_EQ(problems, (std::vector<std::pair<std::string, std::string>>{
+                          {"checks[0].rise", "must be 1 to 1000 (got 0)"},
+                          {"services[0].policy",
+                           "unknown policy \"fastest\" (weighted, round-robin, priority, rtt, "
+                           "least-load)"},
+                          {"services[0].members[1].address", "not an IP address"}}));
+}
+
+TEST_F(ConfigDocumentRejects, ADuplicateKeyIsAProblemOfItsField) {
+  auto r = apply_document(
+      *store_, R"({"services": [{"name": "a.gslb.test", "ttl": 1, "ttl": 2}], "zones": []})",
+      false);
+  ASSERT_FALSE(r.ok());
+  ASSERT_EQ(r.failure().problems.size(), 1u);
+  EXPECT_EQ(r.failure().problems[0].field, "services[0].ttl");
+  EXPECT_EQ(r.failure().problems[0].message, "duplicate key");
+}
+
+// A whole-zone check (the snapshot builder's) names the record it is about.
+TEST_F(ConfigDocumentRejects, AWholeZoneProblemNamesItsRecord) {
+  json doc = base_doc();
+  doc["zones"][0]["records"].push_back({{"name", "www"}, {"type", "CNAME"}, {"data", "ns1"}});
+  doc["zones"][0]["records"].push_back({{"name", "www"}, {"type", "A"}, {"data", "192.0.2.9"}});
+  auto r = apply_document(*store_, doc.dump(), false);
+  ASSERT_FALSE(r.ok());
+  ASSERT_EQ(r.failure().problems.size(), 1u) << r.error();
+  EXPECT_EQ(r.failure().problems[0].field, "zones[0].records[1]") << r.error();
+  EXPECT_EQ(r.failure().problems[0].message,
+            "www.gslb.test. has a CNAME and other data (RFC 1034 s3.6.2)");
+}
+
+// The store's kind comes through the document's apply unchanged: a locked database is busy,
+// not an invalid document.
+TEST_F(ConfigDocumentRejects, ALockedDatabaseIsBusy) {
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(dir_.file("gslb.db").c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_busy_timeout(store_->handle(), 20);  // not the store's 5 s
+  auto r = apply_document(*store_, base_doc().dump(), false);
+  sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(other);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.failure().kind, ErrorKind::busy) << r.error();
+  EXPECT_TRUE(r.failure().problems.empty());
+}
+
+TEST_F(ConfigDocumentRejects, AnUnreadableFileIsIo) {
+  auto r = apply_document_file(*store_, dir_.file("missing.json"), false);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.failure().kind, ErrorKind::io) << r.error();
 }
 
 TEST_F(ConfigDocumentRejects, AFileWithEveryProblemNamed) {
