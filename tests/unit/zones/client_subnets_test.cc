@@ -137,18 +137,26 @@ TEST_F(ClientSubnetStore, ChangesMoveTheConfigGeneration) {
   EXPECT_GT(*store_->config_generation(), g);
 }
 
+// tests/unit/data/store/schema_v1.sql: a database made by migration 1 alone, with data, and
+// then `extra_sql`.
+void make_v1_database(const std::string& path, const std::string& extra_sql = "") {
+  std::ifstream in(std::string(GSLBD_TEST_DATA) + "/store/schema_v1.sql");
+  ASSERT_TRUE(in) << "missing fixture";
+  std::stringstream sql;
+  sql << in.rdbuf();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(raw_sql(db, sql.str() + ";\n" + extra_sql), "");
+  sqlite3_close(db);
+}
+
 TEST(ClientSubnetMigration, AVersion1DatabaseMigratesInPlace) {
   TempDir dir;
   const std::string path = dir.file("v1.db");
+  make_v1_database(path);
   {
-    // tests/unit/data/store/schema_v1.sql: a database made by migration 1 alone, with data.
-    std::ifstream in(std::string(GSLBD_TEST_DATA) + "/store/schema_v1.sql");
-    ASSERT_TRUE(in) << "missing fixture";
-    std::stringstream sql;
-    sql << in.rdbuf();
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    EXPECT_EQ(raw_sql(db, sql.str()), "");
     EXPECT_EQ(raw_int(db, "PRAGMA user_version"), 1);
     EXPECT_EQ(raw_int(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'client_subnets'"), 0);
     sqlite3_close(db);
@@ -199,19 +207,8 @@ TEST(ClientSubnetMigration, AVersion1DatabaseMigratesInPlace) {
 TEST(CatalogueMigration, AVersion1DatabaseKeepsItsRttKeysAndAcceptsNewNames) {
   TempDir dir;
   const std::string path = dir.file("v1.db");
-  {
-    std::ifstream in(std::string(GSLBD_TEST_DATA) + "/store/schema_v1.sql");
-    ASSERT_TRUE(in) << "missing fixture";
-    std::stringstream sql;
-    sql << in.rdbuf();
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    EXPECT_EQ(raw_sql(db, sql.str()), "");
-    // A tolerance that is not the default, so the move is visible.
-    EXPECT_EQ(raw_sql(db, "UPDATE services SET rtt_tolerance_pct = 25, rtt_tolerance_us = 300"),
-              "");
-    sqlite3_close(db);
-  }
+  // A tolerance that is not the default, so the move is visible.
+  make_v1_database(path, "UPDATE services SET rtt_tolerance_pct = 25, rtt_tolerance_us = 300");
   auto s = Store::open(path, /*create=*/false);
   ASSERT_TRUE(s.ok()) << s.error();
   Store& store = **s;
