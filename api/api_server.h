@@ -18,6 +18,7 @@ struct ApiOptions {
   std::string listen = "127.0.0.1:8053";
   std::string token_file;  // empty: no authentication, loopback only
   std::string db_path;
+  std::string zone_dir;  // empty: the database's directory
   unsigned threads = 4;  // handlers wait on SQLite; a few threads keep reads flowing meanwhile
   HttpLimits limits;
 };

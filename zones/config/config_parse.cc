@@ -327,7 +327,8 @@ Result<json> parse_json(std::string_view text);
 
 class Parser {
  public:
-  explicit Parser(std::string base_dir) : base_dir_(std::move(base_dir)) {}
+  explicit Parser(std::string base_dir, ZoneFileRoot* zone_files = nullptr)
+      : base_dir_(zone_files ? zone_files->dir : std::move(base_dir)), zone_files_(zone_files) {}
 
   Result<Desired> run(const json& doc) {
     if (!doc.is_object()) return make_error("document: expected a JSON object");
@@ -442,12 +443,37 @@ class Parser {
     fs::path p(*file);
     if (p.is_relative()) p = (base_dir_.empty() ? fs::current_path(ec) : fs::path(base_dir_)) / p;
     z.row.file = p.lexically_normal().string();
+    if (zone_files_ && !confined(z, at(path, "file"))) return;
     // The file is read relative to the zone's name; without a valid one (already reported) there
     // is nothing to read it as.
     if (!info.name_ok) return;
     auto data = load_zone_file(z.row.file, info.name.text);
     if (!data) return c_.fail(at(path, "file"), data.error());
     info.data = std::move(*data);
+  }
+
+  // Refused before the file is opened, so that neither its content nor whether it exists
+  // reaches the writer. The canonical path is stored: a symlink inside the directory is
+  // followed once, here, not re-resolved later.
+  bool confined(DesiredZone& z, const std::string& field) {
+    namespace fs = std::filesystem;
+    auto stored = zone_files_->stored.find(z.row.name);
+    if (stored != zone_files_->stored.end() && stored->second == z.row.file) return true;
+    std::error_code ec;
+    const fs::path root = fs::weakly_canonical(zone_files_->dir, ec);
+    fs::path real;
+    if (!ec) real = fs::weakly_canonical(z.row.file, ec);
+    const fs::path rel = ec ? fs::path() : real.lexically_relative(root);
+    if (!rel.empty() && *rel.begin() != ".." && rel != ".") {
+      z.row.file = real.string();
+      return true;
+    }
+    std::string msg = "outside the zone directory " + zone_files_->dir +
+                      " (zone files named through the API must lie there; give a path relative "
+                      "to it, or start gslbd with another --zone-dir)";
+    zone_files_->refused.emplace_back(field, msg);
+    c_.fail(field, msg);
+    return false;
   }
 
   void inline_zone(const json& j, const std::string& path, DesiredZone& z, ZoneInfo& info) {
@@ -943,6 +969,7 @@ class Parser {
   }
 
   std::string base_dir_;
+  ZoneFileRoot* zone_files_ = nullptr;
   bool single_ = false;  // one object (seed), not a whole document
   Checker c_;
   Desired out_;
@@ -1030,10 +1057,10 @@ std::string display_name(const std::string& name) {
 }
 
 Result<Desired> parse_document(std::string_view json_text, const std::string& base_dir,
-                               const std::string& source) {
+                               const std::string& source, ZoneFileRoot* zone_files) {
   auto doc = parse_json(json_text);
   if (!doc) return make_error(source.empty() ? doc.error() : source + ": " + doc.error());
-  return Parser(base_dir).run(*doc);
+  return Parser(base_dir, zone_files).run(*doc);
 }
 
 }  // namespace config
