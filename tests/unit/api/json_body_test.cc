@@ -1,0 +1,53 @@
+// Request bodies the API must refuse with a JSON error naming the field, never take silently or
+// fail on: repeated keys, numbers beyond a double, member addresses that are no site.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "tests/unit/api/api_test_env.h"
+
+namespace gslb::api {
+namespace {
+
+using nlohmann::json;
+using testing::body_of;
+using testing::request;
+
+const char* const kTokyo = "/v1/services/app.gslb.test/members/tokyo";
+const char* const kMembers = "/v1/services/app.gslb.test/members";
+
+class ApiBodies : public testing::ApiEnv {
+ protected:
+  HttpResponse raw(const std::string& method, const std::string& target, const std::string& body) {
+    return call(request(method, target, body, "application/json"));
+  }
+  void expect_error(const HttpResponse& r, int status, const std::string& field) {
+    EXPECT_EQ(r.status, status) << r.body;
+    json j = body_of(r);
+    EXPECT_EQ(j["field"], field) << r.body;
+    EXPECT_NE(j.value("message", "").find(field), std::string::npos) << r.body;
+  }
+};
+
+TEST_F(ApiBodies, ADuplicateKeyIs422NamingIt) {
+  const int64_t before = generation();
+  expect_error(raw("PATCH", kTokyo, R"({"weight": 2, "weight": 3})"), 422, "weight");
+  expect_error(raw("POST", kMembers, R"({"name": "b", "address": "192.0.2.9", "name": "c"})"), 422,
+               "name");
+  expect_error(
+      raw("PATCH", "/v1/services/app.gslb.test", R"({"persistence": {"v4": 24, "v4": 16}})"), 422,
+      "persistence.v4");
+  expect_error(raw("PUT", "/v1/config",
+                   R"({"zones": [], "services": [{"name": "x", "members": [{"name": "a"},
+                       {"name": "b", "name": "c"}]}]})"),
+               422, "services[0].members[1].name");
+  EXPECT_EQ(member_row("tokyo")->weight, 1u);
+  EXPECT_EQ(generation(), before);
+  // The same key in sibling objects is no repetition.
+  HttpResponse r = raw("PATCH", "/v1/services/app.gslb.test",
+                       R"({"persistence": {"v4": 24, "v6": 56}, "ttl": 31})");
+  EXPECT_EQ(r.status, 200) << r.body;
+}
+
+}  // namespace
+}  // namespace gslb::api
