@@ -149,6 +149,31 @@ std::optional<std::string> canonical_address(const std::string& s) {
   return std::nullopt;
 }
 
+// Why a member address (canonical form) cannot be a site clients are sent to, or null: DNS
+// would hand clients an address that reaches no server, or every host on a link.
+const char* not_a_site(const std::string& address) {
+  unsigned char b[16];
+  if (inet_pton(AF_INET6, address.c_str(), b) == 1) {
+    static const unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (memcmp(b, kMapped, sizeof kMapped) == 0) {
+      memmove(b, b + 12, 4);  // ::ffff:a.b.c.d is the IPv4 address for these purposes
+    } else {
+      static const unsigned char kZero[16] = {};
+      if (memcmp(b, kZero, 16) == 0) return "is the unspecified address, not a site";
+      if (b[0] == 0xff) return "is a multicast address (ff00::/8), not a site";
+      return nullptr;
+    }
+  } else if (inet_pton(AF_INET, address.c_str(), b) != 1) {
+    return nullptr;
+  }
+  if (b[0] == 0 && b[1] == 0 && b[2] == 0 && b[3] == 0)
+    return "is the unspecified address, not a site";
+  if ((b[0] & 0xf0) == 0xe0) return "is a multicast address (224.0.0.0/4), not a site";
+  if (b[0] == 255 && b[1] == 255 && b[2] == 255 && b[3] == 255)
+    return "is the broadcast address, not a site";
+  return nullptr;
+}
+
 // A client subnet "ADDRESS/PREFIX" in canonical form ("2001:db8:1::/48"), or why it is not one.
 Result<std::string> canonical_subnet(const std::string& s) {
   const size_t slash = s.find('/');
@@ -907,7 +932,9 @@ class Parser {
     }
     if (auto a = c_.required_string(j, path, "address")) {
       if (auto canon = canonical_address(*a)) {
-        if (auto [it, fresh] = addresses.emplace(*canon, path); !fresh)
+        if (const char* why = not_a_site(*canon))
+          c_.fail(at(path, "address"), *canon + " " + why);
+        else if (auto [it, fresh] = addresses.emplace(*canon, path); !fresh)
           c_.fail(at(path, "address"),
                   "duplicate address " + *canon + " (also " + it->second + ")");
         row.address = *canon;

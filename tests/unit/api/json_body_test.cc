@@ -49,5 +49,17 @@ TEST_F(ApiBodies, ADuplicateKeyIs422NamingIt) {
   EXPECT_EQ(r.status, 200) << r.body;
 }
 
+TEST_F(ApiBodies, AMemberAddressThatIsNoSiteIs422) {
+  HttpResponse r = raw("PATCH", kTokyo, R"({"address": "0.0.0.0"})");
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_EQ(body_of(r)["field"], "address") << r.body;
+  EXPECT_EQ(body_of(r)["message"], "address: 0.0.0.0 is the unspecified address, not a site")
+      << r.body;
+  r = raw("POST", kMembers, R"({"name": "m", "address": "ff05::2"})");
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_EQ(member_row("tokyo")->address, "192.0.2.1");
+  EXPECT_FALSE(member_row("m"));
+}
+
 }  // namespace
 }  // namespace gslb::api
