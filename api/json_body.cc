@@ -12,7 +12,9 @@ namespace {
 
 using nlohmann::json;
 
-// One parse that takes nothing silently: nlohmann keeps the last of repeated keys.
+// One parse that never throws out of here and takes nothing silently: nlohmann keeps the last
+// of repeated keys, and reports a number it cannot hold (1e400) as out_of_range, which is not a
+// parse_error; both name the field they are at.
 Outcome<json> parse_strict(const std::string& text) {
   struct Frame {
     bool array = false;
@@ -72,6 +74,11 @@ Outcome<json> parse_strict(const std::string& text) {
     j = json::parse(text, cb);
   } catch (const json::parse_error& e) {
     return bad_request("the body is not valid JSON (byte " + std::to_string(e.byte) + ")");
+  } catch (const json::exception& e) {
+    // Only out_of_range is known to get here: a number beyond a double.
+    const std::string field = path(true);
+    return bad_request(
+        (field.empty() ? std::string("a number") : field) + ": the number is out of range", field);
   }
   if (!duplicate.empty())
     return invalid(duplicate + ": the key is given twice (a later one would silently win)",

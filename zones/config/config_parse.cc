@@ -1068,6 +1068,14 @@ Result<json> parse_json(std::string_view text) {
     std::string what = e.what();
     size_t line = what.find("line ");
     return make_error(line == std::string::npos ? what : what.substr(line));
+  } catch (const json::exception&) {
+    // out_of_range: a number beyond a double (1e400), met at the key being read.
+    std::string field = path();
+    if (!stack.empty())
+      field = stack.back().array ? field + "[" + std::to_string(stack.back().count) + "]"
+                                 : at(field, stack.back().key);
+    return make_error((field.empty() ? std::string("document") : field) +
+                      ": the number is out of range");
   }
   if (!duplicates.empty()) {
     std::string msg;

@@ -49,6 +49,18 @@ TEST_F(ApiBodies, ADuplicateKeyIs422NamingIt) {
   EXPECT_EQ(r.status, 200) << r.body;
 }
 
+TEST_F(ApiBodies, ANumberBeyondADoubleIs400NamingItsField) {
+  const int64_t before = generation();
+  expect_error(raw("PATCH", kTokyo, R"({"weight": 1e400})"), 400, "weight");
+  expect_error(raw("PATCH", kTokyo, R"({"weight": -1e400})"), 400, "weight");
+  expect_error(raw("PUT", "/v1/config", R"({"zones": [], "services": [{"ttl": 1e400}]})"), 400,
+               "services[0].ttl");
+  expect_error(raw("POST", "/v1/checks", R"({"name": "n", "expect_status": [200, 1e999]})"), 400,
+               "expect_status[1]");
+  EXPECT_EQ(member_row("tokyo")->weight, 1u);
+  EXPECT_EQ(generation(), before);
+}
+
 TEST_F(ApiBodies, AMemberAddressThatIsNoSiteIs422) {
   HttpResponse r = raw("PATCH", kTokyo, R"({"address": "0.0.0.0"})");
   EXPECT_EQ(r.status, 422) << r.body;

@@ -610,5 +610,14 @@ TEST_F(ConfigDocumentRejects, AMemberAddressThatIsNoSite) {
   apply_ok(doc);
 }
 
+// A number no double holds is an error naming its field, not an exception out of the parser.
+TEST_F(ConfigDocumentRejects, ANumberOutOfRangeWithItsPath) {
+  auto r = apply_document(
+      *store_, R"({"services": [{"name": "a.gslb.test", "ttl": 1e400}], "zones": []})", false);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().find("services[0].ttl: "), std::string::npos) << r.error();
+  EXPECT_NE(r.error().find("out of range"), std::string::npos) << r.error();
+}
+
 }  // namespace
 }  // namespace gslb
