@@ -29,6 +29,8 @@ struct ApiShared {
   // The DNS role's snapshot updater (freshness for /readyz, rebuild figures for /metrics).
   const UpdaterStats* updater = nullptr;
   std::optional<TokenFile> tokens;
+  // Without tokens: whether writes are allowed (any local user can reach a loopback port).
+  bool insecure_loopback = false;
   ApiMetrics* metrics = nullptr;
 };
 

@@ -20,6 +20,7 @@ ApiServer::ApiServer(ApiOptions options, const SnapshotHolder* snapshots,
     : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
   impl_->shared.db_path = impl_->options.db_path;
+  impl_->shared.insecure_loopback = impl_->options.insecure_loopback;
   {
     std::error_code ec;
     const auto& o = impl_->options;

@@ -32,7 +32,11 @@ Options:
                          REST API.
   --api ADDR:PORT        Serve the REST API (role api) here. Default 127.0.0.1:8053.
   --api-token-file FILE  Bearer tokens of the API, one "ROLE TOKEN" per line (ROLE admin or
-                         read). Without one the API only listens on loopback addresses.
+                         read). Without one the API only listens on loopback addresses and
+                         refuses every write (401), unless --api-insecure-loopback.
+  --api-insecure-loopback
+                         Without --api-token-file, let any local user write through the API
+                         on its loopback address. For development only.
   --zone-dir DIR         Zone files named through the API (PUT /v1/config, /v1/zones) must lie
                          in DIR, symlinks followed; relative names there are relative to it.
                          Default: the directory of the --db file. `gslbd apply` is not confined.
@@ -110,6 +114,10 @@ Result<Options> parse_options(int argc, const char* const* argv) {
     }
     if (a == "-h" || a == "--help") {
       o.help = true;
+      continue;
+    }
+    if (a == "--api-insecure-loopback" && !inline_value) {
+      o.api_insecure_loopback = true;
       continue;
     }
     static const char* const kWithValue[] = {"--listen",
