@@ -54,7 +54,7 @@ demo: build
 	@echo "Ctrl-C stops it."
 	@echo
 	./$(BUILD)/gslbd --listen 127.0.0.1:$(DEMO_PORT) --listen [::1]:$(DEMO_PORT) \
-	  --db $(BUILD)/demo.db --identity gslbd-demo --nsid gslbd-demo
+	  --db $(BUILD)/demo.db --identity gslbd-demo --nsid gslbd-demo --api-insecure-loopback
 
 # Every unit and integration test: the release build's unit tests, then everything again under
 # ASan+UBSan (integration tests drive the sanitized gslbd).

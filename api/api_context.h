@@ -22,12 +22,15 @@ namespace gslb::api {
 
 struct ApiShared {
   std::string db_path;
-  EngineConfig engine;  // as the DNS role answers (NSID, payload size) for explain
+  std::string zone_dir;  // absolute: where zone files named through the API must lie
+  EngineConfig engine;   // as the DNS role answers (NSID, payload size) for explain
   // The snapshot the DNS role serves (the same holder in the all-in-one process).
   const SnapshotHolder* snapshots = nullptr;
   // The DNS role's snapshot updater (freshness for /readyz, rebuild figures for /metrics).
   const UpdaterStats* updater = nullptr;
   std::optional<TokenFile> tokens;
+  // Without tokens: whether writes are allowed (any local user can reach a loopback port).
+  bool insecure_loopback = false;
   ApiMetrics* metrics = nullptr;
 };
 

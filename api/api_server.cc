@@ -1,5 +1,7 @@
 #include "api/api_server.h"
 
+#include <filesystem>
+
 #include "api/api_context.h"
 #include "api/router.h"
 #include "server/listen_address.h"
@@ -18,6 +20,18 @@ ApiServer::ApiServer(ApiOptions options, const SnapshotHolder* snapshots,
     : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
   impl_->shared.db_path = impl_->options.db_path;
+  impl_->shared.insecure_loopback = impl_->options.insecure_loopback;
+  {
+    std::error_code ec;
+    const auto& o = impl_->options;
+    impl_->shared.zone_dir =
+        std::filesystem::absolute(o.zone_dir.empty()
+                                      ? std::filesystem::absolute(o.db_path, ec).parent_path()
+                                      : std::filesystem::path(o.zone_dir),
+                                  ec)
+            .lexically_normal()
+            .string();
+  }
   impl_->shared.engine = engine;
   impl_->shared.engine.count_stats = false;  // explain's queries are not DNS traffic
   impl_->shared.snapshots = snapshots;

@@ -16,8 +16,10 @@ namespace gslb::api {
 
 struct ApiOptions {
   std::string listen = "127.0.0.1:8053";
-  std::string token_file;  // empty: no authentication, loopback only
+  std::string token_file;  // empty: no authentication, loopback only, reads only unless:
+  bool insecure_loopback = false;
   std::string db_path;
+  std::string zone_dir;  // empty: the database's directory
   unsigned threads = 4;  // handlers wait on SQLite; a few threads keep reads flowing meanwhile
   HttpLimits limits;
 };

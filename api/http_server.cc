@@ -43,11 +43,24 @@ const char* reason_code(int status) {
       return "payload_too_large";
     case 431:
       return "headers_too_large";
+    case 500:
+      return "internal";
     case 503:
       return "unavailable";
     default:
       return "error";
   }
+}
+
+HttpResponse internal_error(const HttpRequest& r, const std::string& what) {
+  log_error("api: " + r.method + " " + r.target.substr(0, r.target.find('?')) +
+            ": the handler failed: " + what);
+  HttpResponse out;
+  out.status = 500;
+  out.body =
+      "{\"error\": \"internal\", \"message\": \"the request failed inside the server (logged)\", "
+      "\"field\": null}\n";
+  return out;
 }
 
 http::response<http::string_body> plain_error(int status, const std::string& message,
@@ -174,7 +187,16 @@ struct HttpServer::Impl {
       r.content_type = std::string(req[http::field::content_type]);
       r.if_none_match = std::string(req[http::field::if_none_match]);
       r.body = std::move(req.body());
-      HttpResponse out = handle(tls_state, r);
+      HttpResponse out;
+      // A handler that throws is a bug; the client still gets an answer and the operator a
+      // line, where the coroutine would otherwise end and drop the connection silently.
+      try {
+        out = handle(tls_state, r);
+      } catch (const std::exception& e) {
+        out = internal_error(r, e.what());
+      } catch (...) {
+        out = internal_error(r, "unknown exception");
+      }
 
       http::response<http::string_body> res{static_cast<http::status>(out.status), req.version()};
       res.set(http::field::server, "gslbd");

@@ -3,8 +3,90 @@
 #include <strings.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
 
 namespace gslb::api {
+namespace {
+
+using nlohmann::json;
+
+// One parse that never throws out of here and takes nothing silently: nlohmann keeps the last
+// of repeated keys, and reports a number it cannot hold (1e400) as out_of_range, which is not a
+// parse_error; both name the field they are at.
+Outcome<json> parse_strict(const std::string& text) {
+  struct Frame {
+    bool array = false;
+    size_t count = 0;
+    std::string label;  // how the parent addresses this value: "members", "[2]"
+    std::string key;    // objects: the key being read
+    std::set<std::string> keys;
+  };
+  std::vector<Frame> stack;
+  std::string duplicate;
+  auto path = [&](bool with_key) {
+    std::string p;
+    auto add = [&](const std::string& l) {
+      if (l.empty()) return;
+      p += (l[0] == '[' || p.empty()) ? l : "." + l;
+    };
+    for (size_t i = 1; i < stack.size(); ++i) add(stack[i].label);
+    if (with_key && !stack.empty()) {
+      if (stack.back().array)
+        add("[" + std::to_string(stack.back().count) + "]");
+      else
+        add(stack.back().key);
+    }
+    return p;
+  };
+  json::parser_callback_t cb = [&](int, json::parse_event_t ev, json& parsed) {
+    switch (ev) {
+      case json::parse_event_t::object_start:
+      case json::parse_event_t::array_start: {
+        Frame f;
+        f.array = ev == json::parse_event_t::array_start;
+        if (!stack.empty())
+          f.label = stack.back().array ? "[" + std::to_string(stack.back().count) + "]"
+                                       : stack.back().key;
+        stack.push_back(std::move(f));
+        break;
+      }
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        if (!stack.empty()) stack.pop_back();
+        if (!stack.empty() && stack.back().array) ++stack.back().count;
+        break;
+      case json::parse_event_t::key: {
+        Frame& f = stack.back();
+        f.key = parsed.get<std::string>();
+        if (!f.keys.insert(f.key).second && duplicate.empty()) duplicate = path(true);
+        break;
+      }
+      case json::parse_event_t::value:
+        if (!stack.empty() && stack.back().array) ++stack.back().count;
+        break;
+    }
+    return true;
+  };
+  json j;
+  try {
+    j = json::parse(text, cb);
+  } catch (const json::parse_error& e) {
+    return bad_request("the body is not valid JSON (byte " + std::to_string(e.byte) + ")");
+  } catch (const json::exception& e) {
+    // Only out_of_range is known to get here: a number beyond a double.
+    const std::string field = path(true);
+    return bad_request(
+        (field.empty() ? std::string("a number") : field) + ": the number is out of range", field);
+  }
+  if (!duplicate.empty())
+    return invalid(duplicate + ": the key is given twice (a later one would silently win)",
+                   duplicate);
+  return j;
+}
+
+}  // namespace
 
 Outcome<nlohmann::json> read_json_object(const HttpRequest& req) {
   std::string type = req.content_type.substr(0, req.content_type.find(';'));
@@ -14,20 +96,10 @@ Outcome<nlohmann::json> read_json_object(const HttpRequest& req) {
                                   (req.content_type.empty() ? std::string("no Content-Type")
                                                             : "\"" + req.content_type + "\"") +
                                   ")");
-  nlohmann::json j = nlohmann::json::parse(req.body, nullptr, false);
-  if (j.is_discarded()) {
-    // Parse again for the position of the first error; the exception stays inside this file.
-    std::string where;
-    try {
-      nlohmann::json again = nlohmann::json::parse(req.body);
-      (void)again;
-    } catch (const nlohmann::json::parse_error& e) {
-      where = " (byte " + std::to_string(e.byte) + ")";
-    }
-    return bad_request("the body is not valid JSON" + where);
-  }
-  if (!j.is_object()) return invalid("the body must be a JSON object");
-  return j;
+  auto j = parse_strict(req.body);
+  if (!j) return j.error();
+  if (!j->is_object()) return invalid("the body must be a JSON object");
+  return std::move(*j);
 }
 
 HttpResponse json_response(int status, const nlohmann::json& body) {

@@ -72,6 +72,13 @@ HttpResponse dispatch(ApiContext& ctx, const HttpRequest& req) {
     r.headers.emplace_back("Allow", allow);
     return count(r, "unmatched");
   }
+  if (!ctx.shared().tokens && found->access == Access::kWrite && !ctx.shared().insecure_loopback)
+    return count(
+        unauthorized("writes need a token: start gslbd with --api-token-file FILE and send "
+                     "an admin token (Authorization: Bearer TOKEN), or with "
+                     "--api-insecure-loopback to let any local user write (development "
+                     "only)"),
+        found->pattern);
   if (ctx.shared().tokens && found->access != Access::kOpen) {
     if (req.authorization.empty())
       return count(unauthorized("a bearer token is required (Authorization: Bearer TOKEN)"),

@@ -87,7 +87,10 @@ HttpResponse put_config(ApiContext& ctx, const HttpRequest& req, const Params&) 
   if (!dry_run) return error_response(dry_run.error());
   auto store = ctx.store();
   if (!store) return error_response(store.error());
-  auto report = apply_document(**store, req.body, *dry_run, check_servable);
+  auto zone_files = zone_file_root(**store, ctx.shared().zone_dir);
+  if (!zone_files) return error_response(zone_files.error());
+  auto report = apply_document(**store, req.body, *dry_run, check_servable, &*zone_files);
+  if (!zone_files->refused.empty()) return error_response(zone_files_refused(*zone_files));
   if (!report) return error_response(api_error(report.failure()));
   return json_response(200, {{"changes", report->changes}, {"dry_run", *dry_run}});
 }

@@ -67,7 +67,8 @@ HttpResponse create_zone(ApiContext& ctx, const HttpRequest& req, const Params&)
       return conflict("zone " + name->get<std::string>() + " already exists", "name");
     json doc = document_json(*view);
     doc["zones"].push_back(*body);
-    auto changes = sync_document(st, doc, zone_path(view->rows.zones.size()));
+    auto changes =
+        sync_document(st, doc, zone_path(view->rows.zones.size()), ctx.shared().zone_dir);
     if (!changes) return changes.error();
     return zone_response(201, st, name->get<std::string>());
   });
@@ -91,7 +92,7 @@ HttpResponse replace_zone(ApiContext& ctx, const HttpRequest& req, const Params&
     const size_t index = zone_index(*view, **z);
     json doc = document_json(*view);
     doc["zones"][index] = *body;
-    auto changes = sync_document(st, doc, zone_path(index));
+    auto changes = sync_document(st, doc, zone_path(index), ctx.shared().zone_dir);
     if (!changes) return changes.error();
     return zone_response(200, st, name);
   });
@@ -141,7 +142,8 @@ HttpResponse create_record(ApiContext& ctx, const HttpRequest& req, const Params
     json& records = doc["zones"][index]["records"];
     const size_t k = records.size();
     records.push_back(*body);
-    auto changes = sync_document(st, doc, zone_path(index) + "records[" + std::to_string(k) + "].");
+    auto changes = sync_document(st, doc, zone_path(index) + "records[" + std::to_string(k) + "].",
+                                 ctx.shared().zone_dir);
     if (!changes) return changes.error();
     if (changes->empty())
       return conflict("zone " + display((*z)->name) + " already has this record");
@@ -174,7 +176,7 @@ HttpResponse delete_record(ApiContext& ctx, const HttpRequest&, const Params& p)
     ConfigView without = *view;
     without.rows.records.erase(without.rows.records.begin() + (*it - view->rows.records.data()));
     json doc = document_json(without);
-    auto changes = sync_document(st, doc, zone_path(zone_index(*view, **z)));
+    auto changes = sync_document(st, doc, zone_path(zone_index(*view, **z)), ctx.shared().zone_dir);
     if (!changes) {
       // Only a zone left invalid is this record's conflict; a locked database stays a 503.
       if (changes.error().code != "invalid") return changes.error();

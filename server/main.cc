@@ -278,6 +278,8 @@ int main(int argc, char** argv) {
     ao.listen = opts->api;
     ao.token_file = opts->api_token_file;
     ao.db_path = opts->db;
+    ao.zone_dir = opts->zone_dir;
+    ao.insecure_loopback = opts->api_insecure_loopback;
     api_server = std::make_unique<api::ApiServer>(ao, &holder, &updater.stats(), config);
     if (auto r = api_server->start(); !r) {
       fprintf(stderr, "gslbd: %s\n", r.error().c_str());

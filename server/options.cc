@@ -32,7 +32,14 @@ Options:
                          REST API.
   --api ADDR:PORT        Serve the REST API (role api) here. Default 127.0.0.1:8053.
   --api-token-file FILE  Bearer tokens of the API, one "ROLE TOKEN" per line (ROLE admin or
-                         read). Without one the API only listens on loopback addresses.
+                         read). Without one the API only listens on loopback addresses and
+                         refuses every write (401), unless --api-insecure-loopback.
+  --api-insecure-loopback
+                         Without --api-token-file, let any local user write through the API
+                         on its loopback address. For development only.
+  --zone-dir DIR         Zone files named through the API (PUT /v1/config, /v1/zones) must lie
+                         in DIR, symlinks followed; relative names there are relative to it.
+                         Default: the directory of the --db file. `gslbd apply` is not confined.
   --agent ID             Agent id of the in-process health checker. Default "local".
   --health-reference TYPE:ADDRESS[:PORT]
                          A target the health checker must always reach (tcp:ADDR:PORT,
@@ -109,12 +116,17 @@ Result<Options> parse_options(int argc, const char* const* argv) {
       o.help = true;
       continue;
     }
+    if (a == "--api-insecure-loopback" && !inline_value) {
+      o.api_insecure_loopback = true;
+      continue;
+    }
     static const char* const kWithValue[] = {"--listen",
                                              "--zone",
                                              "--db",
                                              "--roles",
                                              "--api",
                                              "--api-token-file",
+                                             "--zone-dir",
                                              "--health-reference",
                                              "--agent",
                                              "--threads",
@@ -161,6 +173,9 @@ Result<Options> parse_options(int argc, const char* const* argv) {
       o.health_reference = value;
     } else if (a == "--api-token-file") {
       o.api_token_file = value;
+    } else if (a == "--zone-dir") {
+      if (value.empty()) return make_error("--zone-dir: empty path");
+      o.zone_dir = value;
     } else if (a == "--agent") {
       if (value.empty() || value.size() > 64) return make_error("--agent: 1 to 64 characters");
       o.agent = value;

@@ -70,7 +70,8 @@ def main():
     subprocess.run([GSLBD, "apply", "--db", db, path], check=True, capture_output=True)
     dns_port, api_port = free_port(), free_port()
     g = subprocess.Popen([GSLBD, "--listen", "127.0.0.1:%d" % dns_port, "--db", db,
-                          "--roles", "dns,api", "--api", "127.0.0.1:%d" % api_port],
+                          "--roles", "dns,api", "--api", "127.0.0.1:%d" % api_port,
+                          "--api-insecure-loopback"],
                          stderr=subprocess.DEVNULL)
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.settimeout(0.5)

@@ -212,7 +212,8 @@ class ApiTestCase(harness.GslbdTestCase):
     """One gslbd (dns + api roles) per class, on a database where DOC was applied."""
 
     ZONES = ()
-    EXTRA_ARGS = ()
+    # Without a token file writes need the opt-in (gslbd --help); TestAuth replaces it.
+    EXTRA_ARGS = ("--api-insecure-loopback",)
     TOKEN = None  # sent by self.api() unless told otherwise
 
     @classmethod
@@ -1287,6 +1288,45 @@ class TestRoutes(ApiTestCase):
 # --------------------------------------------------------------------------------------------
 # Authentication
 # --------------------------------------------------------------------------------------------
+
+class TestWritesNeedAToken(ApiTestCase):
+    """No --api-token-file and no --api-insecure-loopback: reads as ever, writes refused (any
+    local user can reach a loopback port)."""
+    EXTRA_ARGS = ()
+
+    def test_writes_are_401_and_change_nothing(self):
+        before = self.ok("GET", "/v1/config")
+        for method, target, body in (("PATCH", "/v1/services/%s/members/a" % APP, {"weight": 9}),
+                                     ("PUT", "/v1/config", {"zones": []}),
+                                     ("DELETE", "/v1/checks/spare", None)):
+            with self.subTest(method=method, target=target):
+                r = self.api(method, target, body)
+                self.assert_error(r, 401, "unauthorized", None)
+                message = r.json()["message"]
+                self.assertIn("--api-token-file", message)
+                self.assertIn("--api-insecure-loopback", message)
+        self.assertEqual(self.ok("GET", "/v1/config"), before)
+        self.assertEqual(self.api("GET", "/readyz").status, 200)
+
+
+class TestZoneFilesOutsideTheZoneDir(ApiTestCase):
+    """A zone file named through the API outside the zone directory (the database's): 403,
+    the file never read nor quoted."""
+
+    def test_refused_unread(self):
+        secret = os.path.join(harness.HERE, "gslb", "files.test.zone")  # outside self.tmp
+        for file in (secret, "/etc/passwd", "../" + os.path.basename(self.tmp) + "/../x"):
+            with self.subTest(file=file):
+                r = self.api("PUT", "/v1/config", {"zones": [{"name": "f.test", "file": file}]})
+                self.assert_error(r, 403, "forbidden", "zones[0].file")
+                self.assertIn(self.tmp, r.json()["message"])
+                self.assertNotIn(b"root:", r.body)
+                self.assertNotIn(b"SOA", r.body)
+                r = self.api("POST", "/v1/zones", {"name": "f.test", "file": file})
+                self.assert_error(r, 403, "forbidden", "file")
+        self.assertEqual([z["name"] for z in self.ok("GET", "/v1/zones")["zones"]],
+                         [ZONE, FILE_ZONE])
+
 
 class TestAuth(ApiTestCase):
     @classmethod

@@ -328,7 +328,7 @@ class TestOpenApiContract(harness.GslbdTestCase):
             cls.api_port = harness.free_port()
             server = harness.GslbdServer(
                 (), ("--db", cls.db_path, "--roles", "dns,api",
-                     "--api", "%s:%d" % (harness.HOST, cls.api_port)))
+                     "--api", "%s:%d" % (harness.HOST, cls.api_port), "--api-insecure-loopback"))
             try:
                 server.start()
             except RuntimeError as e:

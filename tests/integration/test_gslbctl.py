@@ -173,6 +173,8 @@ class GslbctlServerCase(_CtlAssertions, harness.GslbdTestCase):
                 with open(cls.server_tokens, "w") as f:
                     f.write(cls.TOKENS)
                 args += ["--api-token-file", cls.server_tokens]
+            else:
+                args += ["--api-insecure-loopback"]
             cls.server = harness.GslbdServer((), args).start()
             cls.port = cls.server.port
             cls.url = "http://%s:%d" % (harness.HOST, cls.api_port)

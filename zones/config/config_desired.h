@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "zones/base/result.h"
+#include "zones/config/config_document.h"
 #include "zones/store/store_rows.h"
 
 namespace gslb {
@@ -46,10 +47,10 @@ struct Desired {
 
 // Parses and validates a document; the error (kind invalid) lists every problem, one per line,
 // and holds each as one of its `problems` with its field. Relative zone file paths are resolved
-// against `base_dir` (empty: the current directory). `source` (a file name, or empty) prefixes a
-// JSON syntax error: "doc.json: line 3, column 5: ...".
+// against `base_dir` (empty: the current directory), or against `zone_files->dir` when given.
+// `source` (a file name, or empty) prefixes a JSON syntax error: "doc.json: line 3, column 5: ...".
 Result<Desired> parse_document(std::string_view json_text, const std::string& base_dir,
-                               const std::string& source);
+                               const std::string& source, ZoneFileRoot* zone_files = nullptr);
 
 // Makes the database match `desired` and returns the change lines.
 // REQUIRES: the caller holds a write transaction on `store` (Store::begin_write) and commits or

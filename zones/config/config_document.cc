@@ -16,8 +16,9 @@ namespace gslb {
 namespace {
 
 Result<ApplyReport> apply(Store& store, std::string_view text, const std::string& base_dir,
-                          bool dry_run, const std::string& source, const ConfigCheck& check) {
-  auto desired = config::parse_document(text, base_dir, source);
+                          bool dry_run, const std::string& source, const ConfigCheck& check,
+                          ZoneFileRoot* zone_files) {
+  auto desired = config::parse_document(text, base_dir, source, zone_files);
   if (!desired) return desired.failure();
   if (auto r = store.begin_write(); !r) return r.failure();
   auto changes = config::sync_store(store, *desired);
@@ -44,8 +45,8 @@ Result<ApplyReport> apply(Store& store, std::string_view text, const std::string
 }  // namespace
 
 Result<ApplyReport> apply_document(Store& store, std::string_view json_text, bool dry_run,
-                                   const ConfigCheck& check) {
-  return apply(store, json_text, "", dry_run, "", check);
+                                   const ConfigCheck& check, ZoneFileRoot* zone_files) {
+  return apply(store, json_text, "", dry_run, "", check, zone_files);
 }
 
 Result<ApplyReport> apply_document_file(Store& store, const std::string& path, bool dry_run,
@@ -57,7 +58,7 @@ Result<ApplyReport> apply_document_file(Store& store, const std::string& path, b
   if (in.bad()) return make_error(ErrorKind::io, path + ": cannot read: " + strerror(errno), path);
   std::error_code ec;
   auto dir = std::filesystem::absolute(path, ec).parent_path();
-  return apply(store, text.str(), dir.string(), dry_run, path, check);
+  return apply(store, text.str(), dir.string(), dry_run, path, check, nullptr);
 }
 
 }  // namespace gslb

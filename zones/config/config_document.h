@@ -43,8 +43,10 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "zones/base/result.h"
@@ -60,15 +62,27 @@ class Store;
 // server on its last good data. Returns an error line to refuse.
 using ConfigCheck = std::function<Result<void>(const ConfigRows& rows)>;
 
+// Where the zone files of a document from a remote writer (the REST API) may lie: a document
+// may otherwise make the daemon read, and quote in its errors, any file it can read. Relative
+// paths resolve against `dir`; a path that resolves (symlinks followed) outside it is refused
+// before anything is read, except a zone's file left as the database already has it (put there
+// by the local operator with `gslbd apply`).
+struct ZoneFileRoot {
+  std::string dir;                            // absolute
+  std::map<std::string, std::string> stored;  // zone name (trailing dot) -> its stored file
+  std::vector<std::pair<std::string, std::string>> refused;  // out: (field, message)
+};
+
 struct ApplyReport {
   std::vector<std::string> changes;  // empty: the database already matched the document
 };
 
 // Validates `json_text` and makes the database match it. With `dry_run` the same changes are
 // computed (and checked by the schema) and then rolled back. Relative zone file paths are
-// resolved against the current directory and stored absolute.
+// resolved against the current directory and stored absolute, or confined to `zone_files`.
 Result<ApplyReport> apply_document(Store& store, std::string_view json_text, bool dry_run,
-                                   const ConfigCheck& check = nullptr);
+                                   const ConfigCheck& check = nullptr,
+                                   ZoneFileRoot* zone_files = nullptr);
 
 // The same for a document in a file; relative zone file paths are resolved against the
 // document's directory.

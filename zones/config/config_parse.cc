@@ -149,6 +149,31 @@ std::optional<std::string> canonical_address(const std::string& s) {
   return std::nullopt;
 }
 
+// Why a member address (canonical form) cannot be a site clients are sent to, or null: DNS
+// would hand clients an address that reaches no server, or every host on a link.
+const char* not_a_site(const std::string& address) {
+  unsigned char b[16];
+  if (inet_pton(AF_INET6, address.c_str(), b) == 1) {
+    static const unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (memcmp(b, kMapped, sizeof kMapped) == 0) {
+      memmove(b, b + 12, 4);  // ::ffff:a.b.c.d is the IPv4 address for these purposes
+    } else {
+      static const unsigned char kZero[16] = {};
+      if (memcmp(b, kZero, 16) == 0) return "is the unspecified address, not a site";
+      if (b[0] == 0xff) return "is a multicast address (ff00::/8), not a site";
+      return nullptr;
+    }
+  } else if (inet_pton(AF_INET, address.c_str(), b) != 1) {
+    return nullptr;
+  }
+  if (b[0] == 0 && b[1] == 0 && b[2] == 0 && b[3] == 0)
+    return "is the unspecified address, not a site";
+  if ((b[0] & 0xf0) == 0xe0) return "is a multicast address (224.0.0.0/4), not a site";
+  if (b[0] == 255 && b[1] == 255 && b[2] == 255 && b[3] == 255)
+    return "is the broadcast address, not a site";
+  return nullptr;
+}
+
 // A client subnet "ADDRESS/PREFIX" in canonical form ("2001:db8:1::/48"), or why it is not one.
 Result<std::string> canonical_subnet(const std::string& s) {
   const size_t slash = s.find('/');
@@ -337,7 +362,8 @@ Result<json> parse_json(std::string_view text);
 
 class Parser {
  public:
-  explicit Parser(std::string base_dir) : base_dir_(std::move(base_dir)) {}
+  explicit Parser(std::string base_dir, ZoneFileRoot* zone_files = nullptr)
+      : base_dir_(zone_files ? zone_files->dir : std::move(base_dir)), zone_files_(zone_files) {}
 
   Result<Desired> run(const json& doc) {
     if (!doc.is_object())
@@ -445,12 +471,37 @@ class Parser {
     fs::path p(*file);
     if (p.is_relative()) p = (base_dir_.empty() ? fs::current_path(ec) : fs::path(base_dir_)) / p;
     z.row.file = p.lexically_normal().string();
+    if (zone_files_ && !confined(z, at(path, "file"))) return;
     // The file is read relative to the zone's name; without a valid one (already reported) there
     // is nothing to read it as.
     if (!info.name_ok) return;
     auto data = load_zone_file(z.row.file, info.name.text);
     if (!data) return c_.fail(at(path, "file"), data.error());
     info.data = std::move(*data);
+  }
+
+  // Refused before the file is opened, so that neither its content nor whether it exists
+  // reaches the writer. The canonical path is stored: a symlink inside the directory is
+  // followed once, here, not re-resolved later.
+  bool confined(DesiredZone& z, const std::string& field) {
+    namespace fs = std::filesystem;
+    auto stored = zone_files_->stored.find(z.row.name);
+    if (stored != zone_files_->stored.end() && stored->second == z.row.file) return true;
+    std::error_code ec;
+    const fs::path root = fs::weakly_canonical(zone_files_->dir, ec);
+    fs::path real;
+    if (!ec) real = fs::weakly_canonical(z.row.file, ec);
+    const fs::path rel = ec ? fs::path() : real.lexically_relative(root);
+    if (!rel.empty() && *rel.begin() != ".." && rel != ".") {
+      z.row.file = real.string();
+      return true;
+    }
+    std::string msg = "outside the zone directory " + zone_files_->dir +
+                      " (zone files named through the API must lie there; give a path relative "
+                      "to it, or start gslbd with another --zone-dir)";
+    zone_files_->refused.emplace_back(field, msg);
+    c_.fail(field, msg);
+    return false;
   }
 
   void inline_zone(const json& j, const std::string& path, DesiredZone& z, ZoneInfo& info) {
@@ -890,7 +941,9 @@ class Parser {
     }
     if (auto a = c_.required_string(j, path, "address")) {
       if (auto canon = canonical_address(*a)) {
-        if (auto [it, fresh] = addresses.emplace(*canon, path); !fresh)
+        if (const char* why = not_a_site(*canon))
+          c_.fail(at(path, "address"), *canon + " " + why);
+        else if (auto [it, fresh] = addresses.emplace(*canon, path); !fresh)
           c_.fail(at(path, "address"),
                   "duplicate address " + *canon + " (also " + it->second + ")");
         row.address = *canon;
@@ -952,6 +1005,7 @@ class Parser {
   }
 
   std::string base_dir_;
+  ZoneFileRoot* zone_files_ = nullptr;
   bool single_ = false;  // one object (seed), not a whole document
   Checker c_;
   Desired out_;
@@ -1025,6 +1079,15 @@ Result<json> parse_json(std::string_view text) {
     size_t line = what.find("line ");
     return make_error(ErrorKind::invalid, line == std::string::npos ? what : what.substr(line),
                       "document");
+  } catch (const json::exception&) {
+    // out_of_range: a number beyond a double (1e400), met at the key being read.
+    std::string field = path();
+    if (!stack.empty())
+      field = stack.back().array ? field + "[" + std::to_string(stack.back().count) + "]"
+                                 : at(field, stack.back().key);
+    return rejected(
+        {Error{ErrorKind::invalid, "document", field.empty() ? std::string("document") : field,
+               "the number is out of range"}});
   }
   if (!duplicates.empty()) return rejected(std::move(duplicates));
   return doc;
@@ -1037,7 +1100,7 @@ std::string display_name(const std::string& name) {
 }
 
 Result<Desired> parse_document(std::string_view json_text, const std::string& base_dir,
-                               const std::string& source) {
+                               const std::string& source, ZoneFileRoot* zone_files) {
   auto doc = parse_json(json_text);
   if (!doc) {
     if (source.empty()) return doc.failure();
@@ -1045,7 +1108,7 @@ Result<Desired> parse_document(std::string_view json_text, const std::string& ba
     e.origin = source;
     return e;
   }
-  return Parser(base_dir).run(*doc);
+  return Parser(base_dir, zone_files).run(*doc);
 }
 
 }  // namespace config

@@ -104,6 +104,7 @@ class ApiEnv : public ::testing::Test {
 
     // As ApiServer's constructor: the engine does not count explain's queries.
     shared_.db_path = db_path_;
+    shared_.insecure_loopback = true;  // the route tests write without tokens
     shared_.engine.count_stats = false;
     shared_.snapshots = nullptr;
     shared_.updater = nullptr;

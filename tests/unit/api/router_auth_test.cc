@@ -47,6 +47,24 @@ TEST_F(ApiAuth, WithoutATokenFileEverythingIsOpen) {
   EXPECT_EQ(r.status, 200) << r.body;
 }
 
+// Any local user can reach a loopback port: without a token file, writes need the opt-in.
+TEST_F(ApiAuth, WithoutATokenFileWritesNeedTheInsecureLoopbackFlag) {
+  shared_.tokens.reset();
+  shared_.insecure_loopback = false;
+  EXPECT_EQ(get("/v1/services").status, 200);
+  EXPECT_EQ(get("/readyz").status, 200);
+  HttpResponse r = call(json_request("PATCH", kTokyo, {{"weight", 3}}));
+  EXPECT_EQ(r.status, 401) << r.body;
+  json j = body_of(r);
+  EXPECT_EQ(j["error"], "unauthorized");
+  const std::string message = j.value("message", "");
+  EXPECT_NE(message.find("--api-token-file"), std::string::npos) << message;
+  EXPECT_NE(message.find("--api-insecure-loopback"), std::string::npos) << message;
+  EXPECT_EQ(call(json_request("PUT", "/v1/config", json::parse(testing::kDocument))).status, 401);
+  EXPECT_EQ(call(request("DELETE", "/v1/checks/web")).status, 401);
+  EXPECT_EQ(member_row("tokyo")->weight, 1u);
+}
+
 TEST_F(ApiAuth, OpenRoutesNeedNoToken) {
   HttpResponse h = get("/healthz");
   EXPECT_EQ(h.status, 200) << h.body;

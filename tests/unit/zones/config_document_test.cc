@@ -649,5 +649,45 @@ TEST_F(ConfigDocumentRejects, AMissingFileNamesIt) {
   EXPECT_EQ(r.error().rfind("/nonexistent/doc.json: cannot read", 0), 0u) << r.error();
 }
 
+// DNS would send clients to an address that is no site at all.
+TEST_F(ConfigDocumentRejects, AMemberAddressThatIsNoSite) {
+  apply_ok(base_doc());
+  const int64_t gen = *store_->config_generation();
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"0.0.0.0", "0.0.0.0 is the unspecified address, not a site"},
+      {"::", ":: is the unspecified address, not a site"},
+      {"::ffff:0.0.0.0", "::ffff:0.0.0.0 is the unspecified address, not a site"},
+      {"224.0.0.1", "224.0.0.1 is a multicast address (224.0.0.0/4), not a site"},
+      {"239.255.255.255", "239.255.255.255 is a multicast address (224.0.0.0/4), not a site"},
+      {"ff02::1", "ff02::1 is a multicast address (ff00::/8), not a site"},
+      {"255.255.255.255", "255.255.255.255 is the broadcast address, not a site"},
+  };
+  for (const auto& [address, message] : cases) {
+    json doc = base_doc();
+    doc["services"][0]["members"][0]["address"] = address;
+    auto r = apply_document(*store_, doc.dump(), false);
+    ASSERT_FALSE(r.ok()) << address;
+    EXPECT_EQ(r.error(), "services[0].members[0].address: " + message);
+  }
+  EXPECT_EQ(*store_->config_generation(), gen);
+  // Loopback and the edges of the refused ranges are sites.
+  json doc = base_doc();
+  doc["services"][0]["members"][0]["address"] = "127.0.0.1";
+  doc["services"][0]["members"][1]["address"] = "223.255.255.255";
+  doc["services"][0]["members"][2]["address"] = "::1";
+  doc["services"][1]["members"][0]["address"] = "240.0.0.1";
+  doc["services"][1]["members"][1]["address"] = "fe80::1";
+  apply_ok(doc);
+}
+
+// A number no double holds is an error naming its field, not an exception out of the parser.
+TEST_F(ConfigDocumentRejects, ANumberOutOfRangeWithItsPath) {
+  auto r = apply_document(
+      *store_, R"({"services": [{"name": "a.gslb.test", "ttl": 1e400}], "zones": []})", false);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().find("services[0].ttl: "), std::string::npos) << r.error();
+  EXPECT_NE(r.error().find("out of range"), std::string::npos) << r.error();
+}
+
 }  // namespace
 }  // namespace gslb
