@@ -2,7 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 
 #include "zones/base/log.h"
 #include "zones/dns/dname.h"
@@ -133,26 +135,55 @@ std::shared_ptr<const Snapshot> SnapshotUpdater::poll(int64_t now_ms) {
     report("");
     return current_ = *snap;
   }
-  // A database file replaced under us (a restored backup moved into place) is reopened.
   struct stat st;
-  if (store_ && stat(db_path_.c_str(), &st) == 0 &&
-      (static_cast<uint64_t>(st.st_ino) != store_inode_ ||
-       static_cast<uint64_t>(st.st_dev) != store_device_))
-    store_.reset();
-  if (!store_) {
-    auto s = Store::open(db_path_, !opened_once_);
-    if (!s) {
-      report(s.error());
+  if (stat(db_path_.c_str(), &st) != 0) {
+    if (opened_once_) {
+      // An open connection would go on reading the unlinked inode and hide the loss; what is
+      // served must not depend on a file nobody can see or repair.
+      const int err = errno;
+      store_.reset();
+      ++stats_.failures;
+      report(make_error(ErrorKind::io,
+                        db_path_ + ": the database file is gone (" + std::strerror(err) + ")",
+                        db_path_)
+                 .message);
       return nullptr;
     }
-    store_ = std::move(*s);
-    opened_once_ = true;
-    if (stat(db_path_.c_str(), &st) == 0) {
-      store_inode_ = static_cast<uint64_t>(st.st_ino);
-      store_device_ = static_cast<uint64_t>(st.st_dev);
+    st = {};
+  }
+  const FileStamp stamp{static_cast<uint64_t>(st.st_ino), static_cast<uint64_t>(st.st_dev),
+                        static_cast<uint64_t>(st.st_size),
+                        static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+  if (opened_once_ && stamp == damaged_stamp_) {
+    ++stats_.failures;  // reported when found; the file has not changed since
+    return nullptr;
+  }
+  // A file replaced under us (a restored backup moved into place) is reopened.
+  if (store_ && (stamp.inode != store_stamp_.inode || stamp.device != store_stamp_.device))
+    store_.reset();
+  bool check_pages = false;
+  if (store_ && (stamp.size != store_stamp_.size || stamp.mtime_ns != store_stamp_.mtime_ns)) {
+    auto dv = store_->data_version();
+    if (dv && *dv == data_version_) {
+      store_.reset();
+      check_pages = true;
     }
-    data_version_ = config_generation_ = -1;
-    have_config_ = false;  // a different file: rebuild everything from it
+  }
+  if (!store_) {
+    if (auto r = open_store(stamp); !r) {
+      ++stats_.failures;
+      report(r.error());
+      return nullptr;
+    }
+  }
+  if (check_pages) {
+    if (auto r = store_->quick_check(); !r) {
+      store_.reset();
+      damaged_stamp_ = stamp;
+      ++stats_.failures;
+      report(r.error());
+      return nullptr;
+    }
   }
   Result<std::shared_ptr<const Snapshot>> next = std::shared_ptr<const Snapshot>();
   auto dv = store_->data_version();
@@ -177,6 +208,8 @@ std::shared_ptr<const Snapshot> SnapshotUpdater::poll(int64_t now_ms) {
     return nullptr;
   }
   data_version_ = *dv;
+  store_stamp_ = stamp;
+  damaged_stamp_ = {};
   report("");
   stats_.checked_ms = now_ms;
   if (!*next) return nullptr;
@@ -186,6 +219,17 @@ std::shared_ptr<const Snapshot> SnapshotUpdater::poll(int64_t now_ms) {
                         .count();
   ++stats_.builds;
   return current_ = *next;
+}
+
+Result<void> SnapshotUpdater::open_store(const FileStamp& stamp) {
+  auto s = Store::open(db_path_, !opened_once_);
+  if (!s) return s.failure();
+  store_ = std::move(*s);
+  opened_once_ = true;
+  store_stamp_ = stamp;
+  data_version_ = config_generation_ = -1;
+  have_config_ = false;  // a different file, or one we no longer trust: rebuild from it
+  return {};
 }
 
 void SnapshotUpdater::start(SnapshotHolder& holder) {

@@ -2,8 +2,9 @@
 // A thread polls PRAGMA data_version every 100 ms; a config change (zones, records, services,
 // members, checks) rebuilds everything, a health-only change rebuilds just the service table
 // (sharing the zones), and health is re-folded every second so staleness takes effect. Any
-// failure (locked, missing, corrupt database; bad row; bad zone file) keeps the last good
-// Snapshot serving and logs one line when the failure starts and one when it ends.
+// failure (locked, missing, corrupt, truncated or deleted database; bad row; bad zone file)
+// keeps the last good Snapshot serving and logs one line, naming the file, when the failure
+// starts (or changes) and one when it ends.
 #pragma once
 
 #include <atomic>
@@ -63,9 +64,21 @@ class SnapshotUpdater {
   std::vector<ConfiguredZoneFile> zone_files_;
   std::vector<ZoneData> file_zones_;
   std::set<std::string> guessed_origin_logged_;  // paths: the guess is news once, not per reload
+  // What stat(2) says of the database file. SQLite's data_version moves only with commits made
+  // through SQLite, so a size or mtime that moved without it means something else wrote the
+  // file (a restore with cp, a disk fault, a stray dd): the page cache may be stale or the
+  // file damaged, so the connection is reopened and checked.
+  struct FileStamp {
+    uint64_t inode = 0, device = 0, size = 0;
+    int64_t mtime_ns = 0;
+    bool operator==(const FileStamp&) const = default;
+  };
+  Result<void> open_store(const FileStamp& stamp);
+
   std::unique_ptr<Store> store_;
   bool opened_once_ = false;  // after the first open, a missing file is an error, not a new db
-  uint64_t store_inode_ = 0, store_device_ = 0;
+  FileStamp store_stamp_;     // as of the last good poll
+  FileStamp damaged_stamp_;   // the file as it was when quick_check failed: no use re-checking
   std::shared_ptr<const Snapshot> current_;
   ConfigRows config_;
   bool have_config_ = false;

@@ -2,6 +2,8 @@
 // bound as parameters. The schema and its migrations are in zones/store_schema.cc.
 #include "zones/store/store.h"
 
+#include <sys/stat.h>
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -102,6 +104,11 @@ const char* state_name(bool up) {
 }  // namespace
 
 Result<std::unique_ptr<Store>> Store::open(const std::string& path, bool create) {
+  // SQLite takes an empty file for a new database and would give it an empty schema: a file
+  // truncated under a running server must be an error, not an empty configuration to serve.
+  struct stat st;
+  if (!create && stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+    return make_error(ErrorKind::corrupt, path + ": the database file is empty (truncated?)", path);
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw,
                            SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0), nullptr);
@@ -132,6 +139,17 @@ Result<int64_t> Store::data_version() {
 
 Result<int64_t> Store::config_generation() {
   return sql::query_int(db_, path_, "SELECT value FROM meta WHERE key = 'config_generation'");
+}
+
+Result<void> Store::quick_check() {
+  sql::Stmt s(db_, "PRAGMA quick_check(1)");
+  if (!s.prepared()) return sql::error(db_, path_);
+  const int rc = s.step();
+  if (rc != SQLITE_ROW) return sql::error(db_, path_);
+  const std::string verdict = s.text(0);
+  if (verdict == "ok") return {};
+  return make_error(ErrorKind::corrupt,
+                    path_ + ": database disk image is malformed (" + verdict + ")", path_);
 }
 
 Result<ConfigRows> Store::load_config() {

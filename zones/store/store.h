@@ -24,7 +24,7 @@ class Store {
   // Opens (creating if needed) the database at `path`, sets WAL mode, a busy timeout and
   // foreign keys, and applies pending schema migrations (PRAGMA user_version).
   // `create` false: a missing file is an error (a running server must not silently replace a
-  // database that disappeared with an empty one).
+  // database that disappeared with an empty one), and so is an empty (truncated) one.
   static Result<std::unique_ptr<Store>> open(const std::string& path, bool create = true);
   ~Store();
   Store(const Store&) = delete;
@@ -35,6 +35,9 @@ class Store {
   // Bumped by triggers on every change of zones, records, checks, services, members or
   // client_subnets, and not by observations: tells a config change from a health-only change.
   Result<int64_t> config_generation();
+  // PRAGMA quick_check: reads every page, so damage outside the tables we load is found too.
+  // O(file size); for when the file was written by something other than SQLite.
+  Result<void> quick_check();
 
   // Consistent reads (each in one read transaction).
   Result<ConfigRows> load_config();
