@@ -12,7 +12,8 @@
 
 #include "api/api_error.h"
 #include "api/api_metrics.h"
-#include "api/token_file.h"
+#include "api/auth_failures.h"
+#include "api/tokens/token_file.h"
 #include "server/query_engine.h"
 #include "server/snapshot_updater.h"
 #include "zones/model/snapshot_holder.h"
@@ -32,6 +33,7 @@ struct ApiShared {
   // Without tokens: whether writes are allowed (any local user can reach a loopback port).
   bool insecure_loopback = false;
   ApiMetrics* metrics = nullptr;
+  AuthFailures* auth_failures = nullptr;  // unknown tokens by address (slows guessing)
 };
 
 class ApiContext {

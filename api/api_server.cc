@@ -11,6 +11,7 @@ namespace gslb::api {
 struct ApiServer::Impl {
   ApiOptions options;
   ApiMetrics metrics;
+  AuthFailures auth_failures;
   ApiShared shared;
   std::unique_ptr<HttpServer> http;
 };
@@ -37,6 +38,7 @@ ApiServer::ApiServer(ApiOptions options, const SnapshotHolder* snapshots,
   impl_->shared.snapshots = snapshots;
   impl_->shared.updater = updater;
   impl_->shared.metrics = &impl_->metrics;
+  impl_->shared.auth_failures = &impl_->auth_failures;
 }
 
 ApiServer::~ApiServer() {

@@ -16,6 +16,7 @@ struct HttpRequest {
   std::string target;                                      // as sent: path and query
   std::vector<std::string> segments;                       // the path split at "/", percent-decoded
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
+  std::string peer;  // the client's address ("127.0.0.1", "::1")
   std::string authorization;
   std::string content_type;
   std::string if_none_match;

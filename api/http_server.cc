@@ -183,6 +183,7 @@ struct HttpServer::Impl {
       r.method = std::string(req.method_string());
       r.target = std::string(req.target());
       r.bad_target = !parse_target(r.target, r.segments, r.query);
+      if (auto peer = stream.socket().remote_endpoint(ec); !ec) r.peer = peer.address().to_string();
       r.authorization = std::string(req[http::field::authorization]);
       r.content_type = std::string(req[http::field::content_type]);
       r.if_none_match = std::string(req[http::field::if_none_match]);

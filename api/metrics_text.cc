@@ -205,6 +205,14 @@ std::string metrics_text(ApiContext& ctx) {
                count);
     }
   }
+  if (const AuthFailures* f = ctx.shared().auth_failures) {
+    w.family("gslbd_api_auth_failures_total", "counter", "API requests with an unknown token.");
+    w.sample("gslbd_api_auth_failures_total", "", f->failures());
+    w.family("gslbd_api_auth_throttled_total", "counter",
+             "API requests refused (429) without checking their token: the address sent too "
+             "many unknown tokens.");
+    w.sample("gslbd_api_auth_throttled_total", "", f->refused());
+  }
   return w.str();
 }
 

@@ -2,6 +2,11 @@
 
 #include <strings.h>
 
+#include <optional>
+
+#include "api/auth_failures.h"
+#include "api/write_transaction.h"
+
 namespace gslb::api {
 namespace {
 
@@ -35,6 +40,60 @@ HttpResponse unauthorized(const char* message) {
   HttpResponse r = error_response(e);
   r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"gslbd\"");
   return r;
+}
+
+HttpResponse forbidden(std::string message) {
+  ApiError e;
+  e.status = 403;
+  e.code = "forbidden";
+  e.message = std::move(message);
+  return error_response(e);
+}
+
+// The refusal for a request whose token does not allow `route`, or nullopt. An address that
+// sent too many unknown tokens gets 429 before its token is even looked at (AuthFailures).
+std::optional<HttpResponse> check_token(ApiContext& ctx, const HttpRequest& req, const Route& route,
+                                        const Params& params) {
+  if (req.authorization.empty())
+    return unauthorized("a bearer token is required (Authorization: Bearer TOKEN)");
+  AuthFailures* failures = ctx.shared().auth_failures;
+  const int64_t now = wall_ms();
+  if (failures) {
+    if (int64_t wait = failures->retry_after_s(req.peer, now); wait > 0) {
+      ApiError e;
+      e.status = 429;
+      e.code = "too_many_requests";
+      e.message = "too many unknown tokens from " + req.peer + "; the next one is checked in " +
+                  std::to_string(wait) + " s";
+      HttpResponse r = error_response(e);
+      r.headers.emplace_back("Retry-After", std::to_string(wait));
+      return r;
+    }
+  }
+  auto grant = ctx.shared().tokens->grant_of(req.authorization);
+  if (!grant) {
+    if (failures) failures->failed(req.peer, now);
+    return unauthorized("unknown token");
+  }
+  const bool agent_route =
+      route.access == Access::kAgentRead || route.access == Access::kAgentWrite;
+  switch (grant->role) {
+    case Role::kAdmin:
+      return std::nullopt;
+    case Role::kRead:
+      if (route.access == Access::kWrite || route.access == Access::kAgentWrite)
+        return forbidden("this token may only read; " + req.method + " needs an admin token");
+      return std::nullopt;
+    case Role::kAgent:
+      if (!agent_route)
+        return forbidden(
+            "an agent token may only post observations and read its checks "
+            "(/v1/agents/{agent}/…)");
+      if (!grant->agent.empty() && (params.empty() || params[0] != grant->agent))
+        return forbidden("this token acts as agent \"" + grant->agent + "\" only");
+      return std::nullopt;
+  }
+  return unauthorized("unknown token");
 }
 
 }  // namespace
@@ -72,7 +131,8 @@ HttpResponse dispatch(ApiContext& ctx, const HttpRequest& req) {
     r.headers.emplace_back("Allow", allow);
     return count(r, "unmatched");
   }
-  if (!ctx.shared().tokens && found->access == Access::kWrite && !ctx.shared().insecure_loopback)
+  const bool writes = found->access == Access::kWrite || found->access == Access::kAgentWrite;
+  if (!ctx.shared().tokens && writes && !ctx.shared().insecure_loopback)
     return count(
         unauthorized("writes need a token: start gslbd with --api-token-file FILE and send "
                      "an admin token (Authorization: Bearer TOKEN), or with "
@@ -80,18 +140,8 @@ HttpResponse dispatch(ApiContext& ctx, const HttpRequest& req) {
                      "only)"),
         found->pattern);
   if (ctx.shared().tokens && found->access != Access::kOpen) {
-    if (req.authorization.empty())
-      return count(unauthorized("a bearer token is required (Authorization: Bearer TOKEN)"),
-                   found->pattern);
-    auto role = ctx.shared().tokens->role_of(req.authorization);
-    if (!role) return count(unauthorized("unknown token"), found->pattern);
-    if (found->access == Access::kWrite && *role != Role::kAdmin) {
-      ApiError e;
-      e.status = 403;
-      e.code = "forbidden";
-      e.message = "this token may only read; " + req.method + " needs an admin token";
-      return count(error_response(e), found->pattern);
-    }
+    if (auto refused = check_token(ctx, req, *found, params))
+      return count(*refused, found->pattern);
   }
   return count(found->handler(ctx, req, params), found->pattern);
 }

@@ -15,7 +15,10 @@ namespace gslb::api {
 using Params = std::vector<std::string>;  // the path's {placeholders}, in order
 using Handler = HttpResponse (*)(ApiContext& ctx, const HttpRequest& req, const Params& params);
 
-enum class Access { kOpen, kRead, kWrite };
+// Who may call a route. kAgentRead and kAgentWrite are a remote agent's own routes
+// (/v1/agents/{agent}/…): an agent token may call them (as its agent only, when bound to one)
+// and nothing else; kAgentRead is also open to read tokens, kAgentWrite to admin tokens.
+enum class Access { kOpen, kRead, kWrite, kAgentRead, kAgentWrite };
 
 struct Route {
   std::string_view method;

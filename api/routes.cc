@@ -42,8 +42,8 @@ const std::vector<Route>& routes() {
       {"GET", "/v1/services/{service}/members/{member}/events", list_member_events, Access::kRead},
       {"GET", "/v1/health", get_health, Access::kRead},
       {"GET", "/v1/agents", list_agents, Access::kRead},
-      {"GET", "/v1/agents/{agent}/checks", get_agent_checks, Access::kRead},
-      {"POST", "/v1/agents/{agent}/observations", post_observations, Access::kWrite},
+      {"GET", "/v1/agents/{agent}/checks", get_agent_checks, Access::kAgentRead},
+      {"POST", "/v1/agents/{agent}/observations", post_observations, Access::kAgentWrite},
       {"GET", "/v1/explain", get_explain, Access::kRead},
   };
   return table;

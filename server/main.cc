@@ -7,11 +7,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "api/api_server.h"
+#include "api/tokens/token_file.h"
 #include "healthd/health_checker.h"
 #include "server/listen_address.h"
 #include "server/options.h"
@@ -93,22 +92,6 @@ void raise_open_file_limit() {
   setrlimit(RLIMIT_NOFILE, &lim);
 }
 
-// The bearer token of a token file: the first line that is not blank or a comment; a line
-// "ROLE TOKEN" (the API's own token file format) gives its second field.
-Result<std::string> read_token(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return make_error(path + ": cannot read: " + std::string(strerror(errno)));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (size_t hash = line.find('#'); hash != std::string::npos) line.resize(hash);
-    std::istringstream fields(line);
-    std::string a, b;
-    if (!(fields >> a)) continue;
-    return fields >> b ? b : a;
-  }
-  return make_error(path + ": no token in it");
-}
-
 const char kHealthdUsage[] =
     "usage: gslbd healthd --agent ID [--region R] --report-to URL [--report-to URL ...]\n"
     "                     [--token-file F] [--timeout MS] [--reference TYPE:ADDRESS[:PORT]]\n"
@@ -165,7 +148,7 @@ int run_healthd(int argc, char** argv) {
             "gslbd healthd: warning: agent id \"local\" is the in-process health role's; "
             "give each vantage point its own id\n");
   if (!token_file.empty()) {
-    auto t = read_token(token_file);
+    auto t = api::client_token(token_file);
     if (!t) {
       fprintf(stderr, "gslbd healthd: --token-file: %s\n", t.error().c_str());
       return 2;

@@ -31,8 +31,9 @@ Options:
                          (probes every member, writes observations to the database) and the
                          REST API.
   --api ADDR:PORT        Serve the REST API (role api) here. Default 127.0.0.1:8053.
-  --api-token-file FILE  Bearer tokens of the API, one "ROLE TOKEN" per line (ROLE admin or
-                         read). Without one the API only listens on loopback addresses and
+  --api-token-file FILE  Bearer tokens of the API, one "ROLE TOKEN" per line (ROLE admin,
+                         read, agent or agent:ID; TOKEN may be sha256:HEX, api/API.md).
+                         Without one the API only listens on loopback addresses and
                          refuses every write (401), unless --api-insecure-loopback.
   --api-insecure-loopback
                          Without --api-token-file, let any local user write through the API

@@ -4,10 +4,10 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "api/tokens/token_file.h"
 #include "tools/gslbctl/api_client.h"
 #include "tools/gslbctl/cli.h"
 #include "tools/gslbctl/commands.h"
-#include "tools/gslbctl/token_file.h"
 
 using namespace gslbctl;
 
@@ -33,9 +33,9 @@ int main(int argc, char** argv) {
   }
   std::string token;
   if (!inv->token_file.empty()) {
-    auto t = read_token_file(inv->token_file);
+    auto t = gslb::api::client_token(inv->token_file);
     if (!t) {
-      fprintf(stderr, "gslbctl: %s\n", t.error().c_str());
+      fprintf(stderr, "gslbctl: token file %s\n", t.error().c_str());
       return 1;
     }
     token = *t;

@@ -1,6 +1,7 @@
-// TokenFile (api/token_file.h): parsing "ROLE TOKEN" lines with errors that name file:line, and
-// mapping an Authorization header to a role.
-#include "api/token_file.h"
+// TokenFile (api/tokens/token_file.h): parsing "ROLE TOKEN" lines with errors that name
+// file:line, mapping an Authorization header to a role, hashed tokens, and the token a client
+// sends (client_token) read by the same rules.
+#include "api/tokens/token_file.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -55,12 +56,12 @@ TEST(ApiTokenFile, ATokenOfExactlySixteenCharactersIsAccepted) {
 
 TEST(ApiTokenFile, AnUnknownRoleNamesFileAndLine) {
   EXPECT_EQ(parse_error("admin admin-0123456789abcdef\n# c\nroot root-0123456789abcdef\n"),
-            "tokens:3: unknown role \"root\" (admin or read)");
+            "tokens:3: unknown role \"root\" (admin, read, agent or agent:ID)");
 }
 
 TEST(ApiTokenFile, RolesAreCaseSensitive) {
   EXPECT_EQ(parse_error("Admin admin-0123456789abcdef\n"),
-            "tokens:1: unknown role \"Admin\" (admin or read)");
+            "tokens:1: unknown role \"Admin\" (admin, read, agent or agent:ID)");
 }
 
 TEST(ApiTokenFile, AMissingTokenNamesFileAndLine) {
@@ -149,6 +150,88 @@ TEST_F(ApiTokenRole, EmptyAndBareSchemeHaveNoRole) {
   EXPECT_EQ(tokens_.role_of("Bearer"), std::nullopt);
   EXPECT_EQ(tokens_.role_of("Bearer "), std::nullopt);
   EXPECT_EQ(tokens_.role_of("Bearer      "), std::nullopt);
+}
+
+TEST(ApiTokenFile, AgentTokensMayBeBoundToOneAgent) {
+  TokenFile t = parse_ok(
+      "agent any-agent-0123456789\n"
+      "agent:paris paris-agent-0123456789\n");
+  auto any = t.grant_of("Bearer any-agent-0123456789");
+  ASSERT_TRUE(any.has_value());
+  EXPECT_EQ(any->role, Role::kAgent);
+  EXPECT_EQ(any->agent, "");
+  auto paris = t.grant_of("Bearer paris-agent-0123456789");
+  ASSERT_TRUE(paris.has_value());
+  EXPECT_EQ(paris->role, Role::kAgent);
+  EXPECT_EQ(paris->agent, "paris");
+  EXPECT_EQ(parse_error("agent: empty-agent-0123456789\n"),
+            "tokens:1: unknown role \"agent:\" (admin, read, agent or agent:ID)");
+}
+
+// sha256("admin-0123456789abcdef"), as `printf %s admin-0123456789abcdef | sha256sum` prints it.
+constexpr const char* kAdminHash =
+    "sha256:74a8c58723625f5c8923047f4d8d9feebdf2f87e752043466e1315dd9f4173d1";
+
+TEST(ApiTokenFile, AHashedTokenMatchesTheTokenNotTheHash) {
+  TokenFile t = parse_ok(std::string("admin ") + kAdminHash + "\n");
+  EXPECT_EQ(t.role_of(std::string("Bearer ") + kAdmin), Role::kAdmin);
+  EXPECT_EQ(t.role_of(std::string("Bearer ") + kAdminHash), std::nullopt);
+  EXPECT_EQ(t.role_of("Bearer admin-0123456789abcdeF"), std::nullopt);
+}
+
+TEST(ApiTokenFile, AMalformedHashNamesFileAndLine) {
+  EXPECT_EQ(parse_error("admin sha256:00ff\n"),
+            "tokens:1: a hashed token is \"sha256:\" and 64 lowercase hex digits");
+  EXPECT_EQ(parse_error(std::string("admin sha256:") + std::string(64, 'G') + "\n"),
+            "tokens:1: a hashed token is \"sha256:\" and 64 lowercase hex digits");
+}
+
+class ClientTokenFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/gslbd-client-token-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  std::string write(const std::string& text) {
+    const std::string path = dir_ + "/token";
+    std::ofstream(path) << text;
+    return path;
+  }
+  std::string dir_;
+};
+
+TEST_F(ClientTokenFile, TheFirstLineIsSentInEitherForm) {
+  auto bare = client_token(write("# mine\n\n  bare-token-0123456789  \n"));
+  ASSERT_TRUE(bare.ok()) << bare.error();
+  EXPECT_EQ(*bare, "bare-token-0123456789");
+  auto roled = client_token(write("read read-0123456789abcdef\nadmin admin-0123456789abcdef\n"));
+  ASSERT_TRUE(roled.ok()) << roled.error();
+  EXPECT_EQ(*roled, "read-0123456789abcdef");
+}
+
+// gslbd's agent and gslbctl read one way: a line the server would refuse is refused here too.
+TEST_F(ClientTokenFile, LinesTheServerWouldRefuseAreRefused) {
+  const std::string three = write("admin admin-0123456789abcdef extra\n");
+  auto r = client_token(three);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error(), three + ":1: expected \"TOKEN\" or \"ROLE TOKEN\", found more");
+  const std::string role = write("root root-0123456789abcdef\n");
+  r = client_token(role);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error(), role + ":1: unknown role \"root\" (admin, read, agent or agent:ID)");
+  const std::string hashed = write(std::string("admin ") + kAdminHash + "\n");
+  r = client_token(hashed);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error(), hashed + ":1: holds a token's hash; a client needs the token itself");
+  const std::string empty = write("# nothing\n");
+  r = client_token(empty);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error(), empty + ": no token in it");
 }
 
 }  // namespace
