@@ -1,5 +1,5 @@
 // gslbd: the binary. Parses options, loads zones, builds the first Snapshot and runs the UDP
-// and TCP servers until SIGINT/SIGTERM; SIGHUP reloads the zone files.
+// and TCP servers until SIGINT/SIGTERM; SIGHUP reloads the zone files and the API's TLS pair.
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -280,6 +280,9 @@ int main(int argc, char** argv) {
     ao.db_path = opts->db;
     ao.zone_dir = opts->zone_dir;
     ao.insecure_loopback = opts->api_insecure_loopback;
+    ao.tls_cert = opts->api_tls_cert;
+    ao.tls_key = opts->api_tls_key;
+    ao.plain_http = opts->api_plain_http;
     api_server = std::make_unique<api::ApiServer>(ao, &holder, &updater.stats(), config);
     if (auto r = api_server->start(); !r) {
       fprintf(stderr, "gslbd: %s\n", r.error().c_str());
@@ -314,13 +317,21 @@ int main(int argc, char** argv) {
                            : std::string("dns role off")) +
            (opts->db.empty() ? std::string(", no database") : ", database " + opts->db) +
            (health ? ", health checks as agent " + opts->agent : std::string()) +
-           (api_server ? ", api on " + opts->api : std::string()));
+           (api_server ? ", api on " + opts->api + (api_server->tls() ? " (https)" : " (http)")
+                       : std::string()));
 
   for (;;) {
     int sig = 0;
     sigwait(&sigs, &sig);
     if (sig == SIGHUP) {
       updater.request_reload();
+      if (api_server && api_server->tls()) {
+        if (auto r = api_server->reload_tls(); r)
+          log_info("api: TLS certificate and key reloaded from " + opts->api_tls_cert + " and " +
+                   opts->api_tls_key);
+        else
+          log_error("api: SIGHUP: " + r.error() + "; the previous certificate stays in use");
+      }
       continue;
     }
     break;
