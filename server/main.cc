@@ -111,10 +111,14 @@ Result<std::string> read_token(const std::string& path) {
 
 const char kHealthdUsage[] =
     "usage: gslbd healthd --agent ID [--region R] --report-to URL [--report-to URL ...]\n"
-    "                     [--token-file F] [--timeout MS] [--reference TYPE:ADDRESS[:PORT]]\n"
+    "                     [--token-file F] [--ca-file F] [--timeout MS]\n"
+    "                     [--reference TYPE:ADDRESS[:PORT]]\n"
     "  A remote vantage point without a database: pulls its check list from the first node\n"
     "  that answers (GET URL/v1/agents/ID/checks) and pushes observations to every node.\n"
+    "  URL: http://HOST:PORT, or https://HOST[:PORT] for a node serving HTTPS (its certificate\n"
+    "  is checked against the system CA store and must name HOST).\n"
     "  --token-file: the bearer token (an admin token of the nodes' --api-token-file).\n"
+    "  --ca-file: PEM CA certificates to check https nodes against instead of the system store.\n"
     "  --reference: a target this agent must always reach (tcp:ADDR:PORT, icmp:ADDR, dns:ADDR);\n"
     "  while it fails the agent's observations are withheld instead of marking sites down.\n";
 
@@ -142,6 +146,8 @@ int run_healthd(int argc, char** argv) {
       ho.remote.nodes.push_back(v);
     } else if (a == "--token-file") {
       token_file = v;
+    } else if (a == "--ca-file") {
+      ho.remote.ca_file = v;
     } else if (a == "--reference") {
       ho.reference = v;
     } else if (a == "--timeout") {

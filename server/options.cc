@@ -13,7 +13,7 @@ std::string usage() {
 Usage:
   gslbd --listen ADDR:PORT ... [--zone [NAME=]FILE ...] [--db PATH] [options]
   gslbd apply [--db PATH] FILE [--dry-run]
-  gslbd healthd --agent ID [--region R] --report-to URL ... [--token-file F]
+  gslbd healthd --agent ID [--region R] --report-to URL ... [--token-file F] [--ca-file F]
 
 Options:
   --listen ADDR:PORT     Serve DNS on UDP and TCP at this address. Repeatable. IPv4 as
