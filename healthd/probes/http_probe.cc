@@ -7,9 +7,10 @@
 //   load_header / load_json_field (where a load figure lives), timeout.
 //   Request: GET path HTTP/1.1, Host (with ":port" when not the scheme's default, RFC 9110
 //   s7.2), User-Agent gslbd-healthd, Accept */*, Connection close. One connection per attempt.
-//   https: SNI = host unless host is an IP literal (RFC 6066 s3 forbids literals in SNI);
-//   verification against the system CA store and host (OpenSSL's hostname or IP check) unless
-//   verify_tls is off.
+//   https: TLS 1.2 or newer, set up by tls/client_context.h as for gslbd's other clients; SNI =
+//   host unless host is an IP literal (RFC 6066 s3 forbids literals in SNI); verification
+//   against the system CA store and host (OpenSSL's hostname or IP check) unless verify_tls is
+//   off.
 //   ok: the status is accepted and the body (its first 64 KiB: more is never read) contains
 //   expect_body. The body is read only when expect_body or load_json_field needs it; otherwise
 //   the verdict comes with the header.

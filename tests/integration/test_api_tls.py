@@ -582,6 +582,7 @@ class ApiTlsTest(unittest.TestCase):
         p = self.gslbctl("--server", "http://%s:%d" % (harness.HOST, self.api_port),
                          "--token-file", self.admin_file, "get", "zones")
         self.assertEqual(p.returncode, 1, p.transcript)
+        self.assertIn("https://", p.stderr, "the message suggests https")
 
     def start_agent(self, agent_id, extra):
         cmd = [harness.gslbd_path(), "healthd", "--agent", agent_id, "--region", "tls",

@@ -148,6 +148,10 @@ gslb::Result<HttpResponse> http_exchange(const ServerUrl& server, const HttpRequ
     }
     return gslb::make_error(why);
   }
+  // An HTTPS server closes on a request in clear without an HTTP answer.
+  if (failure && connected && !server.tls && !parser.got_some())
+    return gslb::make_error(server.text + ": " + describe(failure) +
+                            " (is it an HTTPS server? then https://)");
   if (failure)
     return gslb::make_error((connected ? "" : "cannot reach ") + server.text + ": " +
                             describe(failure));
