@@ -3,7 +3,9 @@
 #include <filesystem>
 
 #include "api/api_context.h"
+#include "api/exposure.h"
 #include "api/router.h"
+#include "api/tls_context.h"
 #include "server/listen_address.h"
 
 namespace gslb::api {
@@ -13,6 +15,7 @@ struct ApiServer::Impl {
   ApiMetrics metrics;
   AuthFailures auth_failures;
   ApiShared shared;
+  std::unique_ptr<TlsServerContext> tls;  // before http: sessions hold its contexts
   std::unique_ptr<HttpServer> http;
 };
 
@@ -54,10 +57,14 @@ Result<void> ApiServer::start() {
     auto tokens = TokenFile::load(o.token_file);
     if (!tokens) return make_error("--api-token-file: " + tokens.error());
     impl_->shared.tokens = std::move(*tokens);
-  } else if (!where->is_loopback()) {
-    return make_error("--api " + o.listen +
-                      " is not a loopback address: give --api-token-file so that only holders "
-                      "of a token can change the configuration");
+  }
+  const bool tls = !o.tls_cert.empty() || !o.tls_key.empty();
+  if (auto r = check_exposure(*where, {!o.token_file.empty(), tls, o.plain_http}); !r)
+    return r.failure();
+  if (tls) {
+    auto loaded = TlsServerContext::load(o.tls_cert, o.tls_key);
+    if (!loaded) return loaded.failure();
+    impl_->tls = std::move(*loaded);
   }
   const ApiShared& shared = impl_->shared;
   impl_->http = std::make_unique<HttpServer>(
@@ -65,12 +72,22 @@ Result<void> ApiServer::start() {
       [&shared]() -> std::shared_ptr<void> { return std::make_shared<ApiContext>(shared); },
       [](void* state, const HttpRequest& req) {
         return dispatch(*static_cast<ApiContext*>(state), req);
-      });
+      },
+      impl_->tls.get());
   return impl_->http->start();
 }
 
 void ApiServer::stop() {
   if (impl_ && impl_->http) impl_->http->stop();
+}
+
+Result<void> ApiServer::reload_tls() {
+  if (!impl_->tls) return {};
+  return impl_->tls->reload();
+}
+
+bool ApiServer::tls() const {
+  return impl_->tls != nullptr;
 }
 
 uint16_t ApiServer::port() const {

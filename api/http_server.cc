@@ -7,16 +7,20 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <cstring>
 #include <thread>
 #include <vector>
 
+#include "api/tls_context.h"
 #include "server/listen_address.h"
 #include "zones/base/log.h"
 
@@ -25,13 +29,25 @@ namespace gslb::api {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using asio::awaitable;
 using asio::use_awaitable;
 using asio::ip::tcp;
 
 namespace {
 
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
 thread_local void* tls_state = nullptr;
+
+// A peer gone (closed, reset, timed out) or a TLS record that is not one: nothing more can be
+// said to it.
+bool peer_gone(const boost::system::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::eof ||
+         ec == beast::error::timeout || ec == asio::error::connection_reset ||
+         ec == asio::error::operation_aborted || ec == ssl::error::stream_truncated ||
+         ec.category() == asio::error::get_ssl_category();
+}
 
 const char* reason_code(int status) {
   switch (status) {
@@ -88,6 +104,7 @@ struct HttpServer::Impl {
   unsigned threads;
   ThreadStart thread_start;
   Handle handle;
+  const TlsServerContext* tls = nullptr;  // null: plain HTTP
   // Before io: destroying io destroys suspended sessions, which decrement it.
   std::atomic<size_t> connections{0};
   uint16_t bound_port = 0;
@@ -106,43 +123,86 @@ struct HttpServer::Impl {
         continue;
       }
       ++connections;
-      asio::co_spawn(io, session(std::move(s)), asio::detached);
+      if (tls)
+        asio::co_spawn(io, tls_session(std::move(s), tls->current()), asio::detached);
+      else
+        asio::co_spawn(io, plain_session(std::move(s)), asio::detached);
     }
   }
 
   awaitable<void> refuse(tcp::socket s) {
-    beast::tcp_stream stream(std::move(s));
-    stream.expires_after(std::chrono::seconds(1));
     auto res = plain_error(503, "too many connections; retry later", 11);
     boost::system::error_code ec;
-    co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+    if (!tls) {
+      beast::tcp_stream stream(std::move(s));
+      stream.expires_after(std::chrono::seconds(1));
+      co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+      stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+      co_return;
+    }
+    const std::shared_ptr<ssl::context> context = tls->current();
+    TlsStream stream(std::move(s), *context);
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(1));
+    co_await stream.async_handshake(ssl::stream_base::server,
+                                    asio::redirect_error(use_awaitable, ec));
+    if (!ec) co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+    if (!ec) co_await stream.async_shutdown(asio::redirect_error(use_awaitable, ec));
+    beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_both, ec);
+  }
+
+  struct Release {
+    std::atomic<size_t>& n;
+    ~Release() { --n; }
+  };
+
+  awaitable<void> plain_session(tcp::socket s) {
+    Release release{connections};
+    beast::tcp_stream stream(std::move(s));
+    co_await serve(stream);
+    boost::system::error_code ec;
     stream.socket().shutdown(tcp::socket::shutdown_both, ec);
   }
 
-  awaitable<void> session(tcp::socket s) {
-    struct Release {
-      std::atomic<size_t>& n;
-      ~Release() { --n; }
-    } release{connections};
-    beast::tcp_stream stream(std::move(s));
+  // `context` is the pair current when the connection came: a reload meanwhile does not touch
+  // it, and it lives as long as the connection.
+  awaitable<void> tls_session(tcp::socket s, std::shared_ptr<ssl::context> context) {
+    Release release{connections};
+    TlsStream stream(std::move(s), *context);
+    auto& lowest = beast::get_lowest_layer(stream);
+    boost::system::error_code ec;
+    // A client that stalls its handshake is dropped as one that stalls its header is.
+    lowest.expires_after(limits.header_timeout);
+    co_await stream.async_handshake(ssl::stream_base::server,
+                                    asio::redirect_error(use_awaitable, ec));
+    if (!ec) {
+      co_await serve(stream);
+      // close_notify (RFC 8446 s6.1), so the client can tell the end from a truncation; the
+      // socket may be gone already, then this fails at once.
+      lowest.expires_after(std::chrono::seconds(1));
+      co_await stream.async_shutdown(asio::redirect_error(use_awaitable, ec));
+    }
+    lowest.socket().shutdown(tcp::socket::shutdown_both, ec);
+  }
+
+  // Requests and answers on one connection until it ends; the caller closes it.
+  template <class Stream>
+  awaitable<void> serve(Stream& stream) {
+    auto& lowest = beast::get_lowest_layer(stream);
     beast::flat_buffer buffer;
     boost::system::error_code ec;
-    for (;;) {
+    for (unsigned served = 1;; ++served) {
       http::request_parser<http::string_body> parser;
-      parser.header_limit(16 * 1024);
+      parser.header_limit(static_cast<std::uint32_t>(limits.max_header));
       parser.body_limit(limits.max_body);
-      stream.expires_after(limits.header_timeout);
+      lowest.expires_after(limits.header_timeout);
       co_await http::async_read_header(stream, buffer, parser,
                                        asio::redirect_error(use_awaitable, ec));
-      if (ec == http::error::end_of_stream || ec == asio::error::eof ||
-          ec == beast::error::timeout || ec == asio::error::connection_reset ||
-          ec == asio::error::operation_aborted)
-        break;
+      if (peer_gone(ec)) break;
       int fail = 0;
       std::string why;
       if (ec == http::error::header_limit) {
         fail = 431;
-        why = "request headers over 16 KiB";
+        why = "request headers over the limit of " + std::to_string(limits.max_header) + " bytes";
       } else if (ec == http::error::body_limit) {  // a Content-Length over the limit
         fail = 413;
         why = "body of " + std::string(parser.get()[http::field::content_length]) +
@@ -160,7 +220,7 @@ struct HttpServer::Impl {
         }
       }
       if (!fail && !parser.is_done()) {
-        stream.expires_after(limits.body_timeout);
+        lowest.expires_after(limits.body_timeout);
         co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
         if (ec == http::error::body_limit) {
           fail = 413;
@@ -174,7 +234,7 @@ struct HttpServer::Impl {
       }
       if (fail) {
         auto res = plain_error(fail, why, 11);
-        stream.expires_after(limits.write_timeout);
+        lowest.expires_after(limits.write_timeout);
         co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
         break;
       }
@@ -183,7 +243,7 @@ struct HttpServer::Impl {
       r.method = std::string(req.method_string());
       r.target = std::string(req.target());
       r.bad_target = !parse_target(r.target, r.segments, r.query);
-      if (auto peer = stream.socket().remote_endpoint(ec); !ec) r.peer = peer.address().to_string();
+      if (auto peer = lowest.socket().remote_endpoint(ec); !ec) r.peer = peer.address().to_string();
       r.authorization = std::string(req[http::field::authorization]);
       r.content_type = std::string(req[http::field::content_type]);
       r.if_none_match = std::string(req[http::field::if_none_match]);
@@ -205,19 +265,19 @@ struct HttpServer::Impl {
         res.set(http::field::content_type, out.content_type);
       for (const auto& [k, v] : out.headers) res.set(k, v);
       if (out.status != 204 && out.status != 304) res.body() = std::move(out.body);
-      res.keep_alive(req.keep_alive());
+      res.keep_alive(req.keep_alive() && served < limits.max_requests_per_connection);
       res.prepare_payload();
-      stream.expires_after(limits.write_timeout);
+      lowest.expires_after(limits.write_timeout);
       co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
       if (ec || !res.keep_alive()) break;
     }
-    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
   }
 };
 
 HttpServer::HttpServer(std::string address, HttpLimits limits, unsigned threads, ThreadStart start,
-                       Handle handle)
+                       Handle handle, const TlsServerContext* tls)
     : impl_(std::make_unique<Impl>()) {
+  impl_->tls = tls;
   impl_->address = std::move(address);
   impl_->limits = limits;
   impl_->threads = std::max(1u, threads);

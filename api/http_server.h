@@ -1,7 +1,10 @@
-// HttpServer: HTTP/1.1 with keep-alive on Boost.Beast, C++20 coroutines on a few io threads.
-// It reads a request within limits (header and body deadlines, 16 KiB of headers, the body
-// limit, a connection cap), hands it to `handle` as a plain HttpRequest and writes the answer.
-// Slow or stuck clients are dropped by the deadlines; over the cap, new connections get 503.
+// HttpServer: HTTP/1.1 with keep-alive on Boost.Beast, C++20 coroutines on a few io threads,
+// in clear or, given a TlsServerContext, over TLS only. It reads a request within limits
+// (header and body deadlines, header size, the body limit, requests per connection, a
+// connection cap), hands it to `handle` as a plain HttpRequest and writes the answer. Slow or
+// stuck clients are dropped by the deadlines (the TLS handshake counts as header time); over
+// the cap, new connections get 503; every refusal is a JSON error.
+// Thread-safety: start() and stop() from one thread; `handle` runs on the io threads.
 #pragma once
 
 #include <chrono>
@@ -15,10 +18,17 @@
 
 namespace gslb::api {
 
+class TlsServerContext;
+
 struct HttpLimits {
   size_t max_body = 1 << 20;
+  size_t max_header = 16 * 1024;  // request line and fields; over it: 431
   size_t max_connections = 256;
-  std::chrono::milliseconds header_timeout{10000};  // the whole header, and keep-alive idle
+  // The last one is answered with `Connection: close`: a client cannot hold one connection
+  // (and its io thread's share) forever.
+  unsigned max_requests_per_connection = 1000;
+  // The whole header, the TLS handshake before the first, and keep-alive idle.
+  std::chrono::milliseconds header_timeout{10000};
   std::chrono::milliseconds body_timeout{30000};
   std::chrono::milliseconds write_timeout{30000};
 };
@@ -26,11 +36,12 @@ struct HttpLimits {
 class HttpServer {
  public:
   // `handle` runs on an io thread; `thread_start` (may be empty) runs once on each io thread
-  // before it serves, and returns the per-thread state `handle` receives.
+  // before it serves, and returns the per-thread state `handle` receives. `tls` (may be null:
+  // plain HTTP) must outlive the server; each connection takes its current context.
   using Handle = std::function<HttpResponse(void* thread_state, const HttpRequest&)>;
   using ThreadStart = std::function<std::shared_ptr<void>()>;
   HttpServer(std::string address, HttpLimits limits, unsigned threads, ThreadStart start,
-             Handle handle);
+             Handle handle, const TlsServerContext* tls = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

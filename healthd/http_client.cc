@@ -3,30 +3,35 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <optional>
+
+#include "tls/client_context.h"
 
 namespace gslb {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using asio::ip::tcp;
 
 Result<HttpUrl> parse_http_url(const std::string& text) {
   HttpUrl u;
   u.text = text;
-  const std::string scheme = "http://";
-  if (text.rfind(scheme, 0) != 0) {
-    if (text.rfind("https://", 0) == 0)
-      return make_error("\"" + text +
-                        "\": https is not supported; serve the API on loopback "
-                        "or put a TLS proxy in front and give its plain http address");
-    return make_error("\"" + text + "\": expected http://HOST:PORT");
+  std::string scheme = "http://";
+  if (text.rfind("https://", 0) == 0) {
+    scheme = "https://";
+    u.tls = true;
+    u.port = "443";
+  } else if (text.rfind(scheme, 0) != 0) {
+    return make_error("\"" + text + "\": expected http://HOST:PORT or https://HOST[:PORT]");
   }
   std::string rest = text.substr(scheme.size());
   size_t slash = rest.find('/');
@@ -56,10 +61,20 @@ Result<HttpUrl> parse_http_url(const std::string& text) {
 
 struct HttpClient::Impl {
   asio::io_context io;
-  std::optional<beast::tcp_stream> stream;
+  std::shared_ptr<ssl::context> tls;  // https: shared with the other nodes' clients
+  // At most one is set: the kept connection, if any.
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
   beast::flat_buffer buffer;
   std::string token;
   std::chrono::milliseconds timeout;
+
+  bool connected() const { return plain.has_value() || secure.has_value(); }
+  void drop() {
+    secure.reset();
+    plain.reset();
+  }
+  beast::tcp_stream& lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
 
   // Runs the io_context until the operation in flight is done; the stream's deadline bounds it.
   void run() {
@@ -68,21 +83,43 @@ struct HttpClient::Impl {
   }
 
   Result<void> connect(const HttpUrl& url) {
-    stream.reset();
+    drop();
     buffer.clear();
+    if (url.tls && !tls) return make_error(ErrorKind::internal, "https without a TLS context");
     tcp::resolver resolver(io);
     boost::system::error_code ec;
     auto endpoints = resolver.resolve(url.host, url.port, ec);
     if (ec) return make_error("cannot resolve " + url.host + ": " + ec.message());
-    stream.emplace(io);
-    stream->expires_after(timeout);
-    stream->async_connect(
+    if (url.tls)
+      secure.emplace(io, *tls);
+    else
+      plain.emplace(io);
+    lowest().expires_after(timeout);
+    lowest().async_connect(
         endpoints, [&](const boost::system::error_code& e, const tcp::endpoint&) { ec = e; });
     run();
     if (ec) {
-      stream.reset();
+      drop();
       return make_error(ec == beast::error::timeout ? std::string("connect timed out")
                                                     : ec.message());
+    }
+    if (!url.tls) return {};
+    if (auto r = tls::prepare_connection(secure->native_handle(), url.host, true); !r) {
+      drop();
+      return r.failure();
+    }
+    lowest().expires_after(timeout);
+    secure->async_handshake(ssl::stream_base::client,
+                            [&](const boost::system::error_code& e) { ec = e; });
+    run();
+    if (ec) {
+      std::string why =
+          "TLS handshake failed: " +
+          (ec == beast::error::timeout ? std::string("timed out") : tls::describe_error(ec));
+      const std::string cert = tls::certificate_problem(secure->native_handle());
+      if (!cert.empty()) why += " (" + cert + ")";
+      drop();
+      return make_error(why);
     }
     return {};
   }
@@ -90,6 +127,14 @@ struct HttpClient::Impl {
   Result<HttpReply> exchange(const HttpUrl& url, const std::string& method,
                              const std::string& target, const std::string& body,
                              const std::string& if_none_match) {
+    return secure ? exchange_on(*secure, url, method, target, body, if_none_match)
+                  : exchange_on(*plain, url, method, target, body, if_none_match);
+  }
+
+  template <class Stream>
+  Result<HttpReply> exchange_on(Stream& stream, const HttpUrl& url, const std::string& method,
+                                const std::string& target, const std::string& body,
+                                const std::string& if_none_match) {
     http::request<http::string_body> req{http::string_to_verb(method), url.base_path + target, 11};
     req.set(http::field::host, url.host);
     req.set(http::field::user_agent, "gslbd-agent");
@@ -102,31 +147,34 @@ struct HttpClient::Impl {
     req.keep_alive(true);
     req.prepare_payload();
     boost::system::error_code ec;
-    stream->expires_after(timeout);
-    http::async_write(*stream, req, [&](const boost::system::error_code& e, size_t) { ec = e; });
+    lowest().expires_after(timeout);
+    http::async_write(stream, req, [&](const boost::system::error_code& e, size_t) { ec = e; });
     run();
-    if (ec) return make_error(ec.message());
+    if (ec) return make_error(url.tls ? tls::describe_error(ec) : ec.message());
     http::response_parser<http::string_body> parser;
     parser.body_limit(64 << 20);
-    stream->expires_after(timeout);
-    http::async_read(*stream, buffer, parser,
+    lowest().expires_after(timeout);
+    http::async_read(stream, buffer, parser,
                      [&](const boost::system::error_code& e, size_t) { ec = e; });
     run();
     if (ec)
       return make_error(ec == beast::error::timeout ? std::string("no reply in time")
+                        : url.tls                   ? tls::describe_error(ec)
                                                     : ec.message());
     auto& res = parser.get();
     HttpReply out;
     out.status = static_cast<int>(res.result_int());
     out.body = std::move(res.body());
     out.etag = std::string(res[http::field::etag]);
-    if (!res.keep_alive()) stream.reset();
+    if (!res.keep_alive()) drop();
     return out;
   }
 };
 
-HttpClient::HttpClient(HttpUrl url, std::string bearer_token, std::chrono::milliseconds timeout)
+HttpClient::HttpClient(HttpUrl url, std::string bearer_token, std::chrono::milliseconds timeout,
+                       std::shared_ptr<ssl::context> tls)
     : url_(std::move(url)), impl_(std::make_unique<Impl>()) {
+  impl_->tls = std::move(tls);
   impl_->token = std::move(bearer_token);
   impl_->timeout = timeout;
 }
@@ -136,7 +184,7 @@ HttpClient::~HttpClient() = default;
 Result<HttpReply> HttpClient::request(const std::string& method, const std::string& target,
                                       const std::string& body, const std::string& if_none_match) {
   // A kept connection the server closed meanwhile fails at once: one fresh retry.
-  const bool reused = impl_->stream.has_value();
+  const bool reused = impl_->connected();
   if (!reused) {
     if (auto r = impl_->connect(url_); !r) return r.failure();
   }
@@ -145,7 +193,7 @@ Result<HttpReply> HttpClient::request(const std::string& method, const std::stri
     if (auto r = impl_->connect(url_); !r) return r.failure();
     reply = impl_->exchange(url_, method, target, body, if_none_match);
   }
-  if (!reply) impl_->stream.reset();
+  if (!reply) impl_->drop();
   return reply;
 }
 

@@ -1,6 +1,8 @@
 // HttpClient: a small blocking HTTP/1.1 client for the agent mode (checks pulled from and
 // observations pushed to gslbd nodes). One kept-alive connection per client, every request
-// bounded by a deadline; only http:// (the API is served on loopback or behind a TLS proxy).
+// bounded by a deadline; http:// or https:// (the server's certificate checked against the
+// context's CAs and the URL's host, set up by tls/client_context.h).
+// Thread-compatible: one client per thread at a time.
 #pragma once
 
 #include <chrono>
@@ -10,15 +12,21 @@
 
 #include "zones/base/result.h"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace gslb {
 
 struct HttpUrl {
+  bool tls = false;  // https://
   std::string host;
-  std::string port = "80";
-  std::string base_path;  // without a trailing "/", may be empty
-  std::string text;       // as given
+  std::string port = "80";  // "443" for https when the URL names none
+  std::string base_path;    // without a trailing "/", may be empty
+  std::string text;         // as given
 };
-// "http://127.0.0.1:8053" or "http://[::1]:8053/prefix"; the error says what is wrong.
+// "http://127.0.0.1:8053", "https://ns1.example.net" or "http://[::1]:8053/prefix"; the error
+// says what is wrong.
 Result<HttpUrl> parse_http_url(const std::string& text);
 
 struct HttpReply {
@@ -29,7 +37,9 @@ struct HttpReply {
 
 class HttpClient {
  public:
-  HttpClient(HttpUrl url, std::string bearer_token, std::chrono::milliseconds timeout);
+  // `tls` is the client context for an https URL (shared between clients); null for http.
+  HttpClient(HttpUrl url, std::string bearer_token, std::chrono::milliseconds timeout,
+             std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;

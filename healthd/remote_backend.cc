@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "tls/client_context.h"
 #include "zones/base/log.h"
 
 namespace gslb {
@@ -79,11 +80,29 @@ RemoteBackend::~RemoteBackend() = default;
 
 Result<void> RemoteBackend::open() {
   if (options_.nodes.empty()) return make_error("healthd: no node to report to (--report-to)");
+  std::vector<HttpUrl> urls;
+  bool https = false;
   for (const std::string& n : options_.nodes) {
     auto url = parse_http_url(n);
     if (!url) return make_error("healthd: --report-to " + url.error());
+    https |= url->tls;
+    urls.push_back(std::move(*url));
+  }
+  // One context for every node: the CA file is read once, and a bad one stops the start.
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  if (https) {
+    auto made = tls::make_client_context(options_.ca_file);
+    if (!made)
+      return make_error(
+          "healthd: " + (options_.ca_file.empty() ? std::string() : std::string("--ca-file: ")) +
+          made.error());
+    tls = std::move(*made);
+  }
+  for (HttpUrl& url : urls) {
     Node node;
-    node.client = std::make_unique<HttpClient>(*url, options_.token, options_.timeout);
+    auto context = url.tls ? tls : nullptr;
+    node.client =
+        std::make_unique<HttpClient>(std::move(url), options_.token, options_.timeout, context);
     nodes_.push_back(std::move(node));
   }
   return {};

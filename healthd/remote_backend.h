@@ -19,8 +19,9 @@
 namespace gslb {
 
 struct RemoteOptions {
-  std::vector<std::string> nodes;  // base URLs, "http://127.0.0.1:8053"
+  std::vector<std::string> nodes;  // base URLs, "http://127.0.0.1:8053", "https://ns1:8053"
   std::string token;               // bearer token (an admin token: it writes observations)
+  std::string ca_file;             // https nodes: PEM CAs to trust; empty: the system store
   std::chrono::milliseconds timeout{2000};
 };
 

@@ -1,5 +1,5 @@
 // gslbd: the binary. Parses options, loads zones, builds the first Snapshot and runs the UDP
-// and TCP servers until SIGINT/SIGTERM; SIGHUP reloads the zone files.
+// and TCP servers until SIGINT/SIGTERM; SIGHUP reloads the zone files and the API's TLS pair.
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -94,10 +94,14 @@ void raise_open_file_limit() {
 
 const char kHealthdUsage[] =
     "usage: gslbd healthd --agent ID [--region R] --report-to URL [--report-to URL ...]\n"
-    "                     [--token-file F] [--timeout MS] [--reference TYPE:ADDRESS[:PORT]]\n"
+    "                     [--token-file F] [--ca-file F] [--timeout MS]\n"
+    "                     [--reference TYPE:ADDRESS[:PORT]]\n"
     "  A remote vantage point without a database: pulls its check list from the first node\n"
     "  that answers (GET URL/v1/agents/ID/checks) and pushes observations to every node.\n"
+    "  URL: http://HOST:PORT, or https://HOST[:PORT] for a node serving HTTPS (its certificate\n"
+    "  is checked against the system CA store and must name HOST).\n"
     "  --token-file: the bearer token (an admin token of the nodes' --api-token-file).\n"
+    "  --ca-file: PEM CA certificates to check https nodes against instead of the system store.\n"
     "  --reference: a target this agent must always reach (tcp:ADDR:PORT, icmp:ADDR, dns:ADDR);\n"
     "  while it fails the agent's observations are withheld instead of marking sites down.\n";
 
@@ -125,6 +129,8 @@ int run_healthd(int argc, char** argv) {
       ho.remote.nodes.push_back(v);
     } else if (a == "--token-file") {
       token_file = v;
+    } else if (a == "--ca-file") {
+      ho.remote.ca_file = v;
     } else if (a == "--reference") {
       ho.reference = v;
     } else if (a == "--timeout") {
@@ -263,6 +269,9 @@ int main(int argc, char** argv) {
     ao.db_path = opts->db;
     ao.zone_dir = opts->zone_dir;
     ao.insecure_loopback = opts->api_insecure_loopback;
+    ao.tls_cert = opts->api_tls_cert;
+    ao.tls_key = opts->api_tls_key;
+    ao.plain_http = opts->api_plain_http;
     api_server = std::make_unique<api::ApiServer>(ao, &holder, &updater.stats(), config);
     if (auto r = api_server->start(); !r) {
       fprintf(stderr, "gslbd: %s\n", r.error().c_str());
@@ -297,13 +306,21 @@ int main(int argc, char** argv) {
                            : std::string("dns role off")) +
            (opts->db.empty() ? std::string(", no database") : ", database " + opts->db) +
            (health ? ", health checks as agent " + opts->agent : std::string()) +
-           (api_server ? ", api on " + opts->api : std::string()));
+           (api_server ? ", api on " + opts->api + (api_server->tls() ? " (https)" : " (http)")
+                       : std::string()));
 
   for (;;) {
     int sig = 0;
     sigwait(&sigs, &sig);
     if (sig == SIGHUP) {
       updater.request_reload();
+      if (api_server && api_server->tls()) {
+        if (auto r = api_server->reload_tls(); r)
+          log_info("api: TLS certificate and key reloaded from " + opts->api_tls_cert + " and " +
+                   opts->api_tls_key);
+        else
+          log_error("api: SIGHUP: " + r.error() + "; the previous certificate stays in use");
+      }
       continue;
     }
     break;

@@ -13,7 +13,7 @@ std::string usage() {
 Usage:
   gslbd --listen ADDR:PORT ... [--zone [NAME=]FILE ...] [--db PATH] [options]
   gslbd apply [--db PATH] FILE [--dry-run]
-  gslbd healthd --agent ID [--region R] --report-to URL ... [--token-file F]
+  gslbd healthd --agent ID [--region R] --report-to URL ... [--token-file F] [--ca-file F]
 
 Options:
   --listen ADDR:PORT     Serve DNS on UDP and TCP at this address. Repeatable. IPv4 as
@@ -30,7 +30,8 @@ Options:
                          "dns,health,api": the DNS server, the in-process health checker
                          (probes every member, writes observations to the database) and the
                          REST API.
-  --api ADDR:PORT        Serve the REST API (role api) here. Default 127.0.0.1:8053.
+  --api ADDR:PORT        Serve the REST API (role api) here. Default 127.0.0.1:8053. Off
+                         loopback it needs --api-token-file and HTTPS (or --api-plain-http).
   --api-token-file FILE  Bearer tokens of the API, one "ROLE TOKEN" per line (ROLE admin,
                          read, agent or agent:ID; TOKEN may be sha256:HEX, api/API.md).
                          Without one the API only listens on loopback addresses and
@@ -38,6 +39,14 @@ Options:
   --api-insecure-loopback
                          Without --api-token-file, let any local user write through the API
                          on its loopback address. For development only.
+  --api-tls-cert FILE, --api-tls-key FILE
+                         Serve the API over HTTPS only (TLS 1.2 or newer) with this PEM
+                         certificate chain and private key (unencrypted); both or neither.
+                         SIGHUP reads them again: new connections get the new pair, open ones
+                         keep theirs, a pair that does not load keeps the old one (logged).
+  --api-plain-http       Allow plain HTTP on an --api address that is not loopback (behind a
+                         TLS proxy, say). Without TLS or this, gslbd refuses such an address;
+                         on 127.0.0.0/8 and ::1 plain HTTP is the default.
   --zone-dir DIR         Zone files named through the API (PUT /v1/config, /v1/zones) must lie
                          in DIR, symlinks followed; relative names there are relative to it.
                          Default: the directory of the --db file. `gslbd apply` is not confined.
@@ -65,8 +74,8 @@ apply FILE: applies a declarative JSON document (zones, checks, services, member
 database in one transaction, printing each change; --dry-run prints them and writes nothing.
 An invalid document is rejected whole, with one line per problem naming its JSON path.
 
-Signals: SIGHUP reloads the zone files (a bad file keeps the old data serving); SIGINT and
-SIGTERM stop the server.
+Signals: SIGHUP reloads the zone files (a bad file keeps the old data serving) and the API's
+certificate and key; SIGINT and SIGTERM stop the server.
 )";
 }
 
@@ -121,12 +130,18 @@ Result<Options> parse_options(int argc, const char* const* argv) {
       o.api_insecure_loopback = true;
       continue;
     }
+    if (a == "--api-plain-http" && !inline_value) {
+      o.api_plain_http = true;
+      continue;
+    }
     static const char* const kWithValue[] = {"--listen",
                                              "--zone",
                                              "--db",
                                              "--roles",
                                              "--api",
                                              "--api-token-file",
+                                             "--api-tls-cert",
+                                             "--api-tls-key",
                                              "--zone-dir",
                                              "--health-reference",
                                              "--agent",
@@ -174,6 +189,9 @@ Result<Options> parse_options(int argc, const char* const* argv) {
       o.health_reference = value;
     } else if (a == "--api-token-file") {
       o.api_token_file = value;
+    } else if (a == "--api-tls-cert" || a == "--api-tls-key") {
+      if (value.empty()) return make_error(a + ": empty path");
+      (a == "--api-tls-cert" ? o.api_tls_cert : o.api_tls_key) = value;
     } else if (a == "--zone-dir") {
       if (value.empty()) return make_error("--zone-dir: empty path");
       o.zone_dir = value;
@@ -203,6 +221,12 @@ Result<Options> parse_options(int argc, const char* const* argv) {
     }
   }
   if (o.listen.empty()) o.listen.push_back("127.0.0.1:53");
+  if (o.api_tls_cert.empty() != o.api_tls_key.empty())
+    return make_error(o.api_tls_cert.empty() ? "--api-tls-key needs --api-tls-cert FILE too"
+                                             : "--api-tls-cert needs --api-tls-key FILE too");
+  if (o.api_plain_http && !o.api_tls_cert.empty())
+    return make_error(
+        "--api-plain-http contradicts --api-tls-cert/--api-tls-key (the API speaks one of them)");
   return o;
 }
 

@@ -26,8 +26,10 @@ struct Options {
   bool role_api = true;     // needs a database
   std::string api = "127.0.0.1:8053";
   std::string api_token_file;
-  bool api_insecure_loopback = false;  // writes without a token file, from loopback
-  std::string zone_dir;                // empty: the directory of `db`
+  bool api_insecure_loopback = false;     // writes without a token file, from loopback
+  std::string api_tls_cert, api_tls_key;  // both or neither: the API speaks HTTPS only
+  bool api_plain_http = false;            // plain HTTP off loopback, asked for by name
+  std::string zone_dir;                   // empty: the directory of `db`
   std::string agent = "local";
   std::string health_reference;  // HealthCheckerOptions::reference
   bool help = false;

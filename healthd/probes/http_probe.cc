@@ -7,9 +7,10 @@
 //   load_header / load_json_field (where a load figure lives), timeout.
 //   Request: GET path HTTP/1.1, Host (with ":port" when not the scheme's default, RFC 9110
 //   s7.2), User-Agent gslbd-healthd, Accept */*, Connection close. One connection per attempt.
-//   https: SNI = host unless host is an IP literal (RFC 6066 s3 forbids literals in SNI);
-//   verification against the system CA store and host (OpenSSL's hostname or IP check) unless
-//   verify_tls is off.
+//   https: TLS 1.2 or newer, set up by tls/client_context.h as for gslbd's other clients; SNI =
+//   host unless host is an IP literal (RFC 6066 s3 forbids literals in SNI); verification
+//   against the system CA store and host (OpenSSL's hostname or IP check) unless verify_tls is
+//   off.
 //   ok: the status is accepted and the body (its first 64 KiB: more is never read) contains
 //   expect_body. The body is read only when expect_body or load_json_field needs it; otherwise
 //   the verdict comes with the header.
@@ -33,10 +34,6 @@
 #include <type_traits>
 #include <utility>
 
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
-#include <openssl/x509_vfy.h>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -45,6 +42,7 @@
 
 #include "healthd/probes/probe_attempt.h"
 #include "healthd/probes/probes.h"
+#include "tls/client_context.h"
 
 namespace gslb {
 namespace {
@@ -67,27 +65,21 @@ class TlsContextService final : public boost::asio::execution_context::service {
   static boost::asio::execution_context::id id;
 
   explicit TlsContextService(boost::asio::io_context& io)
-      : boost::asio::execution_context::service(io), context_(ssl::context::tls_client) {
-    context_.set_default_verify_paths();
-    context_.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                         ssl::context::no_sslv3);
+      : boost::asio::execution_context::service(io) {
+    auto made = tls::make_client_context("");
+    if (!made) throw std::runtime_error(made.error());
+    context_ = std::move(*made);
   }
 
-  ssl::context& context() { return context_; }
+  ssl::context& context() { return *context_; }
 
  private:
   void shutdown() override {}
 
-  ssl::context context_;
+  std::shared_ptr<ssl::context> context_;
 };
 
 boost::asio::execution_context::id TlsContextService::id;
-
-bool is_ip_literal(const std::string& host) {
-  error_code ec;
-  boost::asio::ip::make_address(host, ec);
-  return !ec;
-}
 
 // "200", "200,204", "200-399": runs of consecutive codes as ranges.
 std::string format_statuses(const std::vector<unsigned>& statuses) {
@@ -144,14 +136,10 @@ bool is_end_of_stream(const error_code& ec) {
          ec == ssl::error::stream_truncated;
 }
 
-// A TLS-layer error as a detail: OpenSSL's reason ("certificate verify failed", "wrong version
-// number") rather than Asio's generic wording.
+// A TLS-layer error as a detail in OpenSSL's words; other errors as the probes word them.
 std::string describe_tls_error(const error_code& ec) {
-  if (ec.category() == boost::asio::error::get_ssl_category()) {
-    const char* reason = ERR_reason_error_string(static_cast<unsigned long>(ec.value()));
-    return reason != nullptr ? reason : "TLS error " + std::to_string(ec.value());
-  }
-  if (ec == ssl::error::stream_truncated) return "connection closed by peer";
+  if (ec.category() == boost::asio::error::get_ssl_category() || ec == ssl::error::stream_truncated)
+    return tls::describe_error(ec);
   return describe_error(ec);
 }
 
@@ -217,21 +205,8 @@ class HttpAttempt final : public Attempt {
 
   // SNI and verification settings on this connection; an error detail on failure.
   std::optional<std::string> configure_tls() {
-    SSL* ssl_handle = stream_.native_handle();
-    const std::string host = host_name();
-    const bool literal = is_ip_literal(host);
-    if (!literal && SSL_set_tlsext_host_name(ssl_handle, host.c_str()) != 1) {
-      return "TLS setup failed: bad SNI name " + quote(host);
-    }
-    if (!spec().verify_tls) {
-      stream_.set_verify_mode(ssl::verify_none);
-      return std::nullopt;
-    }
-    stream_.set_verify_mode(ssl::verify_peer);
-    X509_VERIFY_PARAM* param = SSL_get0_param(ssl_handle);
-    const int set = literal ? X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str())
-                            : SSL_set1_host(ssl_handle, host.c_str());
-    if (set != 1) return "TLS setup failed: cannot verify against " + quote(host);
+    auto ready = tls::prepare_connection(stream_.native_handle(), host_name(), spec().verify_tls);
+    if (!ready) return "TLS setup failed: " + ready.error();
     return std::nullopt;
   }
 
@@ -240,12 +215,8 @@ class HttpAttempt final : public Attempt {
     if (ec) {
       std::string detail = "TLS handshake failed: " + describe_tls_error(ec);
       if constexpr (kTls) {
-        const long verify = SSL_get_verify_result(stream_.native_handle());
-        if (verify != X509_V_OK) {
-          detail += " (";
-          detail += X509_verify_cert_error_string(verify);
-          detail += ')';
-        }
+        const std::string why = tls::certificate_problem(stream_.native_handle());
+        if (!why.empty()) detail += " (" + why + ")";
       }
       return fail(std::move(detail));
     }

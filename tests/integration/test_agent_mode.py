@@ -308,7 +308,9 @@ class AgentModeTest(unittest.TestCase):
     def test_6_bad_usage_is_refused(self):
         for args, needle in (
                 (["--agent", "x"], "--report-to"),
-                (["--agent", "x", "--report-to", "https://127.0.0.1:1"], "https is not supported"),
+                (["--agent", "x", "--report-to", "https://127.0.0.1:1", "--ca-file",
+                  os.path.join(self.tmp, "missing-ca.pem")], "cannot read"),
+                (["--agent", "x", "--report-to", "ftp://127.0.0.1:1"], "expected http://"),
                 (["--agent", "x", "--report-to", "http://127.0.0.1:99999"], "bad port"),
                 (["--agent", "x", "--report-to", "http://127.0.0.1:1",
                   "--token-file", os.path.join(self.tmp, "missing")], "cannot read"),

@@ -10,6 +10,8 @@ on a database in its own temp dir where DOC was applied first with `gslbd apply`
                         refusing to start on a non-loopback --api without one or a bad file;
 * TestSlowClients       half-sent headers are dropped by the header deadline while others are
                         served; connections over the cap get 503 and the API recovers;
+* TestRequestLimits     headers over 16 KiB get a 431 JSON error and change nothing; a
+                        connection serves 1000 requests, the last with `Connection: close`;
 * TestConcurrentWriters 8 keep-alive clients x 500 writes (POSTs, then PATCHes of different
                         fields of the same members at once), nothing lost.
 
@@ -1570,6 +1572,83 @@ class TestSlowClients(ApiTestCase):
         self.assertIsNotNone(took, "the API did not recover after the idle connections left: %r"
                              % r)
         self.assertEqual(json.loads(self.config_text())["services"][0]["name"], APP)
+
+
+def read_to_close(sock, timeout):
+    """(closed, data): whether the peer closed (EOF or reset) within `timeout`, and what it sent
+    before."""
+    data = b""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False, data
+        sock.settimeout(left)
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            return False, data
+        except (ConnectionResetError, BrokenPipeError):
+            return True, data
+        if not chunk:
+            return True, data
+        data += chunk
+
+
+class TestRequestLimits(ApiTestCase):
+    MAX_HEADER = 16 * 1024  # HttpLimits::max_header (api/http_server.h)
+    MAX_REQUESTS = 1000     # HttpLimits::max_requests_per_connection
+
+    def test_headers_over_the_limit_are_431_and_change_nothing(self):
+        before = self.config_text()
+        dump_before = db_dump(self.db_path)
+        target = b"/v1/services/%s/members/a" % APP.encode()
+        body = b'{"weight": 7}'
+        pads = [("one long field", b"X-Pad: " + b"x" * (self.MAX_HEADER + 100) + b"\r\n"),
+                ("many fields", b"".join(b"X-Pad-%d: %s\r\n" % (i, b"y" * 100)
+                                         for i in range(200)))]
+        for label, pad in pads:
+            with self.subTest(label):
+                data = (b"PATCH " + target + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        b"Content-Type: application/json\r\nContent-Length: %d\r\n" % len(body)
+                        + pad + b"\r\n" + body)
+                r = raw_exchange(self.api_port, data, timeout=5)
+                self._last_tool_output = repr(r)
+                self.assert_error(r, 431, "headers_too_large", None)
+                self.assertIn(str(self.MAX_HEADER), r.json()["message"])
+                self.assertEqual((r.header("Connection") or "").lower(), "close", repr(r))
+        self.assertEqual(self.config_text(), before)
+        self.assertEqual(db_dump(self.db_path), dump_before)
+        # Just under the limit is served: the limit is where it says.
+        r = self.api("GET", "/healthz", headers={"X-Pad": "x" * (self.MAX_HEADER - 300)})
+        self.assertEqual(r.status, 200, repr(r))
+
+    def test_a_connection_serves_1000_requests_then_closes(self):
+        s = socket.create_connection((harness.HOST, self.api_port), timeout=10)
+        try:
+            request = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+            for n in range(1, self.MAX_REQUESTS + 1):
+                s.sendall(request)
+                r = http.client.HTTPResponse(s, method="GET")
+                r.begin()
+                r.read()
+                connection = (r.getheader("Connection") or "").lower()
+                self.assertEqual(r.status, 200, "request %d" % n)
+                if n < self.MAX_REQUESTS:
+                    self.assertNotEqual(connection, "close", "request %d closed early" % n)
+            self.assertEqual(connection, "close", "the last request did not say close")
+            # Then the server closes; a further request is not served.
+            try:
+                s.sendall(request)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            closed, data = read_to_close(s, 5)
+            self.assertTrue(closed, "the connection stayed open after request %d"
+                            % self.MAX_REQUESTS)
+            self.assertEqual(data, b"", "request %d was answered" % (self.MAX_REQUESTS + 1))
+        finally:
+            s.close()
+        self.assertEqual(self.ok("GET", "/healthz"), {"status": "ok"})
 
 
 # --------------------------------------------------------------------------------------------

@@ -703,10 +703,17 @@ class TestGslbctlUsage(_CtlAssertions, unittest.TestCase):
             with self.subTest(args=args):
                 self.assert_usage_error(self.ctl(*args, env=self.env))
 
-    def test_https_is_not_supported_yet(self):
-        p = self.ctl("--server", "https://127.0.0.1:8053", "status", env=self.env)
-        self.assert_usage_error(p)
-        self.assertIn("https is not supported yet", p.stderr)
+    def test_https_urls_are_taken_and_a_bad_ca_file_named(self):
+        # test_api_tls.py talks to a real HTTPS server; here only what needs none.
+        url = "https://127.0.0.1:%d" % harness.free_port()
+        p = self.ctl("--server", url, "status", env=self.env)
+        self.assertEqual(p.returncode, 1, p.transcript)
+        self.assertIn("cannot reach " + url, p.stderr)
+        missing = "/nonexistent/gslbd-test-ca.pem"
+        p = self.ctl("--server", url, "--ca-file", missing, "status", env=self.env)
+        self.assertEqual(p.returncode, 1, p.transcript)
+        self.assertIn("cannot read " + missing, p.stderr)
+        self.assert_usage_error(self.ctl("--ca-file=", "status", env=self.env))
 
 
 class TestGslbctlTokens(GslbctlServerCase):

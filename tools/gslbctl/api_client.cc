@@ -47,8 +47,12 @@ std::string error_text(const HttpResponse& res, const ServerUrl& server, bool ha
 
 }  // namespace
 
-ApiClient::ApiClient(ServerUrl server, std::string token, std::chrono::milliseconds timeout)
-    : server_(std::move(server)), token_(std::move(token)), timeout_(timeout) {}
+ApiClient::ApiClient(ServerUrl server, std::string token, std::string ca_file,
+                     std::chrono::milliseconds timeout)
+    : server_(std::move(server)),
+      token_(std::move(token)),
+      ca_file_(std::move(ca_file)),
+      timeout_(timeout) {}
 
 gslb::Result<std::string> ApiClient::call(std::string_view method, std::string_view target,
                                           std::string_view body) const {
@@ -57,7 +61,7 @@ gslb::Result<std::string> ApiClient::call(std::string_view method, std::string_v
   req.target = std::string(target);
   req.body = std::string(body);
   if (!token_.empty()) req.headers.emplace_back("Authorization", "Bearer " + token_);
-  auto res = http_exchange(server_, req, timeout_);
+  auto res = http_exchange(server_, req, timeout_, ca_file_);
   if (!res) return gslb::make_error(res.error());
   if (res->status < 200 || res->status > 299)
     return gslb::make_error(error_text(*res, server_, !token_.empty()));

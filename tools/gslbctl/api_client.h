@@ -16,8 +16,10 @@ namespace gslbctl {
 
 class ApiClient {
  public:
-  // An empty `token` sends no Authorization header.
-  ApiClient(ServerUrl server, std::string token, std::chrono::milliseconds timeout);
+  // An empty `token` sends no Authorization header; `ca_file` is for an https server (empty:
+  // the system CA store).
+  ApiClient(ServerUrl server, std::string token, std::string ca_file,
+            std::chrono::milliseconds timeout);
 
   // `target` is an encoded origin-form path below the server URL ("/v1/health"). Returns the
   // body of a 2xx answer; anything else is an error.
@@ -29,6 +31,7 @@ class ApiClient {
  private:
   ServerUrl server_;
   std::string token_;
+  std::string ca_file_;
   std::chrono::milliseconds timeout_;
 };
 

@@ -43,11 +43,11 @@ struct OptionSpec {
 };
 
 constexpr OptionSpec kOptions[] = {
-    {"--help", "-h", false, ""},       {"--server", "", true, ""},
-    {"--token-file", "", true, ""},    {"--output", "-o", true, ""},
-    {"--timeout", "", true, ""},       {"--file", "-f", true, "apply"},
-    {"--dry-run", "", false, "apply"}, {"--type", "", true, "explain"},
-    {"--client", "", true, "explain"},
+    {"--help", "-h", false, ""},     {"--server", "", true, ""},
+    {"--token-file", "", true, ""},  {"--ca-file", "", true, ""},
+    {"--output", "-o", true, ""},    {"--timeout", "", true, ""},
+    {"--file", "-f", true, "apply"}, {"--dry-run", "", false, "apply"},
+    {"--type", "", true, "explain"}, {"--client", "", true, "explain"},
 };
 
 const OptionSpec* find_option(std::string_view name) {
@@ -122,6 +122,9 @@ gslb::Result<Invocation> parse_command_line(int argc, const char* const* argv,
   inv.token_file = given.count("--token-file") ? given["--token-file"] : env.token_file;
   if (given.count("--token-file") && inv.token_file.empty())
     return usage_error("--token-file needs a file name");
+  inv.ca_file = given.count("--ca-file") ? given["--ca-file"] : env.ca_file;
+  if (given.count("--ca-file") && inv.ca_file.empty())
+    return usage_error("--ca-file needs a file name");
   if (given.count("--output")) {
     const std::string& mode = given["--output"];
     if (mode == "table") {
@@ -197,8 +200,8 @@ gslb::Result<Invocation> parse_command_line(int argc, const char* const* argv,
 }
 
 std::string usage() {
-  return R"(usage: gslbctl [--server URL] [--token-file FILE] [-o table|json] [--timeout SECONDS]
-               COMMAND ...
+  return R"(usage: gslbctl [--server URL] [--token-file FILE] [--ca-file FILE] [-o table|json]
+               [--timeout SECONDS] COMMAND ...
 
 Operates a gslbd server through its REST API.
 
@@ -223,11 +226,14 @@ commands:
                                             freshness; how many members of each service are up
 
 options (anywhere on the line):
-  --server URL       the API: http://HOST[:PORT] (default $GSLBCTL_SERVER, else
-                     http://127.0.0.1:8053); https is not supported yet
+  --server URL       the API: http://HOST[:PORT] or https://HOST[:PORT] (default
+                     $GSLBCTL_SERVER, else http://127.0.0.1:8053); https checks the server's
+                     certificate and that it names HOST
   --token-file FILE  send the token in FILE as "Authorization: Bearer TOKEN": the first line
                      that is not empty or a comment, TOKEN or ROLE TOKEN as in the server's
                      --api-token-file (default $GSLBCTL_TOKEN_FILE)
+  --ca-file FILE     https: trust the CA certificates in FILE (PEM) instead of the system
+                     store (default $GSLBCTL_CA_FILE)
   -o, --output MODE  table (default): aligned columns; json: the API's answer, pretty-printed
   --timeout SECONDS  give up on a request after this long (default 10)
   -h, --help         this text

@@ -18,12 +18,14 @@ enum class OutputMode { kTable, kJson };
 struct Environment {
   std::string server;      // $GSLBCTL_SERVER
   std::string token_file;  // $GSLBCTL_TOKEN_FILE
+  std::string ca_file;     // $GSLBCTL_CA_FILE
 };
 
 struct Invocation {
   bool help = false;  // --help or `help`: nothing else below is checked
   ServerUrl server;
   std::string token_file;  // "": no token
+  std::string ca_file;     // https: PEM CAs to trust; "": the system store
   OutputMode output = OutputMode::kTable;
   std::chrono::milliseconds timeout{10'000};
 

@@ -1,8 +1,9 @@
-// A small synchronous HTTP/1.1 client over Boost.Beast: one request per connection
-// (`Connection: close`), one deadline covering name resolution, connect, send and the whole
-// answer. Errors are values naming the server and what went wrong ("cannot reach
-// http://127.0.0.1:8053: connection refused"). Thread-compatible: each call has its own
-// io_context and socket.
+// A small synchronous HTTP/1.1 client over Boost.Beast, http or https (TLS set up by
+// tls/client_context.h: the certificate checked against the CAs and the URL's host): one
+// request per connection (`Connection: close`), one deadline covering name resolution,
+// connect, handshake, send and the whole answer. Errors are values naming the server and what
+// went wrong ("cannot reach http://127.0.0.1:8053: connection refused"). Thread-compatible:
+// each call has its own io_context and socket.
 #pragma once
 
 #include <chrono>
@@ -29,8 +30,10 @@ struct HttpResponse {
   std::string body;
 };
 
-// Any status is a response; only transport failures (and an answer over 64 MiB) are errors.
+// Any status is a response; only transport failures (a refused certificate among them) and an
+// answer over 64 MiB are errors. `ca_file`: https only, "" for the system CA store.
 gslb::Result<HttpResponse> http_exchange(const ServerUrl& server, const HttpRequest& request,
-                                         std::chrono::milliseconds timeout);
+                                         std::chrono::milliseconds timeout,
+                                         const std::string& ca_file = {});
 
 }  // namespace gslbctl

@@ -21,7 +21,8 @@ std::string env_or_empty(const char* name) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const Environment env{env_or_empty("GSLBCTL_SERVER"), env_or_empty("GSLBCTL_TOKEN_FILE")};
+  const Environment env{env_or_empty("GSLBCTL_SERVER"), env_or_empty("GSLBCTL_TOKEN_FILE"),
+                        env_or_empty("GSLBCTL_CA_FILE")};
   auto inv = parse_command_line(argc, argv, env);
   if (!inv) {
     fprintf(stderr, "gslbctl: %s\n\n%s", inv.error().c_str(), usage().c_str());
@@ -40,7 +41,7 @@ int main(int argc, char** argv) {
     }
     token = *t;
   }
-  const ApiClient api(inv->server, token, inv->timeout);
+  const ApiClient api(inv->server, token, inv->ca_file, inv->timeout);
   const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();

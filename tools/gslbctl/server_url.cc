@@ -4,23 +4,21 @@ namespace gslbctl {
 
 std::string ServerUrl::host_header() const {
   std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  return port == "80" ? h : h + ":" + port;
+  return port == (tls ? "443" : "80") ? h : h + ":" + port;
 }
 
 gslb::Result<ServerUrl> parse_server_url(std::string_view url) {
   const std::string given(url);
-  constexpr std::string_view kHttp = "http://";
-  if (url.substr(0, 8) == "https://")
+  const bool tls = url.substr(0, 8) == "https://";
+  const std::string_view scheme = tls ? "https://" : "http://";
+  if (url.substr(0, scheme.size()) != scheme)
     return gslb::make_error("--server " + given +
-                            ": https is not supported yet; use an http:// URL (a loopback "
-                            "address, or a TLS-terminating proxy in front of gslbd)");
-  if (url.substr(0, kHttp.size()) != kHttp)
-    return gslb::make_error("--server " + given +
-                            ": expected http://HOST[:PORT], e.g. http://127.0.0.1:8053");
-  while (url.size() > kHttp.size() && url.back() == '/') url.remove_suffix(1);
+                            ": expected http[s]://HOST[:PORT], e.g. http://127.0.0.1:8053");
+  while (url.size() > scheme.size() && url.back() == '/') url.remove_suffix(1);
   ServerUrl out;
+  out.tls = tls;
   out.text = std::string(url);
-  std::string_view rest = url.substr(kHttp.size());
+  std::string_view rest = url.substr(scheme.size());
   const size_t slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
   if (slash != std::string_view::npos) out.prefix = std::string(rest.substr(slash));
@@ -48,7 +46,7 @@ gslb::Result<ServerUrl> parse_server_url(std::string_view url) {
   }
   if (out.host.empty()) return gslb::make_error("--server " + given + ": no host");
   if (port.empty()) {
-    out.port = "80";
+    out.port = tls ? "443" : "80";
   } else {
     unsigned value = 0;
     for (char c : port) {

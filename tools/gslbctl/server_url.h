@@ -1,4 +1,4 @@
-// The --server value (http://HOST[:PORT][/PREFIX]) taken apart, and the percent-encoding of
+// The --server value (http[s]://HOST[:PORT][/PREFIX]) taken apart, and the percent-encoding of
 // what gslbctl puts into request targets. Plain values; thread-compatible.
 #pragma once
 
@@ -10,8 +10,9 @@
 namespace gslbctl {
 
 struct ServerUrl {
+  bool tls = false;    // https://
   std::string host;    // name or IP literal, IPv6 without brackets
-  std::string port;    // "80" when the URL names none
+  std::string port;    // "80" (http) or "443" (https) when the URL names none
   std::string prefix;  // path before /v1, no trailing slash: "" or "/gslb"
   std::string text;    // as given without a trailing slash, for messages
 
@@ -19,7 +20,7 @@ struct ServerUrl {
   std::string host_header() const;
 };
 
-// Only http:// is accepted; https:// gets its own message (not supported yet).
+// http:// or https://; anything else is an error that shows the expected form.
 gslb::Result<ServerUrl> parse_server_url(std::string_view url);
 
 // RFC 3986 s2.3: everything but unreserved characters (ALPHA DIGIT - . _ ~) as %XX, so the value

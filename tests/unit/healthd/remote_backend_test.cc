@@ -23,10 +23,25 @@ TEST(HttpUrl, HostPortAndBasePath) {
   auto plain = parse_http_url("http://ns1.example.test");
   ASSERT_TRUE(plain.ok());
   EXPECT_EQ(plain->port, "80");
+  EXPECT_FALSE(plain->tls);
+}
+
+TEST(HttpUrl, HttpsDefaultsToPort443) {
+  auto named = parse_http_url("https://ns1.example.test");
+  ASSERT_TRUE(named.ok()) << named.error();
+  EXPECT_TRUE(named->tls);
+  EXPECT_EQ(named->host, "ns1.example.test");
+  EXPECT_EQ(named->port, "443");
+  auto v6 = parse_http_url("https://[::1]:8443/gslb");
+  ASSERT_TRUE(v6.ok()) << v6.error();
+  EXPECT_TRUE(v6->tls);
+  EXPECT_EQ(v6->host, "::1");
+  EXPECT_EQ(v6->port, "8443");
+  EXPECT_EQ(v6->base_path, "/gslb");
 }
 
 TEST(HttpUrl, RefusalsSayWhatIsWrong) {
-  EXPECT_NE(parse_http_url("https://127.0.0.1:1").error().find("https is not supported"),
+  EXPECT_NE(parse_http_url("ftp://127.0.0.1:1").error().find("expected http://"),
             std::string::npos);
   EXPECT_NE(parse_http_url("127.0.0.1:8053").error().find("expected http://"), std::string::npos);
   EXPECT_NE(parse_http_url("http://127.0.0.1:0").error().find("bad port"), std::string::npos);
