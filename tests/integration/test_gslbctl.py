@@ -399,10 +399,22 @@ class TestGslbctl(GslbctlServerCase):
 
     # apply --------------------------------------------------------------------------------
     def test_apply_dry_run_then_apply(self):
-        # The document as applied, from another directory: its relative zone file path is
-        # resolved against the document's directory, so nothing changes.
+        # The document as applied, from another directory: its relative zone file path is the
+        # server's, under its --zone-dir (the database's directory here), so nothing changes.
         p = self.ctl_ok("apply", "-f", self.doc_path, cwd="/")
         self.assertEqual(p.stdout.strip(), "no changes")
+        # Nor from a document kept elsewhere: the path is not made one of this machine's.
+        elsewhere = os.path.join(self.tmp, "elsewhere")
+        os.makedirs(elsewhere, exist_ok=True)
+        p = self.ctl_ok("apply", "-f", write_json(os.path.join(elsewhere, "doc.json"), self.doc))
+        self.assertEqual(p.stdout.strip(), "no changes", p.transcript)
+        # A file outside the zone directory is the server's refusal, said as it said it.
+        outside = copy.deepcopy(self.doc)
+        next(z for z in outside["zones"] if z["name"] == "files.test")["file"] = "/etc/hostname"
+        p = self.ctl_fails("apply", "-f", write_json(os.path.join(elsewhere, "out.json"), outside))
+        self.assertIn("outside the zone directory", p.stderr, p.transcript)
+        zones = {z["name"]: z for z in self.ctl_json("get", "zones")["zones"]}
+        self.assertEqual(zones["files.test"]["file"], os.path.join(self.tmp, "files.test.zone"))
 
         changed = copy.deepcopy(self.doc)
         svc = doc_service(changed, "apply.ctl.test")

@@ -238,8 +238,10 @@ options (anywhere on the line):
   --timeout SECONDS  give up on a request after this long (default 10)
   -h, --help         this text
 
-apply sends the document as it is, except that relative zone file paths are made absolute
-against FILE's directory (as `gslbd apply` does): the server reads those files.
+apply sends the document as it is. Zone file paths in it are the server's: it reads them
+relative to its --zone-dir and refuses files outside it (403), so put zone files there; a path
+on this machine means nothing to a server elsewhere. (`gslbd apply`, run beside the database,
+reads them relative to the document instead.)
 
 Exit status: 0 done; 1 the request failed (the server's message is printed); 2 bad usage.
 )";

@@ -2,7 +2,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -89,7 +88,8 @@ int get(const Invocation& inv, const ApiClient& api, const Streams& io) {
   return show(inv, io, *body, view);
 }
 
-// The document to PUT: FILE as written, zone file paths made absolute against its directory.
+// The document to PUT: FILE as written. Its zone file paths are left alone: they name files
+// on the server, under its --zone-dir, which this machine may not even see.
 gslb::Result<std::string> read_document(const std::string& file) {
   std::string text;
   if (file == "-") {
@@ -117,15 +117,6 @@ gslb::Result<std::string> read_document(const std::string& file) {
   }
   if (!doc.is_object())
     return gslb::make_error(name + ": expected a JSON object (the declarative document)");
-  const std::filesystem::path base =
-      file == "-" ? std::filesystem::current_path() : std::filesystem::absolute(file).parent_path();
-  if (doc.contains("zones") && doc["zones"].is_array()) {
-    for (json& z : doc["zones"]) {
-      if (!z.is_object() || !z.contains("file") || !z["file"].is_string()) continue;
-      const std::filesystem::path p = z["file"].get<std::string>();
-      if (!p.empty() && p.is_relative()) z["file"] = (base / p).lexically_normal().string();
-    }
-  }
   return doc.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
