@@ -7,19 +7,13 @@
 #include "api/handlers.h"
 #include "api/representation.h"
 #include "api/write_transaction.h"
+#include "zones/base/plain_name.h"
 
 namespace gslb::api {
 namespace {
 
 constexpr size_t kMaxObservations = 100000;
 constexpr int64_t kFutureSlackMs = 60000;  // an agent's clock may be a little ahead
-
-bool valid_agent_id(const std::string& id) {
-  if (id.empty() || id.size() > 63) return false;
-  for (unsigned char c : id)
-    if (!isalnum(c) && c != '-' && c != '_' && c != '.') return false;
-  return true;
-}
 
 }  // namespace
 
@@ -70,9 +64,8 @@ HttpResponse list_agents(ApiContext& ctx, const HttpRequest&, const Params&) {
 }
 
 HttpResponse get_agent_checks(ApiContext& ctx, const HttpRequest& req, const Params& p) {
-  if (!valid_agent_id(p[0]))
-    return error_response(
-        invalid("agent ids are 1 to 63 letters, digits, \".\", \"_\" or \"-\"", "agent"));
+  if (!is_plain_name(p[0]))
+    return error_response(invalid(std::string("agent ids are ") + kPlainNameRule, "agent"));
   auto store = ctx.store();
   if (!store) return error_response(store.error());
   // The generation and the rows from one read transaction would be ideal; reading the
@@ -118,9 +111,8 @@ HttpResponse get_agent_checks(ApiContext& ctx, const HttpRequest& req, const Par
 
 HttpResponse post_observations(ApiContext& ctx, const HttpRequest& req, const Params& p) {
   const std::string& agent = p[0];
-  if (!valid_agent_id(agent))
-    return error_response(
-        invalid("agent ids are 1 to 63 letters, digits, \".\", \"_\" or \"-\"", "agent"));
+  if (!is_plain_name(agent))
+    return error_response(invalid(std::string("agent ids are ") + kPlainNameRule, "agent"));
   auto body = read_json_object(req);
   if (!body) return error_response(body.error());
   for (const auto& [key, value] : body->items())

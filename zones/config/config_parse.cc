@@ -20,6 +20,7 @@
 
 #include "healthd/probes/probe.h"
 #include "server/policy/policy.h"
+#include "zones/base/plain_name.h"
 #include "zones/config/config_desired.h"
 #include "zones/dns/dname.h"
 #include "zones/dns/zone_data.h"
@@ -129,13 +130,6 @@ Result<Name> parse_name(std::string_view given, std::string_view origin = {}) {
   n.wire = lowercase_name(*wire);
   n.text = name_to_text(n.wire);
   return n;
-}
-
-bool valid_label_name(const std::string& s) {
-  if (s.empty() || s.size() > 63) return false;
-  for (unsigned char c : s)
-    if (!isalnum(c) && c != '-' && c != '_' && c != '.') return false;
-  return true;
 }
 
 // Canonical text of an IPv4 or IPv6 address (inet_ntop form), or nothing.
@@ -342,9 +336,8 @@ class Checker {
   std::optional<std::string> label_name(const json& obj, const std::string& path) {
     auto s = required_string(obj, path, "name");
     if (!s) return std::nullopt;
-    if (!valid_label_name(*s)) {
-      fail(at(path, "name"),
-           json_quote(*s) + " is not 1 to 63 letters, digits, \".\", \"_\" or \"-\"");
+    if (!is_plain_name(*s)) {
+      fail(at(path, "name"), json_quote(*s) + " is not " + kPlainNameRule);
       return std::nullopt;
     }
     return s;
@@ -968,9 +961,8 @@ class Parser {
     for (const auto& item : j.items()) {
       const std::string& name = item.key();
       const std::string region_path = at(path, name);
-      if (!valid_label_name(name)) {
-        c_.fail(region_path, "region name " + json_quote(name) +
-                                 " is not 1 to 63 letters, digits, \".\", \"_\" or \"-\"");
+      if (!is_plain_name(name)) {
+        c_.fail(region_path, "region name " + json_quote(name) + " is not " + kPlainNameRule);
         continue;
       }
       const json& subnets = item.value();
