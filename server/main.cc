@@ -14,11 +14,13 @@
 #include "healthd/health_checker.h"
 #include "server/listen_address.h"
 #include "server/options.h"
+#include "server/privileges.h"
 #include "server/servable_check.h"
 #include "server/snapshot_updater.h"
 #include "server/tcp_server.h"
 #include "server/udp_server.h"
 #include "zones/base/log.h"
+#include "zones/base/plain_name.h"
 #include "zones/config/config_document.h"
 #include "zones/store/store.h"
 
@@ -144,9 +146,13 @@ int run_healthd(int argc, char** argv) {
       return 2;
     }
   }
-  if (ho.agent_id.empty() || ho.agent_id.size() > 63 || ho.remote.nodes.empty()) {
-    fprintf(stderr, "gslbd healthd: --agent (1 to 63 characters) and --report-to are required\n%s",
-            kHealthdUsage);
+  if (ho.agent_id.empty() || ho.remote.nodes.empty()) {
+    fprintf(stderr, "gslbd healthd: --agent and --report-to are required\n%s", kHealthdUsage);
+    return 2;
+  }
+  if (!is_plain_name(ho.agent_id)) {
+    fprintf(stderr, "gslbd healthd: --agent: %s, not \"%s\"\n", kPlainNameRule,
+            ho.agent_id.c_str());
     return 2;
   }
   if (ho.agent_id == "local")
@@ -203,6 +209,18 @@ int main(int argc, char** argv) {
   }
   const sigset_t sigs = block_signals();
   raise_open_file_limit();
+  if (!opts->user.empty()) {
+    if (auto r = drop_privileges(opts->user); !r) {
+      fprintf(stderr, "gslbd: %s\n", r.error().c_str());
+      return 2;
+    }
+  }
+  if (!opts->db.empty()) {
+    if (auto r = check_database_access(opts->db); !r) {
+      fprintf(stderr, "gslbd: %s\n", r.error().c_str());
+      return 1;
+    }
+  }
   auto start_health = [&]() -> std::unique_ptr<HealthChecker> {
     HealthCheckerOptions ho;
     ho.db_path = opts->db;

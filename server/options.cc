@@ -1,5 +1,7 @@
 #include "server/options.h"
 
+#include "zones/base/plain_name.h"
+
 #include <cstdlib>
 #include <cstring>
 
@@ -50,6 +52,9 @@ Options:
   --zone-dir DIR         Zone files named through the API (PUT /v1/config, /v1/zones) must lie
                          in DIR, symlinks followed; relative names there are relative to it.
                          Default: the directory of the --db file. `gslbd apply` is not confined.
+  --user NAME[:GROUP]    Started as root, become NAME (its groups, or GROUP) before opening
+                         anything, keeping only CAP_NET_BIND_SERVICE and CAP_NET_RAW: the
+                         database, its directory and --zone-dir must be NAME's to write.
   --agent ID             Agent id of the in-process health checker. Default "local".
   --health-reference TYPE:ADDRESS[:PORT]
                          A target the health checker must always reach (tcp:ADDR:PORT,
@@ -143,6 +148,7 @@ Result<Options> parse_options(int argc, const char* const* argv) {
                                              "--api-tls-cert",
                                              "--api-tls-key",
                                              "--zone-dir",
+                                             "--user",
                                              "--health-reference",
                                              "--agent",
                                              "--threads",
@@ -192,11 +198,14 @@ Result<Options> parse_options(int argc, const char* const* argv) {
     } else if (a == "--api-tls-cert" || a == "--api-tls-key") {
       if (value.empty()) return make_error(a + ": empty path");
       (a == "--api-tls-cert" ? o.api_tls_cert : o.api_tls_key) = value;
+    } else if (a == "--user") {
+      if (value.empty()) return make_error("--user: empty name");
+      o.user = value;
     } else if (a == "--zone-dir") {
       if (value.empty()) return make_error("--zone-dir: empty path");
       o.zone_dir = value;
     } else if (a == "--agent") {
-      if (value.empty() || value.size() > 64) return make_error("--agent: 1 to 64 characters");
+      if (!is_plain_name(value)) return make_error(std::string("--agent: ") + kPlainNameRule);
       o.agent = value;
     } else if (a == "--db") {
       if (value.empty()) return make_error("--db: empty path (use \"none\" for no database)");

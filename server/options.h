@@ -30,6 +30,7 @@ struct Options {
   std::string api_tls_cert, api_tls_key;  // both or neither: the API speaks HTTPS only
   bool api_plain_http = false;            // plain HTTP off loopback, asked for by name
   std::string zone_dir;                   // empty: the directory of `db`
+  std::string user;                       // NAME[:GROUP] to run as (drop_privileges); empty: stay
   std::string agent = "local";
   std::string health_reference;  // HealthCheckerOptions::reference
   bool help = false;
