@@ -19,6 +19,7 @@
 #include "server/snapshot_updater.h"
 #include "server/tcp_server.h"
 #include "server/udp_server.h"
+#include "zones/base/command_line.h"
 #include "zones/base/log.h"
 #include "zones/base/plain_name.h"
 #include "zones/config/config_document.h"
@@ -29,31 +30,23 @@ using namespace gslb;
 namespace {
 
 // gslbd apply [--db PATH] FILE [--dry-run]
+constexpr OptionSpec kApplyOptions[] = {{"--db", "", true}, {"--dry-run"}};
+constexpr const char* kApplyUsage = "usage: gslbd apply [--db PATH] FILE [--dry-run]\n";
+
 int run_apply(int argc, char** argv) {
-  std::string db = "gslb.db", file;
-  bool dry_run = false;
-  for (int i = 2; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--dry-run") {
-      dry_run = true;
-    } else if (a == "--db" && i + 1 < argc) {
-      db = argv[++i];
-    } else if (a.rfind("--db=", 0) == 0) {
-      db = a.substr(5);
-    } else if (!a.empty() && a[0] != '-' && file.empty()) {
-      file = a;
-    } else {
-      fprintf(stderr,
-              "gslbd apply: unexpected argument \"%s\"\nusage: gslbd apply [--db PATH] FILE "
-              "[--dry-run]\n",
-              a.c_str());
-      return 2;
-    }
-  }
-  if (file.empty()) {
-    fprintf(stderr, "usage: gslbd apply [--db PATH] FILE [--dry-run]\n");
+  auto args = scan_command_line(argc, argv, 2, kApplyOptions);
+  if (!args || args->positional.size() != 1) {
+    fprintf(stderr, "gslbd apply: %s\n%s",
+            !args ? args.error().c_str()
+            : args->positional.empty()
+                ? "no document given"
+                : ("unexpected argument \"" + args->positional[1] + "\"").c_str(),
+            kApplyUsage);
     return 2;
   }
+  const std::string db = args->value("--db").value_or("gslb.db");
+  const std::string file = args->positional[0];
+  const bool dry_run = args->has("--dry-run");
   auto store = Store::open(db);
   if (!store) {
     fprintf(stderr, "gslbd apply: %s\n", store.error().c_str());
@@ -107,44 +100,43 @@ const char kHealthdUsage[] =
     "  --reference: a target this agent must always reach (tcp:ADDR:PORT, icmp:ADDR, dns:ADDR);\n"
     "  while it fails the agent's observations are withheld instead of marking sites down.\n";
 
+constexpr OptionSpec kHealthdOptions[] = {
+    {"--help", "-h"},          {"--agent", "", true},      {"--region", "", true},
+    {"--report-to", "", true}, {"--token-file", "", true}, {"--ca-file", "", true},
+    {"--reference", "", true}, {"--timeout", "", true},
+};
+
 // gslbd healthd: the health role as a remote agent (agent mode).
 int run_healthd(int argc, char** argv) {
+  auto args = scan_command_line(argc, argv, 2, kHealthdOptions);
+  if (!args) {
+    fprintf(stderr, "gslbd healthd: %s\n%s", args.error().c_str(), kHealthdUsage);
+    return 2;
+  }
+  if (args->has("--help")) {
+    fputs(kHealthdUsage, stdout);
+    return 0;
+  }
+  if (!args->positional.empty()) {
+    fprintf(stderr, "gslbd healthd: unexpected argument \"%s\"\n%s", args->positional[0].c_str(),
+            kHealthdUsage);
+    return 2;
+  }
   HealthCheckerOptions ho;
-  ho.agent_id.clear();
-  std::string token_file;
-  for (int i = 2; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "-h" || a == "--help") {
-      fputs(kHealthdUsage, stdout);
-      return 0;
-    }
-    if (i + 1 >= argc) {
-      fprintf(stderr, "gslbd healthd: %s needs a value\n%s", a.c_str(), kHealthdUsage);
+  ho.agent_id = args->value("--agent").value_or("");
+  ho.region = args->value("--region").value_or("");
+  ho.remote.nodes = args->values("--report-to");
+  ho.remote.ca_file = args->value("--ca-file").value_or("");
+  ho.reference = args->value("--reference").value_or("");
+  const std::string token_file = args->value("--token-file").value_or("");
+  if (auto t = args->value("--timeout")) {
+    char* end = nullptr;
+    const long ms = strtol(t->c_str(), &end, 10);
+    if (t->empty() || *end != '\0' || ms < 100 || ms > 60000) {
+      fprintf(stderr, "gslbd healthd: --timeout: 100 to 60000 ms, not \"%s\"\n", t->c_str());
       return 2;
     }
-    std::string v = argv[++i];
-    if (a == "--agent") {
-      ho.agent_id = v;
-    } else if (a == "--region") {
-      ho.region = v;
-    } else if (a == "--report-to") {
-      ho.remote.nodes.push_back(v);
-    } else if (a == "--token-file") {
-      token_file = v;
-    } else if (a == "--ca-file") {
-      ho.remote.ca_file = v;
-    } else if (a == "--reference") {
-      ho.reference = v;
-    } else if (a == "--timeout") {
-      ho.remote.timeout = std::chrono::milliseconds(atoi(v.c_str()));
-      if (ho.remote.timeout.count() < 100 || ho.remote.timeout.count() > 60000) {
-        fprintf(stderr, "gslbd healthd: --timeout: 100 to 60000 ms\n");
-        return 2;
-      }
-    } else {
-      fprintf(stderr, "gslbd healthd: unknown option \"%s\"\n%s", a.c_str(), kHealthdUsage);
-      return 2;
-    }
+    ho.remote.timeout = std::chrono::milliseconds(ms);
   }
   if (ho.agent_id.empty() || ho.remote.nodes.empty()) {
     fprintf(stderr, "gslbd healthd: --agent and --report-to are required\n%s", kHealthdUsage);

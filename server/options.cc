@@ -1,5 +1,6 @@
 #include "server/options.h"
 
+#include "zones/base/command_line.h"
 #include "zones/base/plain_name.h"
 
 #include <cstdlib>
@@ -113,57 +114,51 @@ Result<ConfiguredZoneFile> parse_zone(const std::string& value) {
 
 }  // namespace
 
+// Every option of the server, once (zones/base/command_line.h says how they are written).
+constexpr OptionSpec kServerOptions[] = {
+    {"--help", "-h"},
+    {"--api-insecure-loopback"},
+    {"--api-plain-http"},
+    {"--listen", "", true},
+    {"--zone", "", true},
+    {"--db", "", true},
+    {"--roles", "", true},
+    {"--api", "", true},
+    {"--api-token-file", "", true},
+    {"--api-tls-cert", "", true},
+    {"--api-tls-key", "", true},
+    {"--zone-dir", "", true},
+    {"--user", "", true},
+    {"--health-reference", "", true},
+    {"--agent", "", true},
+    {"--threads", "", true},
+    {"--nsid", "", true},
+    {"--identity", "", true},
+    {"--max-udp-size", "", true},
+    {"--tcp-idle-timeout", "", true},
+    {"--tcp-initial-timeout", "", true},
+    {"--tcp-max-connections", "", true},
+};
+
 Result<Options> parse_options(int argc, const char* const* argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    std::string value;
-    bool inline_value = false;
-    if (a.rfind("--", 0) == 0) {
-      auto eq = a.find('=');
-      if (eq != std::string::npos) {
-        value = a.substr(eq + 1);
-        a = a.substr(0, eq);
-        inline_value = true;
-      }
-    }
-    if (a == "-h" || a == "--help") {
+  auto scanned = scan_command_line(argc, argv, 1, kServerOptions);
+  if (!scanned) return make_error(scanned.error() + " (see gslbd --help)");
+  if (!scanned->positional.empty())
+    return make_error("unexpected argument \"" + scanned->positional[0] + "\" (see gslbd --help)");
+  for (const auto& [name, value] : scanned->options) {
+    const std::string a(name);
+    if (a == "--help") {
       o.help = true;
       continue;
     }
-    if (a == "--api-insecure-loopback" && !inline_value) {
+    if (a == "--api-insecure-loopback") {
       o.api_insecure_loopback = true;
       continue;
     }
-    if (a == "--api-plain-http" && !inline_value) {
+    if (a == "--api-plain-http") {
       o.api_plain_http = true;
       continue;
-    }
-    static const char* const kWithValue[] = {"--listen",
-                                             "--zone",
-                                             "--db",
-                                             "--roles",
-                                             "--api",
-                                             "--api-token-file",
-                                             "--api-tls-cert",
-                                             "--api-tls-key",
-                                             "--zone-dir",
-                                             "--user",
-                                             "--health-reference",
-                                             "--agent",
-                                             "--threads",
-                                             "--nsid",
-                                             "--identity",
-                                             "--max-udp-size",
-                                             "--tcp-idle-timeout",
-                                             "--tcp-initial-timeout",
-                                             "--tcp-max-connections"};
-    bool known = false;
-    for (const char* k : kWithValue) known |= a == k;
-    if (!known) return make_error("unknown option \"" + a + "\" (see gslbd --help)");
-    if (!inline_value) {
-      if (i + 1 >= argc) return make_error(a + ": missing value (see gslbd --help)");
-      value = argv[++i];
     }
     const char* v = value.c_str();
     if (a == "--listen") {

@@ -6,6 +6,8 @@
 #include <map>
 #include <string_view>
 
+#include "zones/base/command_line.h"
+
 namespace gslbctl {
 
 namespace {
@@ -36,23 +38,19 @@ constexpr std::pair<std::string_view, bool> kGetResources[] = {
     {"agents", false}, {"checks", false},   {"catalogue", false}, {"config", false},
 };
 
-struct OptionSpec {
-  std::string_view name, alias;
-  bool takes_value;
-  std::string_view command;  // "": global
-};
+using gslb::OptionSpec;
 
 constexpr OptionSpec kOptions[] = {
-    {"--help", "-h", false, ""},     {"--server", "", true, ""},
-    {"--token-file", "", true, ""},  {"--ca-file", "", true, ""},
-    {"--output", "-o", true, ""},    {"--timeout", "", true, ""},
+    {"--help", "-h", false},         {"--server", "", true},
+    {"--token-file", "", true},      {"--ca-file", "", true},
+    {"--output", "-o", true},        {"--timeout", "", true},
     {"--file", "-f", true, "apply"}, {"--dry-run", "", false, "apply"},
     {"--type", "", true, "explain"}, {"--client", "", true, "explain"},
 };
 
 const OptionSpec* find_option(std::string_view name) {
   for (const OptionSpec& o : kOptions)
-    if (o.name == name || (!o.alias.empty() && o.alias == name)) return &o;
+    if (o.name == name) return &o;
   return nullptr;
 }
 
@@ -70,43 +68,11 @@ gslb::Error usage_error(std::string message) {
 gslb::Result<Invocation> parse_command_line(int argc, const char* const* argv,
                                             const Environment& env) {
   Invocation inv;
-  std::vector<std::string> positional;
-  std::map<std::string_view, std::string> given;  // canonical option name -> value
-  bool options_done = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (!options_done && arg == "--") {
-      options_done = true;
-      continue;
-    }
-    // "-" is standard input; "-5" a (bad) number for set-weight, judged by the server.
-    if (options_done || arg.size() < 2 || arg[0] != '-' || is_integer(arg)) {
-      positional.push_back(arg);
-      continue;
-    }
-    std::string name = arg, value;
-    bool has_value = false;
-    if (arg.rfind("--", 0) == 0) {
-      if (const size_t eq = arg.find('='); eq != std::string::npos) {
-        name = arg.substr(0, eq);
-        value = arg.substr(eq + 1);
-        has_value = true;
-      }
-    } else if (arg.size() > 2) {
-      name = arg.substr(0, 2);
-      value = arg.substr(arg[2] == '=' ? 3 : 2);  // -ojson, -o=json
-      has_value = true;
-    }
-    const OptionSpec* opt = find_option(name);
-    if (opt == nullptr) return usage_error("unknown option " + name);
-    if (opt->takes_value && !has_value) {
-      if (i + 1 >= argc) return usage_error(name + " needs a value");
-      value = argv[++i];
-    } else if (!opt->takes_value && has_value) {
-      return usage_error(name + " takes no value");
-    }
-    given[opt->name] = value;
-  }
+  auto scanned = gslb::scan_command_line(argc, argv, 1, kOptions);
+  if (!scanned) return usage_error(scanned.error());
+  const std::vector<std::string>& positional = scanned->positional;
+  std::map<std::string_view, std::string> given;  // canonical option name -> last value
+  for (const auto& [name, value] : scanned->options) given[name] = value;
   if (given.count("--help") || (!positional.empty() && positional[0] == "help")) {
     inv.help = true;
     return inv;
