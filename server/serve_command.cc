@@ -1,0 +1,207 @@
+// gslbd (serving): the DNS, health and API roles in one process until SIGINT/SIGTERM; SIGHUP
+// reloads the zone files and the API's TLS pair.
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "api/api_server.h"
+#include "healthd/health_checker.h"
+#include "server/commands.h"
+#include "server/listen_address.h"
+#include "server/privileges.h"
+#include "server/process.h"
+#include "server/snapshot_updater.h"
+#include "server/tcp_server.h"
+#include "server/udp_server.h"
+#include "zones/base/log.h"
+
+namespace gslb {
+namespace {
+
+// The roles that run, stopped in the reverse order of their start.
+struct Roles {
+  std::unique_ptr<HealthChecker> health;
+  std::unique_ptr<api::ApiServer> api;
+  std::unique_ptr<UdpServer> udp;
+  std::unique_ptr<TcpServer> tcp;
+  unsigned udp_threads = 0;
+};
+
+// Before anything is opened: signals, descriptors, then the user we run as, so every file
+// below is opened with that user's rights.
+Result<void> prepare_process(const Options& o) {
+  raise_open_file_limit();
+  if (!o.user.empty()) {
+    if (auto r = drop_privileges(o.user); !r) return r;
+  }
+  if (!o.db.empty()) return check_database_access(o.db);
+  return {};
+}
+
+Result<std::unique_ptr<HealthChecker>> start_health(const Options& o) {
+  HealthCheckerOptions ho;
+  ho.db_path = o.db;
+  ho.agent_id = o.agent;
+  ho.reference = o.health_reference;
+  auto h = std::make_unique<HealthChecker>(ho);
+  if (auto r = h->start(); !r) return prefixed("health: ", r.failure());
+  return h;
+}
+
+EngineConfig engine_config(const Options& o) {
+  EngineConfig config;
+  config.nsid = o.nsid;
+  config.identity = o.identity;
+  config.max_udp_payload = static_cast<uint16_t>(o.max_udp_size);
+  config.count_stats = true;
+  return config;
+}
+
+// The api role reads the snapshot the DNS role serves (explain, readiness).
+Result<std::unique_ptr<api::ApiServer>> start_api(const Options& o, const SnapshotHolder& holder,
+                                                  const UpdaterStats& stats,
+                                                  const EngineConfig& config) {
+  api::ApiOptions ao;
+  ao.listen = o.api;
+  ao.token_file = o.api_token_file;
+  ao.db_path = o.db;
+  ao.zone_dir = o.zone_dir;
+  ao.insecure_loopback = o.api_insecure_loopback;
+  ao.tls_cert = o.api_tls_cert;
+  ao.tls_key = o.api_tls_key;
+  ao.plain_http = o.api_plain_http;
+  auto server = std::make_unique<api::ApiServer>(ao, &holder, &stats, config);
+  if (auto r = server->start(); !r) return r.failure();
+  return server;
+}
+
+Result<void> start_dns(const Options& o, const std::vector<ListenAddress>& addresses,
+                       const EngineConfig& config, SnapshotHolder& holder, Roles& roles) {
+  roles.udp_threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  roles.udp = std::make_unique<UdpServer>(config, holder, addresses, roles.udp_threads);
+  TcpLimits limits;
+  limits.idle_timeout = std::chrono::milliseconds(o.tcp_idle_timeout_ms);
+  limits.initial_timeout = std::chrono::milliseconds(o.tcp_initial_timeout_ms);
+  limits.max_connections = o.tcp_max_connections;
+  roles.tcp = std::make_unique<TcpServer>(config, holder, addresses, limits);
+  if (auto r = roles.udp->start(); !r) return r;
+  if (auto r = roles.tcp->start(); !r) {
+    roles.udp->stop();
+    return r;
+  }
+  return {};
+}
+
+std::string startup_line(const Options& o, const Roles& roles, const Snapshot& snap,
+                         const std::vector<ListenAddress>& addresses) {
+  std::string line;
+  if (roles.udp) {
+    line = "serving " + std::to_string(snap.zone_count()) + " zone(s) and " +
+           std::to_string(snap.services().size()) + " service(s) on";
+    for (const ListenAddress& a : addresses) line += " " + a.text;
+    line += " (udp+tcp, " + std::to_string(roles.udp_threads) + " udp worker(s))";
+  } else {
+    line = "dns role off";
+  }
+  line += o.db.empty() ? std::string(", no database") : ", database " + o.db;
+  if (roles.health) line += ", health checks as agent " + o.agent;
+  if (roles.api) line += ", api on " + o.api + (roles.api->tls() ? " (https)" : " (http)");
+  return line;
+}
+
+// Until SIGINT or SIGTERM; each SIGHUP re-reads the zone files and the API's TLS pair.
+void serve_until_stopped(const sigset_t& sigs, const Options& o, SnapshotUpdater* updater,
+                         const Roles& roles) {
+  for (;;) {
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    if (sig != SIGHUP) return;
+    if (updater) updater->request_reload();
+    if (roles.api && roles.api->tls()) {
+      if (auto r = roles.api->reload_tls(); r)
+        log_info("api: TLS certificate and key reloaded from " + o.api_tls_cert + " and " +
+                 o.api_tls_key);
+      else
+        log_error("api: SIGHUP: " + r.error() + "; the previous certificate stays in use");
+    }
+  }
+}
+
+void stop(Roles& roles, SnapshotUpdater* updater) {
+  log_info("stopping");
+  if (roles.api) roles.api->stop();
+  if (roles.health) roles.health->stop();
+  if (updater) updater->stop();
+  if (roles.tcp) roles.tcp->stop();
+  if (roles.udp) roles.udp->stop();
+}
+
+int failed(const std::string& message, int status = 1) {
+  fprintf(stderr, "gslbd: %s\n", message.c_str());
+  return status;
+}
+
+}  // namespace
+
+int run_server(Options& o) {
+  if (o.db.empty() && (o.role_health || o.role_api)) {
+    if (!o.role_dns) return failed("the health and api roles need a database (--db PATH)", 2);
+    o.role_health = o.role_api = false;  // zone files only: nothing to check or manage
+  }
+  const sigset_t sigs = block_signals();
+  if (auto r = prepare_process(o); !r)
+    return failed(r.error(), r.failure().kind == ErrorKind::invalid ? 2 : 1);
+  Roles roles;
+  if (!o.role_dns && !o.role_api) {  // a health role alone: no snapshot to serve
+    auto health = start_health(o);
+    if (!health) return failed(health.error());
+    roles.health = std::move(*health);
+    log_info("health role running as agent " + o.agent + ", database " + o.db);
+    serve_until_stopped(sigs, o, nullptr, roles);
+    stop(roles, nullptr);
+    return 0;
+  }
+
+  std::vector<ListenAddress> addresses;
+  for (const std::string& l : o.listen) {
+    auto a = parse_listen_address(l);
+    if (!a) return failed(a.error(), 2);
+    addresses.push_back(*a);
+  }
+  SnapshotUpdater updater(o.db, o.zones);
+  auto snap = updater.initial(now_unix_ms());
+  if (!snap) return failed(snap.error());
+  // After the first snapshot: the database exists and is migrated before the checker opens it.
+  if (o.role_health) {
+    auto health = start_health(o);
+    if (!health) return failed(health.error());
+    roles.health = std::move(*health);
+  }
+  const EngineConfig config = engine_config(o);
+  SnapshotHolder holder(*snap);
+  if (o.role_api) {
+    auto api = start_api(o, holder, updater.stats(), config);
+    if (!api) {
+      stop(roles, nullptr);
+      return failed(api.error());
+    }
+    roles.api = std::move(*api);
+  }
+  if (o.role_dns) {
+    if (auto r = start_dns(o, addresses, config, holder, roles); !r) {
+      roles.udp.reset();
+      roles.tcp.reset();
+      stop(roles, nullptr);
+      return failed(r.error());
+    }
+  }
+  updater.start(holder);
+  log_info(startup_line(o, roles, **snap, addresses));
+  serve_until_stopped(sigs, o, &updater, roles);
+  stop(roles, &updater);
+  return 0;
+}
+
+}  // namespace gslb
