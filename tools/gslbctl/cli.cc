@@ -63,22 +63,10 @@ gslb::Error usage_error(std::string message) {
   return gslb::make_error(std::move(message));
 }
 
-}  // namespace
+using Given = std::map<std::string_view, std::string>;  // canonical option name -> last value
 
-gslb::Result<Invocation> parse_command_line(int argc, const char* const* argv,
-                                            const Environment& env) {
-  Invocation inv;
-  auto scanned = gslb::scan_command_line(argc, argv, 1, kOptions);
-  if (!scanned) return usage_error(scanned.error());
-  const std::vector<std::string>& positional = scanned->positional;
-  std::map<std::string_view, std::string> given;  // canonical option name -> last value
-  for (const auto& [name, value] : scanned->options) given[name] = value;
-  if (given.count("--help") || (!positional.empty() && positional[0] == "help")) {
-    inv.help = true;
-    return inv;
-  }
-
-  // Global options (flag, else environment, else default).
+// Global options: flag, else environment, else default.
+gslb::Result<void> read_global_options(Given& given, const Environment& env, Invocation& inv) {
   std::string server = given.count("--server") ? given["--server"]
                        : !env.server.empty()   ? env.server
                                                : std::string(kDefaultServer);
@@ -110,24 +98,11 @@ gslb::Result<Invocation> parse_command_line(int argc, const char* const* argv,
     inv.timeout = std::chrono::milliseconds(std::max<long long>(1, std::llround(s * 1000)));
   }
 
-  // The command and its arguments.
-  if (positional.empty()) return usage_error("no command given");
-  inv.command = positional[0];
-  inv.args.assign(positional.begin() + 1, positional.end());
-  const CommandSpec* spec = nullptr;
-  for (const CommandSpec& c : kCommands)
-    if (c.name == inv.command) spec = &c;
-  if (spec == nullptr) return usage_error("unknown command \"" + inv.command + "\"");
-  for (const auto& [name, value] : given) {
-    const OptionSpec* opt = find_option(name);
-    if (!opt->command.empty() && opt->command != inv.command)
-      return usage_error(std::string(name) + " is an option of " + std::string(opt->command) +
-                         ", not of " + inv.command);
-  }
-  if (inv.args.size() < spec->min_args || inv.args.size() > spec->max_args)
-    return usage_error(std::string(inv.args.size() < spec->min_args ? "too few" : "too many") +
-                       " arguments; expected: gslbctl " + std::string(spec->synopsis));
+  return {};
+}
 
+// The command's own arguments and options, once the command and its argument count are known.
+gslb::Result<void> check_command_arguments(Given& given, Invocation& inv) {
   if (inv.command == "get") {
     const auto* res = std::find_if(std::begin(kGetResources), std::end(kGetResources),
                                    [&](const auto& r) { return r.first == inv.args[0]; });
@@ -160,6 +135,44 @@ gslb::Result<Invocation> parse_command_line(int argc, const char* const* argv,
       if (inv.client.empty()) return usage_error("--client needs an IP[/LEN]");
     }
   }
+  return {};
+}
+
+}  // namespace
+
+gslb::Result<Invocation> parse_command_line(int argc, const char* const* argv,
+                                            const Environment& env) {
+  Invocation inv;
+  auto scanned = gslb::scan_command_line(argc, argv, 1, kOptions);
+  if (!scanned) return usage_error(scanned.error());
+  const std::vector<std::string>& positional = scanned->positional;
+  Given given;
+  for (const auto& [name, value] : scanned->options) given[name] = value;
+  if (given.count("--help") || (!positional.empty() && positional[0] == "help")) {
+    inv.help = true;
+    return inv;
+  }
+  if (auto r = read_global_options(given, env, inv); !r) return r.failure();
+
+  // The command and its arguments.
+  if (positional.empty()) return usage_error("no command given");
+  inv.command = positional[0];
+  inv.args.assign(positional.begin() + 1, positional.end());
+  const CommandSpec* spec = nullptr;
+  for (const CommandSpec& c : kCommands)
+    if (c.name == inv.command) spec = &c;
+  if (spec == nullptr) return usage_error("unknown command \"" + inv.command + "\"");
+  for (const auto& [name, value] : given) {
+    const OptionSpec* opt = find_option(name);
+    if (!opt->command.empty() && opt->command != inv.command)
+      return usage_error(std::string(name) + " is an option of " + std::string(opt->command) +
+                         ", not of " + inv.command);
+  }
+  if (inv.args.size() < spec->min_args || inv.args.size() > spec->max_args)
+    return usage_error(std::string(inv.args.size() < spec->min_args ? "too few" : "too many") +
+                       " arguments; expected: gslbctl " + std::string(spec->synopsis));
+
+  if (auto r = check_command_arguments(given, inv); !r) return r.failure();
   for (const std::string& a : inv.args)
     if (a.empty()) return usage_error(inv.command + ": empty argument");
   return inv;
