@@ -3,6 +3,8 @@
 // connection (an SQLite connection is not shared) and its own QueryEngine for /v1/explain.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -43,11 +45,22 @@ class ApiContext {
   const ApiShared& shared() const { return shared_; }
   // This thread's connection, opened on first use (never creating the file: it is the DNS
   // role's, or `gslbd apply`'s, to create).
+  // The connection is dropped when the file it has open is no longer the one at the path
+  // (deleted, or replaced by a restore): a write to an unlinked file would be acknowledged and
+  // lost with it.
   Outcome<Store*> store() {
+    struct stat st;
+    const bool present = stat(shared_.db_path.c_str(), &st) == 0;
+    if (store_ && (!present || st.st_ino != store_inode_ || st.st_dev != store_device_))
+      store_.reset();
     if (!store_) {
       auto s = Store::open(shared_.db_path, false);
       if (!s) return api_error(prefixed("database: ", s.failure()));
       store_ = std::move(*s);
+      if (stat(shared_.db_path.c_str(), &st) == 0) {
+        store_inode_ = st.st_ino;
+        store_device_ = st.st_dev;
+      }
     }
     return store_.get();
   }
@@ -56,6 +69,8 @@ class ApiContext {
  private:
   const ApiShared& shared_;
   std::unique_ptr<Store> store_;
+  ino_t store_inode_ = 0;
+  dev_t store_device_ = 0;
   QueryEngine engine_;
 };
 

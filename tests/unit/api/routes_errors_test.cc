@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <string>
 
 #include "tests/unit/api/api_test_env.h"
@@ -15,6 +18,7 @@ using nlohmann::json;
 using testing::body_of;
 using testing::json_request;
 using testing::kDocument;
+using testing::request;
 
 class ApiStoreErrors : public testing::ApiEnv {
  protected:
@@ -44,6 +48,29 @@ TEST_F(ApiStoreErrors, AWriteToALockedDatabaseIsUnavailable) {
   HttpResponse r =
       call(json_request("PATCH", "/v1/services/app.gslb.test/members/tokyo", {{"weight", 5}}));
   EXPECT_EQ(r.status, 200) << r.body;
+}
+
+// A write acknowledged into a deleted file would be lost with it: the API's connection follows
+// the path, not the inode it once opened.
+TEST_F(ApiStoreErrors, AWriteAfterTheFileIsDeletedIsRefusedNotLost) {
+  const char* kTokyo = "/v1/services/app.gslb.test/members/tokyo";
+  ASSERT_EQ(call(json_request("PATCH", kTokyo, {{"weight", 2}})).status, 200);
+  std::filesystem::copy_file(db_path_, db_path_ + ".saved");
+  store_.reset();
+  ASSERT_EQ(unlink(db_path_.c_str()), 0);
+  HttpResponse r = call(json_request("PATCH", kTokyo, {{"weight", 5}}));
+  EXPECT_GE(r.status, 500) << r.body;
+  EXPECT_NE(body_of(r).value("message", "").find(db_path_), std::string::npos) << r.body;
+  // The file restored: writes land in it, and the refused one did not happen.
+  std::filesystem::rename(db_path_ + ".saved", db_path_);
+  r = call(request("GET", kTokyo));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(body_of(r)["weight"], 2);
+  EXPECT_EQ(call(json_request("PATCH", kTokyo, {{"weight", 7}})).status, 200);
+  auto s = Store::open(db_path_, false);
+  ASSERT_TRUE(s.ok()) << s.error();
+  store_ = std::move(*s);
+  EXPECT_EQ(member_row("tokyo")->weight, 7u);
 }
 
 TEST_F(ApiStoreErrors, ADocumentAppliedToALockedDatabaseIsUnavailableNotInvalid) {
