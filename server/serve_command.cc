@@ -1,5 +1,8 @@
 // gslbd (serving): the DNS, health and API roles in one process until SIGINT/SIGTERM; SIGHUP
 // reloads the zone files and the API's TLS pair.
+#include <time.h>
+
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -13,6 +16,7 @@
 #include "server/privileges.h"
 #include "server/process.h"
 #include "server/snapshot_updater.h"
+#include "server/systemd_notify.h"
 #include "server/tcp_server.h"
 #include "server/udp_server.h"
 #include "zones/base/log.h"
@@ -111,22 +115,52 @@ std::string startup_line(const Options& o, const Roles& roles, const Snapshot& s
   return line;
 }
 
-// Until SIGINT or SIGTERM; each SIGHUP re-reads the zone files and the API's TLS pair.
+// A SIGHUP: the zone files and the API's TLS pair read again. Returns once the updater has
+// carried the reload out (published or logged its failure), so READY=1 after RELOADING=1 means
+// the new zones are served.
+void reload(const Options& o, SnapshotUpdater* updater, const Roles& roles) {
+  if (updater) {
+    const uint64_t before = updater->stats().reloads.load();
+    updater->request_reload();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (updater->stats().reloads.load() == before && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (roles.api && roles.api->tls()) {
+    if (auto r = roles.api->reload_tls(); r)
+      log_info("api: TLS certificate and key reloaded from " + o.api_tls_cert + " and " +
+               o.api_tls_key);
+    else
+      log_error("api: SIGHUP: " + r.error() + "; the previous certificate stays in use");
+  }
+}
+
+// Until SIGINT or SIGTERM, telling systemd (when it started us) each state and feeding its
+// watchdog from this thread: a main loop that stops turning is what the watchdog is for.
 void serve_until_stopped(const sigset_t& sigs, const Options& o, SnapshotUpdater* updater,
-                         const Roles& roles) {
+                         const Roles& roles, const SystemdNotifier& systemd) {
+  const auto watchdog = systemd.watchdog_interval();
+  if (watchdog.count() > 0) systemd.send("WATCHDOG=1");
   for (;;) {
     int sig = 0;
-    sigwait(&sigs, &sig);
-    if (sig != SIGHUP) return;
-    if (updater) updater->request_reload();
-    if (roles.api && roles.api->tls()) {
-      if (auto r = roles.api->reload_tls(); r)
-        log_info("api: TLS certificate and key reloaded from " + o.api_tls_cert + " and " +
-                 o.api_tls_key);
-      else
-        log_error("api: SIGHUP: " + r.error() + "; the previous certificate stays in use");
+    if (watchdog.count() > 0) {
+      const long long half_us = watchdog.count() / 2;
+      const timespec wait{static_cast<time_t>(half_us / 1000000),
+                          static_cast<long>(half_us % 1000000) * 1000};
+      sig = sigtimedwait(&sigs, nullptr, &wait);
+      if (sig < 0) {
+        systemd.send("WATCHDOG=1");
+        continue;
+      }
+    } else {
+      sigwait(&sigs, &sig);
     }
+    if (sig != SIGHUP) break;
+    systemd.reloading();
+    reload(o, updater, roles);
+    systemd.send("READY=1");
   }
+  systemd.send("STOPPING=1");
 }
 
 void stop(Roles& roles, SnapshotUpdater* updater) {
@@ -151,6 +185,7 @@ int run_server(Options& o) {
     o.role_health = o.role_api = false;  // zone files only: nothing to check or manage
   }
   const sigset_t sigs = block_signals();
+  const SystemdNotifier systemd = SystemdNotifier::from_environment();
   if (auto r = prepare_process(o); !r)
     return failed(r.error(), r.failure().kind == ErrorKind::invalid ? 2 : 1);
   Roles roles;
@@ -158,8 +193,10 @@ int run_server(Options& o) {
     auto health = start_health(o);
     if (!health) return failed(health.error());
     roles.health = std::move(*health);
-    log_info("health role running as agent " + o.agent + ", database " + o.db);
-    serve_until_stopped(sigs, o, nullptr, roles);
+    const std::string line = "health role running as agent " + o.agent + ", database " + o.db;
+    log_info(line);
+    systemd.send("READY=1\nSTATUS=" + line);
+    serve_until_stopped(sigs, o, nullptr, roles, systemd);
     stop(roles, nullptr);
     return 0;
   }
@@ -198,8 +235,10 @@ int run_server(Options& o) {
     }
   }
   updater.start(holder);
-  log_info(startup_line(o, roles, **snap, addresses));
-  serve_until_stopped(sigs, o, &updater, roles);
+  const std::string line = startup_line(o, roles, **snap, addresses);
+  log_info(line);
+  systemd.send("READY=1\nSTATUS=" + line);
+  serve_until_stopped(sigs, o, &updater, roles, systemd);
   stop(roles, &updater);
   return 0;
 }

@@ -116,7 +116,8 @@ Result<std::shared_ptr<const Snapshot>> SnapshotUpdater::initial(int64_t now_ms)
 
 std::shared_ptr<const Snapshot> SnapshotUpdater::poll(int64_t now_ms) {
   bool files_changed = false;
-  if (reload_files_.exchange(false)) {
+  polled_reload_ = reload_files_.exchange(false);
+  if (polled_reload_) {
     if (auto r = load_files(); !r) {
       log_error("zone reload failed, still serving the previous zones: " + r.error());
     } else {
@@ -238,6 +239,7 @@ void SnapshotUpdater::start(SnapshotHolder& holder) {
     while (!stopping_) {
       lock.unlock();
       if (auto next = poll(now_unix_ms())) holder.publish(next);
+      if (polled_reload_) ++stats_.reloads;
       lock.lock();
       cv_.wait_for(lock, kPollInterval, [this] { return stopping_; });
     }

@@ -31,6 +31,9 @@ struct UpdaterStats {
   std::atomic<int64_t> built_ms{0};    // when the served snapshot was built
   std::atomic<int64_t> build_us{0};    // how long its build took
   std::atomic<uint64_t> builds{0}, failures{0};
+  // Reload requests (SIGHUP) carried out, the new zones published or the failure logged: what
+  // systemd's RELOADING=1 waits for before READY=1.
+  std::atomic<uint64_t> reloads{0};
 };
 
 class SnapshotUpdater {
@@ -88,6 +91,7 @@ class SnapshotUpdater {
   uint64_t health_fingerprint_ = 0;
   std::string last_error_;
   std::atomic<bool> reload_files_{false};
+  bool polled_reload_ = false;  // the last poll() carried out a reload request
 
   UpdaterStats stats_;
   std::thread thread_;
