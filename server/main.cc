@@ -1,5 +1,6 @@
 // gslbd: the binary. `gslbd [OPTIONS]` serves (server/serve_command.cc), `gslbd apply` applies a
-// document beside the database, `gslbd healthd` runs a remote health agent.
+// document beside the database, `gslbd healthd` runs a remote health agent,
+// `gslbd check` validates without serving.
 #include <cstdio>
 #include <string>
 
@@ -11,6 +12,7 @@ int main(int argc, char** argv) {
   const std::string command = argc > 1 ? argv[1] : "";
   if (command == "apply") return run_apply(argc, argv);
   if (command == "healthd") return run_healthd(argc, argv);
+  if (command == "check") return run_check(argc, argv);
   auto opts = parse_options(argc, argv);
   if (!opts) {
     fprintf(stderr, "gslbd: %s\n", opts.error().c_str());

@@ -97,21 +97,6 @@ Result<unsigned> parse_uint(const std::string& opt, const char* v, unsigned lo, 
   return static_cast<unsigned>(n);
 }
 
-// "NAME=FILE" or "FILE". A "/" before the first "=" makes it all a path, so every file can be
-// named ("./a=b.zone") and a domain name never holds one.
-Result<ConfiguredZoneFile> parse_zone(const std::string& value) {
-  const size_t eq = value.find('=');
-  if (eq == std::string::npos || value.find('/') < eq) return ConfiguredZoneFile{"", value};
-  ConfiguredZoneFile z{value.substr(0, eq), value.substr(eq + 1)};
-  if (z.zone.empty() || z.path.empty())
-    return make_error("--zone: expected NAME=FILE or FILE, got \"" + value + "\"");
-  auto name = name_from_text(z.zone.back() == '.' ? z.zone : z.zone + ".");
-  if (!name)
-    return make_error("--zone " + value + ": \"" + z.zone +
-                      "\" is not a zone name: " + name.error());
-  return z;
-}
-
 }  // namespace
 
 // Every option of the server, once (zones/base/command_line.h says how they are written).
@@ -140,6 +125,21 @@ constexpr OptionSpec kServerOptions[] = {
     {"--tcp-max-connections", "", true},
 };
 
+// "NAME=FILE" or "FILE". A "/" before the first "=" makes it all a path, so every file can be
+// named ("./a=b.zone") and a domain name never holds one.
+Result<ConfiguredZoneFile> parse_zone_option(const std::string& value) {
+  const size_t eq = value.find('=');
+  if (eq == std::string::npos || value.find('/') < eq) return ConfiguredZoneFile{"", value};
+  ConfiguredZoneFile z{value.substr(0, eq), value.substr(eq + 1)};
+  if (z.zone.empty() || z.path.empty())
+    return make_error("--zone: expected NAME=FILE or FILE, got \"" + value + "\"");
+  auto name = name_from_text(z.zone.back() == '.' ? z.zone : z.zone + ".");
+  if (!name)
+    return make_error("--zone " + value + ": \"" + z.zone +
+                      "\" is not a zone name: " + name.error());
+  return z;
+}
+
 Result<Options> parse_options(int argc, const char* const* argv) {
   Options o;
   auto scanned = scan_command_line(argc, argv, 1, kServerOptions);
@@ -164,7 +164,7 @@ Result<Options> parse_options(int argc, const char* const* argv) {
     if (a == "--listen") {
       o.listen.push_back(value);
     } else if (a == "--zone") {
-      auto zone = parse_zone(value);
+      auto zone = parse_zone_option(value);
       if (!zone) return zone.failure();
       o.zones.push_back(std::move(*zone));
     } else if (a == "--roles") {

@@ -37,6 +37,8 @@ struct Options {
 };
 
 Result<Options> parse_options(int argc, const char* const* argv);
+// One --zone value: "NAME=FILE" or "FILE" (a "/" before the first "=" makes it all a path).
+Result<ConfiguredZoneFile> parse_zone_option(const std::string& value);
 std::string usage();
 
 }  // namespace gslb
