@@ -19,11 +19,14 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "healthd/probes/probe.h"
+#include "tests/unit/testing/store_testing.h"
 #include "zones/store/store.h"
 #include "zones/store/store_rows.h"
 
 namespace gslb {
 namespace {
+
+using testing::TempDir;
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
@@ -87,22 +90,6 @@ std::unique_ptr<Probe> make_fake(boost::asio::io_context& io) {
 ProbeFactory fake_probes(std::string_view type) {
   return type == "tcp" ? make_fake : nullptr;
 }
-
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/gslbd-health-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  std::string file(const std::string& name) const { return dir_ + "/" + name; }
-
- private:
-  std::string dir_;
-};
 
 // Waits until `cond` holds, at most `limit`; returns whether it did.
 bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds limit = 3000ms) {
