@@ -3,6 +3,7 @@
 // resolvers get), then the policy's decision is laid out next to each member's health.
 #include <arpa/inet.h>
 
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "api/write_transaction.h"
 #include "server/policy/policy.h"
 #include "zones/dns/dname.h"
+#include "zones/dns/subnet.h"
 
 // Last: ldns/common.h defines bool/false macros that break C++ headers included after it.
 #include <ldns/ldns.h>
@@ -25,28 +27,12 @@ struct ClientSubnet {
 };
 
 Outcome<ClientSubnet> parse_client(const std::string& text) {
+  auto subnet = parse_subnet(text, SubnetText::kClient);
+  if (!subnet) return bad_request("client: " + subnet.error(), "client");
   ClientSubnet c;
-  std::string addr = text;
-  int prefix = -1;
-  if (size_t slash = text.find('/'); slash != std::string::npos) {
-    addr = text.substr(0, slash);
-    const std::string p = text.substr(slash + 1);
-    char* end = nullptr;
-    long v = strtol(p.c_str(), &end, 10);
-    if (p.empty() || *end != '\0' || v < 0 || v > 128)
-      return bad_request("client: bad prefix length \"" + p + "\"", "client");
-    prefix = static_cast<int>(v);
-  }
-  if (inet_pton(AF_INET, addr.c_str(), c.address) == 1) {
-    c.family = AF_INET;
-    c.prefix = prefix < 0 ? 32 : prefix;
-    if (c.prefix > 32) return bad_request("client: an IPv4 prefix is at most 32", "client");
-  } else if (inet_pton(AF_INET6, addr.c_str(), c.address) == 1) {
-    c.family = AF_INET6;
-    c.prefix = prefix < 0 ? 128 : prefix;
-  } else {
-    return bad_request("client: \"" + addr + "\" is not an IP address", "client");
-  }
+  c.family = subnet->family == 4 ? AF_INET : AF_INET6;
+  memcpy(c.address, subnet->address, sizeof c.address);
+  c.prefix = subnet->prefix;
   return c;
 }
 

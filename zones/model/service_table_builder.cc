@@ -12,6 +12,7 @@
 
 #include "server/policy/policy.h"
 #include "zones/dns/dname.h"
+#include "zones/dns/subnet.h"
 #include "zones/zonefile/ldns_record.h"
 #include "zones/zonefile/zone_file.h"
 
@@ -41,31 +42,13 @@ Result<std::shared_ptr<const ClientRegions>> regions_from_rows(const ConfigRows&
   if (config.client_subnets.empty()) return std::shared_ptr<const ClientRegions>();
   auto regions = std::make_shared<ClientRegions>();
   for (const ClientSubnetRow& r : config.client_subnets) {
-    const size_t slash = r.subnet.find('/');
-    const std::string address = r.subnet.substr(0, slash);
-    const std::string length = slash == std::string::npos ? "" : r.subnet.substr(slash + 1);
-    uint8_t bytes[16] = {};
-    uint8_t family = 0;
-    if (inet_pton(AF_INET, address.c_str(), bytes) == 1)
-      family = 4;
-    else if (inet_pton(AF_INET6, address.c_str(), bytes) == 1)
-      family = 6;
-    const unsigned max_length = family == 4 ? 32 : 128;
-    const bool length_ok = !length.empty() && length.size() <= 3 &&
-                           length.find_first_not_of("0123456789") == std::string::npos &&
-                           static_cast<unsigned>(std::stoi(length)) <= max_length;
-    bool host_bits = false;
-    if (family != 0 && length_ok) {
-      const unsigned prefix = static_cast<unsigned>(std::stoi(length));
-      for (unsigned i = prefix; i < max_length; ++i)
-        host_bits = host_bits || ((bytes[i / 8] >> (7 - i % 8)) & 1);
-    }
-    if (family == 0 || !length_ok || host_bits || r.region.empty())
+    auto subnet = parse_subnet(r.subnet);
+    if (!subnet || r.region.empty())
       return make_error("client_subnets row " + std::to_string(r.id) + ": \"" + r.subnet +
                         "\" in region \"" + r.region +
                         "\" is not a subnet (ADDRESS/PREFIX, host bits zero)");
-    regions->add_subnet(regions->add_region(r.region), family, bytes,
-                        static_cast<uint8_t>(std::stoi(length)));
+    regions->add_subnet(regions->add_region(r.region), subnet->family, subnet->address,
+                        subnet->prefix);
   }
   return std::shared_ptr<const ClientRegions>(std::move(regions));
 }
