@@ -97,7 +97,8 @@ std::string metrics_text(ApiContext& ctx) {
   Writer w;
   const int64_t now = wall_ms();
 
-  QueryStats::Totals dns = QueryStats::totals();
+  const QueryStatsRegistry* counters = ctx.shared().engine.stats;
+  const QueryStats::Totals dns = counters ? counters->totals() : QueryStats::Totals{};
   w.family("gslbd_dns_responses_total", "counter", "DNS responses sent, by rcode and qtype.");
   for (size_t rc = 0; rc < QueryStats::kRcodes; ++rc)
     for (size_t ty = 0; ty < QueryStats::kTypeBuckets; ++ty)

@@ -261,7 +261,9 @@ int main(int argc, char** argv) {
     if (!health) return 1;
   }
 
+  QueryStatsRegistry query_stats;  // outlives the servers below, which count into it
   EngineConfig config;
+  config.stats = &query_stats;
   config.nsid = opts->nsid;
   config.identity = opts->identity;
   config.max_udp_payload = static_cast<uint16_t>(opts->max_udp_size);

@@ -19,7 +19,7 @@ bool qname_is(const Query& q, const char* wire, size_t len) {
 }  // namespace
 
 QueryEngine::QueryEngine(const EngineConfig& config, uint64_t seed) : config_(config), rng_(seed) {
-  if (config.count_stats) stats_ = QueryStats::create();
+  if (config.count_stats && config.stats != nullptr) stats_ = config.stats->create();
   chaos_txt_.type = rrtype::TXT;
   chaos_txt_.ttl = 0;
   std::string rd;

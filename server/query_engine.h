@@ -20,7 +20,9 @@ struct EngineConfig {
   std::string nsid;                 // RFC 5001 NSID payload; empty: not sent
   std::string identity;             // CHAOS TXT id.server etc.; empty: REFUSED
   uint16_t max_udp_payload = 1232;  // DNS flag day 2020 default
-  bool count_stats = false;         // count into a QueryStats block for /metrics (the DNS workers)
+  // The process's DNS counters (owned by main), read by /metrics; null: none kept.
+  QueryStatsRegistry* stats = nullptr;
+  bool count_stats = false;  // count into a block of `stats` (the DNS workers, not explain)
 };
 
 // Why the last GSLB answer was what it was (for /v1/explain; overwritten by every query).

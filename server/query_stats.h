@@ -1,8 +1,8 @@
 // QueryStats: what the DNS role counts for /metrics — responses by rcode and qtype, and answers
-// per service and member. One block per QueryEngine (one writer thread), registered once in a
-// process-wide list; a scrape sums the blocks with relaxed loads. Counting is a relaxed store
-// into memory only this thread writes: no lock, no allocation, no shared cache line on the hot
-// path.
+// per service and member. One block per QueryEngine (one writer thread), made by the
+// QueryStatsRegistry its owner (gslbd's main) hands to the engines and to the metrics text; a
+// scrape sums the blocks with relaxed loads. Counting is a relaxed store into memory only this
+// thread writes: no lock, no allocation, no shared cache line on the hot path.
 #pragma once
 
 #include <atomic>
@@ -53,15 +53,12 @@ class QueryStats {
     return kTypeBuckets - 1;
   }
 
-  // Sums over every block of the process.
+  // Sums over blocks (QueryStatsRegistry::totals).
   struct Totals {
     uint64_t responses[kRcodes][kTypeBuckets] = {};
     std::map<int64_t, uint64_t> answers;  // key as above
     uint64_t overflow = 0;
   };
-  static Totals totals();
-  // A new block for one engine (kept until the process exits, so a scrape never races a free).
-  static QueryStats* create();
 
  private:
   static void bump(std::atomic<uint64_t>& c) {
@@ -74,6 +71,22 @@ class QueryStats {
   alignas(64) std::atomic<uint64_t> responses_[kRcodes][kTypeBuckets] = {};
   std::atomic<uint64_t> overflow_{0};
   Slot slots_[kSlots];
+
+  friend class QueryStatsRegistry;
+};
+
+// The QueryStats blocks of the engines that count into it. Thread-safe. Blocks live as long as
+// the registry, so it must outlive every engine counting into it and every scrape.
+class QueryStatsRegistry {
+ public:
+  // A new block for one engine.
+  QueryStats* create();
+  // The sum over every block.
+  QueryStats::Totals totals() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<std::unique_ptr<QueryStats>> blocks_;  // guarded by mu_
 };
 
 }  // namespace gslb
