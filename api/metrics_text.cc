@@ -29,24 +29,23 @@ std::string label(const std::string& v) {
 }
 
 std::string rcode_name(size_t rc) {
-  switch (rc) {
-    case 0:
+  switch (static_cast<Rcode>(rc)) {
+    case Rcode::kNoError:
       return "NOERROR";
-    case 1:
+    case Rcode::kFormErr:
       return "FORMERR";
-    case 2:
+    case Rcode::kServFail:
       return "SERVFAIL";
-    case 3:
+    case Rcode::kNxDomain:
       return "NXDOMAIN";
-    case 4:
+    case Rcode::kNotImp:
       return "NOTIMP";
-    case 5:
+    case Rcode::kRefused:
       return "REFUSED";
-    case 16:
+    case Rcode::kBadVers:
       return "BADVERS";
-    default:
-      return "RCODE" + std::to_string(rc);
   }
+  return "RCODE" + std::to_string(rc);
 }
 
 std::string type_name(size_t bucket) {

@@ -12,6 +12,7 @@
 #include "api/write_transaction.h"
 #include "server/policy/policy.h"
 #include "zones/dns/dname.h"
+#include "zones/dns/dns_constants.h"
 #include "zones/dns/subnet.h"
 
 // Last: ldns/common.h defines bool/false macros that break C++ headers included after it.
@@ -53,13 +54,13 @@ std::vector<uint8_t> build_query(const std::string& wire_name, uint16_t qtype,
   put({0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1});  // id, flags, qd 1, an 0, ns 0, ar 1
   for (char c : wire_name) q.push_back(static_cast<uint8_t>(c));
   const unsigned t = qtype;
-  put({t >> 8u, t & 0xFFu, 0, 1});
-  // OPT: root owner, type 41, payload 1232, no flags; ECS (RFC 7871) when a client is given.
+  put({t >> 8u, t & 0xFFu, 0, rrclass::kIn});
+  // OPT: root owner, payload 1232, no flags; ECS (RFC 7871) when a client is given.
   const unsigned bytes = client.family != 0 ? static_cast<unsigned>(client.prefix + 7) / 8 : 0;
   const unsigned rdlen = client.family != 0 ? 8 + bytes : 0;
-  put({0, 0, 41, 0x04, 0xD0, 0, 0, 0, 0, rdlen >> 8, rdlen & 0xFFu});
+  put({0, 0, rrtype::OPT, 0x04, 0xD0, 0, 0, 0, 0, rdlen >> 8, rdlen & 0xFFu});
   if (client.family != 0) {
-    put({0, 8, 0, 4 + bytes, 0, client.family == AF_INET ? 1u : 2u,
+    put({0, opt_code::kEcs, 0, 4 + bytes, 0, client.family == AF_INET ? 1u : 2u,
          static_cast<unsigned>(client.prefix), 0});
     for (unsigned i = 0; i < bytes; ++i) {
       unsigned b = client.address[i];
@@ -190,7 +191,7 @@ HttpResponse get_explain(ApiContext& ctx, const HttpRequest& req, const Params&)
     result["policy"] = {
         {"name", s.policy_type->name}, {"summary", s.policy_type->summary}, {"keys", keys}};
   }
-  const int family = *qtype == LDNS_RR_TYPE_AAAA ? 6 : 4;
+  const int family = *qtype == rrtype::AAAA ? 6 : 4;
   json members = json::array();
   for (const MemberRow* m : view->members_of(row->id)) {
     json mj = member_json(*m, *row, *view, *health);

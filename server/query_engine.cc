@@ -10,8 +10,6 @@
 namespace gslb {
 namespace {
 
-constexpr uint16_t kClassIn = 1, kClassCh = 3, kClassAny = 255;
-
 bool qname_is(const Query& q, const char* wire, size_t len) {
   return q.qname_length == len && memcmp(q.qname, wire, len) == 0;
 }
@@ -46,11 +44,11 @@ size_t QueryEngine::answer_chaos(const uint8_t* request, uint8_t* out, size_t ca
                qname_is(q, kHostnameBind, sizeof kHostnameBind) ||
                qname_is(q, kVersionBind, sizeof kVersionBind);
   if (!known || config_.identity.empty() || (q.qtype != rrtype::TXT && q.qtype != rrtype::ANY))
-    return render_error(q, request, rcode::kRefused, q.edns, edns, out, capacity);
+    return render_error(q, request, Rcode::kRefused, q.edns, edns, out, capacity);
   answer_.clear();
   answer_.authoritative = true;
   answer_.add(Section::kAnswer, nullptr, &chaos_txt_);
-  return render_response(q, request, answer_, kClassCh, rcode::kNoError, edns, out, capacity);
+  return render_response(q, request, answer_, rrclass::kCh, Rcode::kNoError, edns, out, capacity);
 }
 
 void QueryEngine::on_new_snapshot(const Snapshot& snap) {
@@ -68,7 +66,7 @@ void QueryEngine::on_new_snapshot(const Snapshot& snap) {
   }
 }
 
-uint16_t QueryEngine::pick_for_service(const sockaddr_storage* peer, uint8_t& ecs_scope) {
+Rcode QueryEngine::pick_for_service(const sockaddr_storage* peer, uint8_t& ecs_scope) {
   Answer& a = answer_;
   const Service& s = *a.service;
   const int f = a.service_qtype == rrtype::A ? 0 : 1;
@@ -86,7 +84,7 @@ uint16_t QueryEngine::pick_for_service(const sockaddr_storage* peer, uint8_t& ec
     a.service = nullptr;
     a.add(Section::kAuthority, reinterpret_cast<const uint8_t*>(a.zone->origin.data()),
           &a.zone->negative_soa);
-    return rcode::kNoError;
+    return Rcode::kNoError;
   }
   Decision& d = decision_;
   d.service = &s;
@@ -101,7 +99,7 @@ uint16_t QueryEngine::pick_for_service(const sockaddr_storage* peer, uint8_t& ec
     d.candidates = Decision::Candidates::kNone;
     switch (s.fallback) {
       case Fallback::kServfail:
-        return rcode::kServFail;
+        return Rcode::kServFail;
       case Fallback::kSorry:
         candidates = !s.sorry[f].empty() ? &s.sorry[f] : &s.enabled[f];
         d.candidates = !s.sorry[f].empty() ? Decision::Candidates::kFallbackSorry
@@ -115,7 +113,7 @@ uint16_t QueryEngine::pick_for_service(const sockaddr_storage* peer, uint8_t& ec
     }
     if (candidates->empty()) {  // every member disabled or drained
       d.candidates = Decision::Candidates::kNone;
-      return rcode::kServFail;
+      return Rcode::kServFail;
     }
   }
   d.degraded = degraded;
@@ -148,7 +146,7 @@ uint16_t QueryEngine::pick_for_service(const sockaddr_storage* peer, uint8_t& ec
   size_t want = std::clamp<size_t>(s.answers, 1, Answer::kMaxPicks);
   a.pick_count = s.policy(s, candidates->data(), candidates->size(), client, rng_, policy_state_,
                           a.picks, want);
-  if (a.pick_count == 0) return rcode::kServFail;
+  if (a.pick_count == 0) return Rcode::kServFail;
   a.pick_ttl = degraded ? s.ttl_degraded : s.ttl;
   // RFC 7871 s7.2.1: the scope is the prefix the answer depended on: the persistence subnet,
   // the client's region subnet, or both (the longer).
@@ -165,7 +163,7 @@ uint16_t QueryEngine::pick_for_service(const sockaddr_storage* peer, uint8_t& ec
     stats_->count_answer(-s.id);
     for (size_t i = 0; i < a.pick_count; ++i) stats_->count_answer(a.picks[i]->id);
   }
-  return rcode::kNoError;
+  return Rcode::kNoError;
 }
 
 size_t QueryEngine::answer(const Snapshot& snap, Transport transport, const uint8_t* request,
@@ -176,7 +174,7 @@ size_t QueryEngine::answer(const Snapshot& snap, Transport transport, const uint
   if (stats_ != nullptr && n >= 12) {
     const Query& q = query_;
     uint16_t rc = out[3] & 0x0F;
-    if (q.edns && q.edns_version > 0 && rc == 0) rc = rcode::kBadVers;
+    if (q.edns && q.edns_version > 0 && rc == 0) rc = rcode_value(Rcode::kBadVers);
     stats_->count_response(rc, q.qtype);
   }
   return n;
@@ -193,10 +191,10 @@ size_t QueryEngine::answer_query(const Snapshot& snap, Transport transport, cons
     case ParseOutcome::kDrop:
       return 0;
     case ParseOutcome::kFormErr:
-      return render_error(q, request, rcode::kFormErr, false, edns, out,
+      return render_error(q, request, Rcode::kFormErr, false, edns, out,
                           std::min<size_t>(capacity, 512));
     case ParseOutcome::kNotImp:
-      return render_error(q, request, rcode::kNotImp, false, edns, out,
+      return render_error(q, request, Rcode::kNotImp, false, edns, out,
                           std::min<size_t>(capacity, 512));
   }
 
@@ -209,29 +207,29 @@ size_t QueryEngine::answer_query(const Snapshot& snap, Transport transport, cons
 
   // RFC 6891 s6.1.3: we speak EDNS version 0 only.
   if (q.edns && q.edns_version > 0)
-    return render_error(q, request, rcode::kBadVers, true, edns, out, limit);
+    return render_error(q, request, Rcode::kBadVers, true, edns, out, limit);
 
-  if (q.qclass == kClassCh) return answer_chaos(request, out, limit);
-  if (q.qclass != kClassIn && q.qclass != kClassAny)
-    return render_error(q, request, rcode::kRefused, q.edns, edns, out, limit);
+  if (q.qclass == rrclass::kCh) return answer_chaos(request, out, limit);
+  if (q.qclass != rrclass::kIn && q.qclass != rrclass::kAny)
+    return render_error(q, request, Rcode::kRefused, q.edns, edns, out, limit);
 
   // Meta types (RFC 6895 s3.1): OPT in a question is malformed; zone transfers are not served;
   // other meta queries are not implemented.
   if (q.qtype == rrtype::OPT)
-    return render_error(q, request, rcode::kFormErr, q.edns, edns, out, limit);
+    return render_error(q, request, Rcode::kFormErr, q.edns, edns, out, limit);
   if (q.qtype == rrtype::AXFR || q.qtype == rrtype::IXFR)
-    return render_error(q, request, rcode::kRefused, q.edns, edns, out, limit);
+    return render_error(q, request, Rcode::kRefused, q.edns, edns, out, limit);
   if (q.qtype >= 128 && q.qtype < 255)
-    return render_error(q, request, rcode::kNotImp, q.edns, edns, out, limit);
+    return render_error(q, request, Rcode::kNotImp, q.edns, edns, out, limit);
 
   snap.lookup(q.name(), q.qtype, transport == Transport::kTcp, answer_);
-  uint16_t rc = answer_.rcode;
+  Rcode rc = static_cast<Rcode>(answer_.rcode);
   if (answer_.service != nullptr) {
     if (snap.serial() != snapshot_serial_) on_new_snapshot(snap);
     rc = pick_for_service(peer, edns.ecs_scope);
-    if (rc == rcode::kServFail) return render_error(q, request, rc, q.edns, edns, out, limit);
+    if (rc == Rcode::kServFail) return render_error(q, request, rc, q.edns, edns, out, limit);
   }
-  return render_response(q, request, answer_, kClassIn, rc, edns, out, limit);
+  return render_response(q, request, answer_, rrclass::kIn, rc, edns, out, limit);
 }
 
 }  // namespace gslb

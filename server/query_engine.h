@@ -62,7 +62,7 @@ class QueryEngine {
   size_t answer_chaos(const uint8_t* request, uint8_t* out, size_t capacity);
   // Runs the service's policy for the planned answer; returns the rcode to send and sets the
   // ECS scope the choice depended on.
-  uint16_t pick_for_service(const sockaddr_storage* peer, uint8_t& ecs_scope);
+  Rcode pick_for_service(const sockaddr_storage* peer, uint8_t& ecs_scope);
   void on_new_snapshot(const Snapshot& snap);
 
   const EngineConfig config_;

@@ -14,13 +14,19 @@
 #include <mutex>
 #include <vector>
 
+#include "zones/dns/dns_constants.h"
+
 namespace gslb {
 
 class QueryStats {
  public:
-  static constexpr size_t kRcodes = 24;  // 0..23 (BADVERS is 16)
+  static constexpr size_t kRcodes = 24;  // 0..23: every Rcode gslbd sends, BADVERS (16) included
+  static_assert(rcode_value(Rcode::kBadVers) < kRcodes);
   // qtype buckets: the common types by name, everything else "other".
-  static constexpr uint16_t kTypes[] = {1, 28, 2, 6, 5, 15, 16, 33, 12, 255, 43, 257, 65, 64, 99};
+  static constexpr uint16_t kTypes[] = {rrtype::A,     rrtype::AAAA, rrtype::NS,  rrtype::SOA,
+                                        rrtype::CNAME, rrtype::MX,   rrtype::TXT, rrtype::SRV,
+                                        rrtype::PTR,   rrtype::ANY,  rrtype::DS,  rrtype::CAA,
+                                        rrtype::HTTPS, rrtype::SVCB, rrtype::SPF};
   static constexpr size_t kTypeBuckets = sizeof(kTypes) / sizeof(kTypes[0]) + 1;
   // Answer counters, keyed by member id (positive) or service id (negative, -id). A full table
   // counts into `overflow` rather than ever allocating.
