@@ -154,6 +154,13 @@ struct HealthChecker::Impl {
 
   // ---- io thread ----
   void apply_config(const ConfigRows& config, std::optional<std::vector<ObservationRow>> warm);
+  void update_target(TargetState& s, Target t, ProbeSpec spec, ProbeFactory factory,
+                     SteadyClock::time_point now);
+  uint64_t add_target(Target t, ProbeSpec spec, ProbeFactory factory,
+                      const std::unordered_map<int64_t, const ObservationRow*>& stored);
+  void drop_targets_except(const std::set<uint64_t>& alive);
+  void update_window();
+  void report(std::set<std::string> now_problems, size_t members);
   void arm_probe_timer();
   void run_due();
   void on_result(TargetState& s, ProbeResult result);
@@ -298,49 +305,74 @@ void HealthChecker::Impl::apply_config(const ConfigRows& config,
       continue;
     }
     members += t.member_ids.size();
-    const VerdictParams params{t.check.rise, t.check.fall};
-    auto known = ids.find(t.key);
-    if (known != ids.end()) {
-      TargetState& s = targets.at(known->second);
+    if (auto known = ids.find(t.key); known != ids.end()) {
       alive.insert(known->second);
-      if (!same_check(s.target.check, t.check)) {
-        s.spec = std::move(*spec);
-        s.factory = factory;
-        s.respawn = true;
-        s.verdict.set_params(params);
-        schedule.set_interval(known->second, std::chrono::milliseconds(t.check.interval_ms), now);
-      }
-      // A member that joined an existing target is written with its next result.
-      s.target = std::move(t);
+      update_target(targets.at(known->second), std::move(t), std::move(*spec), factory, now);
       continue;
     }
-    const uint64_t id = next_id++;
-    TargetState s;
-    s.id = id;
-    s.spec = std::move(*spec);
-    s.factory = factory;
-    s.verdict = Verdict(params);
-    // Warm start: the newest stored observation among the target's members (they are written
-    // together) seeds its verdict, so rise/fall continue from it instead of starting over.
-    const ObservationRow* newest = nullptr;
-    for (int64_t m : t.member_ids) {
-      auto o = stored.find(m);
-      if (o != stored.end() &&
-          (newest == nullptr || o->second->checked_at_ms > newest->checked_at_ms))
-        newest = o->second;
-    }
-    if (newest != nullptr) {
-      s.verdict.seed(newest->up, newest->rtt_us, newest->load, newest->detail);
-      s.written = s.verdict.health();
-    }
-    added.push_back({id, std::chrono::milliseconds(t.check.interval_ms)});
-    ids.emplace(t.key, id);
-    s.target = std::move(t);
-    targets.emplace(id, std::move(s));
+    const auto interval = std::chrono::milliseconds(t.check.interval_ms);
+    const uint64_t id = add_target(std::move(t), std::move(*spec), factory, stored);
+    added.push_back({id, interval});
     alive.insert(id);
   }
+  drop_targets_except(alive);
 
-  // Targets gone from the config stop now: destroying the probe abandons a running attempt.
+  // The first round after a start runs at once, spread over each target's interval; targets a
+  // later change adds start within kNewTargetWindow.
+  schedule.add(added, now,
+               configured ? SteadyClock::duration(kNewTargetWindow)
+                          : SteadyClock::duration(std::chrono::hours(24)));
+  update_window();
+  report(std::move(now_problems), members);
+  configured = true;
+  arm_probe_timer();
+}
+
+// A target the config still has: a changed check takes effect at its next turn.
+void HealthChecker::Impl::update_target(TargetState& s, Target t, ProbeSpec spec,
+                                        ProbeFactory factory, SteadyClock::time_point now) {
+  if (!same_check(s.target.check, t.check)) {
+    s.spec = std::move(spec);
+    s.factory = factory;
+    s.respawn = true;
+    s.verdict.set_params(VerdictParams{t.check.rise, t.check.fall});
+    schedule.set_interval(s.id, std::chrono::milliseconds(t.check.interval_ms), now);
+  }
+  // A member that joined an existing target is written with its next result.
+  s.target = std::move(t);
+}
+
+// A new target (not yet scheduled); returns its id.
+uint64_t HealthChecker::Impl::add_target(
+    Target t, ProbeSpec spec, ProbeFactory factory,
+    const std::unordered_map<int64_t, const ObservationRow*>& stored) {
+  const uint64_t id = next_id++;
+  TargetState s;
+  s.id = id;
+  s.spec = std::move(spec);
+  s.factory = factory;
+  s.verdict = Verdict(VerdictParams{t.check.rise, t.check.fall});
+  // Warm start: the newest stored observation among the target's members (they are written
+  // together) seeds its verdict, so rise/fall continue from it instead of starting over.
+  const ObservationRow* newest = nullptr;
+  for (int64_t m : t.member_ids) {
+    auto o = stored.find(m);
+    if (o != stored.end() &&
+        (newest == nullptr || o->second->checked_at_ms > newest->checked_at_ms))
+      newest = o->second;
+  }
+  if (newest != nullptr) {
+    s.verdict.seed(newest->up, newest->rtt_us, newest->load, newest->detail);
+    s.written = s.verdict.health();
+  }
+  ids.emplace(t.key, id);
+  s.target = std::move(t);
+  targets.emplace(id, std::move(s));
+  return id;
+}
+
+// Targets gone from the config stop now: destroying the probe abandons a running attempt.
+void HealthChecker::Impl::drop_targets_except(const std::set<uint64_t>& alive) {
   std::erase_if(dirty, [&](const TargetState* t) { return !alive.count(t->id); });
   for (auto it = targets.begin(); it != targets.end();) {
     if (alive.count(it->first)) {
@@ -351,13 +383,10 @@ void HealthChecker::Impl::apply_config(const ConfigRows& config,
     ids.erase(it->second.target.key);
     it = targets.erase(it);
   }
+}
 
-  // The first round after a start runs at once, spread over each target's interval; targets a
-  // later change adds start within kNewTargetWindow.
-  schedule.add(added, now,
-               configured ? SteadyClock::duration(kNewTargetWindow)
-                          : SteadyClock::duration(std::chrono::hours(24)));
-
+// The longest gap between two results of one target, for the isolation checks.
+void HealthChecker::Impl::update_window() {
   int64_t window = 0;
   for (const auto& [id, s] : targets) {
     const auto& c = s.target.check;
@@ -365,19 +394,19 @@ void HealthChecker::Impl::apply_config(const ConfigRows& config,
                                static_cast<int64_t>(c.interval_ms * (1 + kJitter)) + c.timeout_ms);
   }
   window_ms = window + std::chrono::duration_cast<std::chrono::milliseconds>(kTick).count();
+}
 
-  // Each problem is logged when it appears, not at every config change while it lasts.
+// Each problem is logged when it appears, not at every config change while it lasts; the
+// target count when it changes.
+void HealthChecker::Impl::report(std::set<std::string> now_problems, size_t members) {
   for (const std::string& p : now_problems)
     if (!problems.count(p)) log_warn(p);
   problems = std::move(now_problems);
-
   if (!configured || targets.size() != probed_targets || members != probed_members)
     log_info("healthd: agent " + opts.agent_id + " probes " + std::to_string(targets.size()) +
              " target(s) for " + std::to_string(members) + " member(s)");
   probed_targets = targets.size();
   probed_members = members;
-  configured = true;
-  arm_probe_timer();
 }
 
 void HealthChecker::Impl::arm_probe_timer() {

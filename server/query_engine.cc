@@ -66,60 +66,54 @@ void QueryEngine::on_new_snapshot(const Snapshot& snap) {
   }
 }
 
-Rcode QueryEngine::pick_for_service(const sockaddr_storage* peer, uint8_t& ecs_scope) {
-  Answer& a = answer_;
-  const Service& s = *a.service;
-  const int f = a.service_qtype == rrtype::A ? 0 : 1;
-  decision_.service = &s;  // explain names the service even when it has no such address
-  decision_.pick_count = 0;
-  decision_.candidates = Decision::Candidates::kNone;
-  if (!s.has_family[f]) {
-    // RFC 2308 NODATA: the name exists, it has no address of this family.
-    for (size_t i = 0; i < a.count; ++i)
-      if (a.entries[i].rrset == nullptr) {
-        for (size_t k = i + 1; k < a.count; ++k) a.entries[k - 1] = a.entries[k];
-        --a.count;
-        break;
-      }
-    a.service = nullptr;
-    a.add(Section::kAuthority, reinterpret_cast<const uint8_t*>(a.zone->origin.data()),
-          &a.zone->negative_soa);
-    return Rcode::kNoError;
-  }
-  Decision& d = decision_;
-  d.service = &s;
-  d.pick_count = 0;
-  d.ecs_scope = 0;
-  d.candidates = Decision::Candidates::kHealthy;
-  const std::vector<const Member*>* candidates = &s.healthy[f];
-  bool degraded = s.healthy[f].size() < s.enabled[f].size();
-  if (candidates->empty()) {
-    // Nothing up: the service's fallback decides. "all" fails open like gdnsd and Route 53.
-    degraded = true;
-    d.candidates = Decision::Candidates::kNone;
-    switch (s.fallback) {
-      case Fallback::kServfail:
-        return Rcode::kServFail;
-      case Fallback::kSorry:
-        candidates = !s.sorry[f].empty() ? &s.sorry[f] : &s.enabled[f];
-        d.candidates = !s.sorry[f].empty() ? Decision::Candidates::kFallbackSorry
-                                           : Decision::Candidates::kFallbackAll;
-        break;
-      case Fallback::kAll:
-        candidates = !s.enabled[f].empty() ? &s.enabled[f] : &s.sorry[f];
-        d.candidates = !s.enabled[f].empty() ? Decision::Candidates::kFallbackAll
-                                             : Decision::Candidates::kFallbackSorry;
-        break;
-    }
-    if (candidates->empty()) {  // every member disabled or drained
-      d.candidates = Decision::Candidates::kNone;
-      return Rcode::kServFail;
-    }
-  }
-  d.degraded = degraded;
+namespace {
 
+// RFC 2308 NODATA: the name exists, it has no address of this family. The service's entry
+// leaves the plan and the zone's negative SOA goes to the authority section.
+inline void plan_nodata(Answer& a) {
+  for (size_t i = 0; i < a.count; ++i)
+    if (a.entries[i].rrset == nullptr) {
+      for (size_t k = i + 1; k < a.count; ++k) a.entries[k - 1] = a.entries[k];
+      --a.count;
+      break;
+    }
+  a.service = nullptr;
+  a.add(Section::kAuthority, reinterpret_cast<const uint8_t*>(a.zone->origin.data()),
+        &a.zone->negative_soa);
+}
+
+// The members the policy picks from in family `f`: the healthy ones, else what the service's
+// fallback names (d.candidates says which). Null: SERVFAIL.
+inline const std::vector<const Member*>* candidates_for(const Service& s, int f, Decision& d) {
+  d.candidates = Decision::Candidates::kHealthy;
+  if (!s.healthy[f].empty()) return &s.healthy[f];
+  // Nothing up: the service's fallback decides. "all" fails open like gdnsd and Route 53.
+  const std::vector<const Member*>* candidates = nullptr;
+  d.candidates = Decision::Candidates::kNone;
+  switch (s.fallback) {
+    case Fallback::kServfail:
+      return nullptr;
+    case Fallback::kSorry:
+      candidates = !s.sorry[f].empty() ? &s.sorry[f] : &s.enabled[f];
+      d.candidates = !s.sorry[f].empty() ? Decision::Candidates::kFallbackSorry
+                                         : Decision::Candidates::kFallbackAll;
+      break;
+    case Fallback::kAll:
+      candidates = !s.enabled[f].empty() ? &s.enabled[f] : &s.sorry[f];
+      d.candidates = !s.enabled[f].empty() ? Decision::Candidates::kFallbackAll
+                                           : Decision::Candidates::kFallbackSorry;
+      break;
+  }
+  if (candidates == nullptr || candidates->empty()) {  // every member disabled or drained
+    d.candidates = Decision::Candidates::kNone;
+    return nullptr;
+  }
+  return candidates;
+}
+
+// The client of the choice: the ECS subnet when the query carries one, else the source address.
+inline Client client_of(const Query& q, const sockaddr_storage* peer) {
   Client client;
-  const Query& q = query_;
   if (q.ecs.present && q.ecs.source_prefix > 0) {
     client.family = q.ecs.family == 1 ? 4 : 6;
     memcpy(client.address, q.ecs.address, sizeof client.address);
@@ -135,6 +129,42 @@ Rcode QueryEngine::pick_for_service(const sockaddr_storage* peer, uint8_t& ecs_s
     memcpy(client.address, &in6->sin6_addr, 16);
     client.prefix = 128;
   }
+  return client;
+}
+
+// RFC 7871 s7.2.1: the scope is the prefix the answer depended on: the persistence subnet,
+// the client's region subnet, or both (the longer). 0 without ECS.
+inline uint8_t ecs_scope_of(const Query& q, const Service& s, const Client& client,
+                            uint8_t region_scope) {
+  uint8_t scope = 0;
+  if (q.ecs.present) {
+    if (s.persistence) scope = persistence_prefix(s, client);
+    if (s.needs_region && q.ecs.source_prefix > 0) scope = std::max(scope, region_scope);
+  }
+  return scope;
+}
+
+}  // namespace
+
+Rcode QueryEngine::pick_for_service(const sockaddr_storage* peer, uint8_t& ecs_scope) {
+  Answer& a = answer_;
+  const Service& s = *a.service;
+  const int f = a.service_qtype == rrtype::A ? 0 : 1;
+  Decision& d = decision_;
+  d.service = &s;  // explain names the service even when it has no such address
+  d.pick_count = 0;
+  d.candidates = Decision::Candidates::kNone;
+  if (!s.has_family[f]) {
+    plan_nodata(a);
+    return Rcode::kNoError;
+  }
+  d.ecs_scope = 0;
+  const std::vector<const Member*>* candidates = candidates_for(s, f, d);
+  if (candidates == nullptr) return Rcode::kServFail;
+  d.degraded = s.healthy[f].empty() || s.healthy[f].size() < s.enabled[f].size();
+
+  const Query& q = query_;
+  Client client = client_of(q, peer);
   // Only policies that answer by region pay for the lookup (a walk down a small trie).
   uint8_t region_scope = 0;
   if (s.needs_region) {
@@ -147,14 +177,8 @@ Rcode QueryEngine::pick_for_service(const sockaddr_storage* peer, uint8_t& ecs_s
   a.pick_count = s.policy(s, candidates->data(), candidates->size(), client, rng_, policy_state_,
                           a.picks, want);
   if (a.pick_count == 0) return Rcode::kServFail;
-  a.pick_ttl = degraded ? s.ttl_degraded : s.ttl;
-  // RFC 7871 s7.2.1: the scope is the prefix the answer depended on: the persistence subnet,
-  // the client's region subnet, or both (the longer).
-  ecs_scope = 0;
-  if (q.ecs.present) {
-    if (s.persistence) ecs_scope = persistence_prefix(s, client);
-    if (s.needs_region && q.ecs.source_prefix > 0) ecs_scope = std::max(ecs_scope, region_scope);
-  }
+  a.pick_ttl = d.degraded ? s.ttl_degraded : s.ttl;
+  ecs_scope = ecs_scope_of(q, s, client, region_scope);
   d.ttl = a.pick_ttl;
   d.ecs_scope = ecs_scope;
   d.pick_count = a.pick_count;
