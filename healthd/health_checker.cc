@@ -26,8 +26,6 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "healthd/probes/probe.h"
 #include "healthd/probes/probe_spec.h"
@@ -93,12 +91,6 @@ Result<ProbeSpec> parse_reference(const std::string& text) {
   return spec;
 }
 
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 int64_t steady_ms(SteadyClock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
@@ -124,11 +116,13 @@ std::string member_list(const std::vector<int64_t>& ids) {
 }  // namespace
 
 struct HealthChecker::Impl {
-  explicit Impl(HealthCheckerOptions o)
+  Impl(HealthCheckerOptions o, Clock& c)
       : opts(std::move(o)),
+        clock(c),
         schedule(opts.seed != 0 ? opts.seed : std::random_device{}(), kJitter),
-        probe_timer(io),
-        tick_timer(io) {}
+        probe_timer(clock.make_timer(io)),
+        tick_timer(clock.make_timer(io)),
+        reference_timer(clock.make_timer(io)) {}
 
   // One probe target and everything the io thread knows about it.
   // Held in an unordered_map, so its address is stable until it is erased: results and the
@@ -174,6 +168,7 @@ struct HealthChecker::Impl {
   void write(std::vector<ObservationRow> rows);
 
   const HealthCheckerOptions opts;
+  Clock& clock;
   bool started = false, stopped = false;  // control thread
 
   // Declared before anything holding sockets or timers on it, so it is destroyed last.
@@ -181,10 +176,10 @@ struct HealthChecker::Impl {
   // that thread's private queue instead of taking the scheduler's lock and waking the reactor.
   boost::asio::io_context io{1};
   Schedule schedule;
-  boost::asio::steady_timer probe_timer;
+  std::unique_ptr<Clock::Timer> probe_timer;
   bool probe_timer_armed = false;
   SteadyClock::time_point probe_timer_at{};
-  boost::asio::steady_timer tick_timer;
+  std::unique_ptr<Clock::Timer> tick_timer;
   SteadyClock::time_point tick_at{};
   std::unordered_map<uint64_t, TargetState> targets;  // by target id
   std::map<TargetKey, uint64_t> ids;
@@ -198,7 +193,7 @@ struct HealthChecker::Impl {
   // The reference target (HealthCheckerOptions::reference).
   std::optional<ProbeSpec> reference;
   std::unique_ptr<Probe> reference_probe;
-  boost::asio::steady_timer reference_timer{io};
+  std::unique_ptr<Clock::Timer> reference_timer;
   int reference_failures = 0;
   bool reference_down = false;
   bool reference_ok_seen = false;  // until the reference first answers, nothing is reported
@@ -244,7 +239,7 @@ Result<void> HealthChecker::Impl::start() {
   }
   started = true;
   arm_tick();
-  if (reference) boost::asio::post(io, [this] { run_reference(); });
+  if (reference) clock.post(io, [this] { run_reference(); });
   io_thread = std::thread([this] {
     auto guard = boost::asio::make_work_guard(io);
     io.run();
@@ -277,7 +272,7 @@ void HealthChecker::Impl::stop() {
 
 void HealthChecker::Impl::apply_config(const ConfigRows& config,
                                        std::optional<std::vector<ObservationRow>> warm) {
-  const auto now = SteadyClock::now();
+  const auto now = clock.now();
   TargetSet set = targets_from_config(config);
   std::set<std::string> now_problems;
   for (const std::string& p : set.problems) now_problems.insert("healthd: " + p);
@@ -415,9 +410,7 @@ void HealthChecker::Impl::arm_probe_timer() {
   if (probe_timer_armed && *due >= probe_timer_at) return;
   probe_timer_armed = true;
   probe_timer_at = *due;
-  probe_timer.expires_at(*due);  // cancels an earlier wait (its handler sees operation_aborted)
-  probe_timer.async_wait([this](const boost::system::error_code& ec) {
-    if (ec == boost::asio::error::operation_aborted) return;
+  probe_timer->wait_until(*due, [this] {  // replaces an earlier wait
     probe_timer_armed = false;
     run_due();
   });
@@ -426,7 +419,7 @@ void HealthChecker::Impl::arm_probe_timer() {
 void HealthChecker::Impl::run_due() {
   // Targets due within kDueSlack start together: one timer wake-up (and one timerfd re-arm) per
   // batch instead of per probe, which at 10 000 probes a second was a tenth of the agent's CPU.
-  for (uint64_t id : schedule.take_due(SteadyClock::now() + kDueSlack)) {
+  for (uint64_t id : schedule.take_due(clock.now() + kDueSlack)) {
     auto it = targets.find(id);
     if (it == targets.end()) {
       schedule.remove(id);
@@ -445,12 +438,12 @@ void HealthChecker::Impl::run_due() {
 }
 
 void HealthChecker::Impl::on_result(TargetState& s, ProbeResult result) {
-  const auto now = SteadyClock::now();
+  const auto now = clock.now();
   if (!schedule.finished(s.id, now)) return;
   const int64_t now_ms = steady_ms(now);
   if (result.ok) last_success_any_ms = now_ms;
   s.verdict.record(result, now_ms);
-  s.result_wall_ms = wall_ms();
+  s.result_wall_ms = clock.wall_ms();
   if (!s.dirty) {
     s.dirty = true;
     dirty.push_back(&s);
@@ -459,16 +452,12 @@ void HealthChecker::Impl::on_result(TargetState& s, ProbeResult result) {
 }
 
 void HealthChecker::Impl::arm_tick() {
-  tick_at = SteadyClock::now() + kTick;
-  tick_timer.expires_at(tick_at);
-  tick_timer.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;
-    tick();
-  });
+  tick_at = clock.now() + kTick;
+  tick_timer->wait_until(tick_at, [this] { tick(); });
 }
 
 void HealthChecker::Impl::tick() {
-  const auto now = SteadyClock::now();
+  const auto now = clock.now();
   const int64_t now_ms = steady_ms(now);
 
   // Fail-static: every target failing at once says more about this agent than about the sites.
@@ -553,11 +542,7 @@ void HealthChecker::Impl::tick() {
   // Next tick on the 50 ms grid (no drift), skipping ticks missed in a stall.
   tick_at += kTick;
   if (tick_at <= now) tick_at = now + kTick;
-  tick_timer.expires_at(tick_at);
-  tick_timer.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;
-    tick();
-  });
+  tick_timer->wait_until(tick_at, [this] { tick(); });
 }
 
 void HealthChecker::Impl::run_reference() {
@@ -570,10 +555,7 @@ void HealthChecker::Impl::run_reference() {
       reference_down = true;
       reference_detail = r.detail;
     }
-    reference_timer.expires_after(kReferenceInterval);
-    reference_timer.async_wait([this](const boost::system::error_code& ec) {
-      if (!ec) run_reference();
-    });
+    reference_timer->wait_until(clock.now() + kReferenceInterval, [this] { run_reference(); });
   });
 }
 
@@ -590,9 +572,10 @@ void HealthChecker::Impl::poll_config() {
     period = std::min<SteadyClock::duration>(period, std::chrono::milliseconds(c.interval_ms));
   poll_period = std::max<SteadyClock::duration>(period, kConfigPollMin);
 
-  boost::asio::post(io, [this, config = std::move(*config), warm = std::move(warm)]() mutable {
-    apply_config(config, std::move(warm));
-  });
+  // std::function needs a copyable callable: the rows travel behind a shared_ptr.
+  auto update = std::make_shared<std::pair<ConfigRows, std::optional<std::vector<ObservationRow>>>>(
+      std::move(*config), std::move(warm));
+  clock.post(io, [this, update] { apply_config(update->first, std::move(update->second)); });
 }
 
 void HealthChecker::Impl::write(std::vector<ObservationRow> rows) {
@@ -600,19 +583,19 @@ void HealthChecker::Impl::write(std::vector<ObservationRow> rows) {
   // Back into the outbox for a retry, unless a newer row for the member arrived meanwhile.
   std::lock_guard<std::mutex> lock(mu);
   for (ObservationRow& o : rows) outbox.try_emplace(o.member_id, std::move(o));
-  retry_at = SteadyClock::now() + kWriteRetry;
+  retry_at = clock.now() + kWriteRetry;
 }
 
 void HealthChecker::Impl::backend_loop() {
-  auto next_poll = SteadyClock::now();
+  auto next_poll = clock.now();
   std::unique_lock<std::mutex> lock(mu);
   while (!stopping) {
-    const auto wake = std::min(next_poll, SteadyClock::now() + kTick);
-    cv.wait_until(lock, wake,
-                  [&] { return stopping || (!outbox.empty() && SteadyClock::now() >= retry_at); });
+    const auto wake = std::min(next_poll, clock.now() + kTick);
+    clock.wait_until(lock, cv, wake,
+                     [&] { return stopping || (!outbox.empty() && clock.now() >= retry_at); });
     if (stopping) break;
     std::vector<ObservationRow> rows;
-    if (!outbox.empty() && SteadyClock::now() >= retry_at) {
+    if (!outbox.empty() && clock.now() >= retry_at) {
       rows.reserve(outbox.size());
       for (auto& [member, o] : outbox) rows.push_back(std::move(o));
       outbox.clear();
@@ -620,9 +603,9 @@ void HealthChecker::Impl::backend_loop() {
     lock.unlock();
     if (!rows.empty()) write(std::move(rows));
     backend->idle();
-    if (SteadyClock::now() >= next_poll) {
+    if (clock.now() >= next_poll) {
       poll_config();
-      next_poll = SteadyClock::now() + poll_period;
+      next_poll = clock.now() + poll_period;
     }
     lock.lock();
   }
@@ -636,8 +619,8 @@ void HealthChecker::Impl::backend_loop() {
 
 // ---------------------------------------------------------------- HealthChecker
 
-HealthChecker::HealthChecker(HealthCheckerOptions options)
-    : impl_(std::make_unique<Impl>(std::move(options))) {}
+HealthChecker::HealthChecker(HealthCheckerOptions options, Clock& clock)
+    : impl_(std::make_unique<Impl>(std::move(options), clock)) {}
 
 HealthChecker::~HealthChecker() {
   stop();
