@@ -26,7 +26,9 @@ namespace gslb::api {
 struct ApiShared {
   std::string db_path;
   std::string zone_dir;  // absolute: where zone files named through the API must lie
-  EngineConfig engine;   // as the DNS role answers (NSID, payload size) for explain
+  // As the DNS role answers (NSID, payload size) for explain; its `stats` are the DNS role's
+  // counters for /metrics.
+  EngineConfig engine;
   // The snapshot the DNS role serves (the same holder in the all-in-one process).
   const SnapshotHolder* snapshots = nullptr;
   // The DNS role's snapshot updater (freshness for /readyz, rebuild figures for /metrics).

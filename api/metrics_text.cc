@@ -29,24 +29,23 @@ std::string label(const std::string& v) {
 }
 
 std::string rcode_name(size_t rc) {
-  switch (rc) {
-    case 0:
+  switch (static_cast<Rcode>(rc)) {
+    case Rcode::kNoError:
       return "NOERROR";
-    case 1:
+    case Rcode::kFormErr:
       return "FORMERR";
-    case 2:
+    case Rcode::kServFail:
       return "SERVFAIL";
-    case 3:
+    case Rcode::kNxDomain:
       return "NXDOMAIN";
-    case 4:
+    case Rcode::kNotImp:
       return "NOTIMP";
-    case 5:
+    case Rcode::kRefused:
       return "REFUSED";
-    case 16:
+    case Rcode::kBadVers:
       return "BADVERS";
-    default:
-      return "RCODE" + std::to_string(rc);
   }
+  return "RCODE" + std::to_string(rc);
 }
 
 std::string type_name(size_t bucket) {
@@ -91,13 +90,7 @@ class Writer {
   std::vector<Family> families_;
 };
 
-}  // namespace
-
-std::string metrics_text(ApiContext& ctx) {
-  Writer w;
-  const int64_t now = wall_ms();
-
-  QueryStats::Totals dns = QueryStats::totals();
+void dns_responses(Writer& w, const QueryStats::Totals& dns) {
   w.family("gslbd_dns_responses_total", "counter", "DNS responses sent, by rcode and qtype.");
   for (size_t rc = 0; rc < QueryStats::kRcodes; ++rc)
     for (size_t ty = 0; ty < QueryStats::kTypeBuckets; ++ty)
@@ -105,106 +98,132 @@ std::string metrics_text(ApiContext& ctx) {
         w.sample("gslbd_dns_responses_total",
                  "rcode=\"" + rcode_name(rc) + "\",qtype=\"" + type_name(ty) + "\"",
                  dns.responses[rc][ty]);
+}
 
-  if (const UpdaterStats* u = ctx.shared().updater) {
-    w.family("gslbd_snapshot_age_seconds", "gauge", "Time since the served snapshot was built.");
-    w.sample("gslbd_snapshot_age_seconds", "", static_cast<double>(now - u->built_ms.load()) / 1e3);
-    w.family("gslbd_snapshot_checked_age_seconds", "gauge",
-             "Time since the database was last checked for changes.");
-    w.sample("gslbd_snapshot_checked_age_seconds", "",
-             static_cast<double>(now - u->checked_ms.load()) / 1e3);
-    w.family("gslbd_snapshot_rebuild_seconds", "gauge", "How long the last snapshot build took.");
-    w.sample("gslbd_snapshot_rebuild_seconds", "", static_cast<double>(u->build_us.load()) / 1e6);
-    w.family("gslbd_snapshot_rebuilds_total", "counter", "Snapshots built and published.");
-    w.sample("gslbd_snapshot_rebuilds_total", "", u->builds.load());
-    w.family("gslbd_snapshot_failures_total", "counter",
-             "Snapshot updates that failed (the last good snapshot kept serving).");
-    w.sample("gslbd_snapshot_failures_total", "", u->failures.load());
+void snapshot_updates(Writer& w, const UpdaterStats& u, int64_t now) {
+  w.family("gslbd_snapshot_age_seconds", "gauge", "Time since the served snapshot was built.");
+  w.sample("gslbd_snapshot_age_seconds", "", static_cast<double>(now - u.built_ms.load()) / 1e3);
+  w.family("gslbd_snapshot_checked_age_seconds", "gauge",
+           "Time since the database was last checked for changes.");
+  w.sample("gslbd_snapshot_checked_age_seconds", "",
+           static_cast<double>(now - u.checked_ms.load()) / 1e3);
+  w.family("gslbd_snapshot_rebuild_seconds", "gauge", "How long the last snapshot build took.");
+  w.sample("gslbd_snapshot_rebuild_seconds", "", static_cast<double>(u.build_us.load()) / 1e6);
+  w.family("gslbd_snapshot_rebuilds_total", "counter", "Snapshots built and published.");
+  w.sample("gslbd_snapshot_rebuilds_total", "", u.builds.load());
+  w.family("gslbd_snapshot_failures_total", "counter",
+           "Snapshot updates that failed (the last good snapshot kept serving).");
+  w.sample("gslbd_snapshot_failures_total", "", u.failures.load());
+}
+
+// Names from the database, counts from the DNS workers.
+void answers_per_service_and_member(Writer& w, const ConfigView& view,
+                                    const QueryStats::Totals& dns) {
+  w.family("gslbd_service_answers_total", "counter",
+           "GSLB answers given for a service (responses naming its members).");
+  for (const ServiceRow& s : view.rows.services) {
+    auto it = dns.answers.find(-s.id);
+    w.sample("gslbd_service_answers_total", "service=\"" + label(display(s.name)) + "\"",
+             it == dns.answers.end() ? 0 : it->second);
   }
+  w.family("gslbd_member_answers_total", "counter", "Times a member was handed out.");
+  for (const MemberRow& m : view.rows.members) {
+    const ServiceRow* s = view.service_by_id(m.service_id);
+    auto it = dns.answers.find(m.id);
+    w.sample(
+        "gslbd_member_answers_total",
+        "service=\"" + label(s ? display(s->name) : "") + "\",member=\"" + label(m.name) + "\"",
+        it == dns.answers.end() ? 0 : it->second);
+  }
+}
 
-  // Per service and member: names from the database, counts from the DNS workers.
+void member_states(Writer& w, const ConfigView& view, const HealthView& health) {
+  w.family("gslbd_member_up", "gauge",
+           "1 when the member is healthy by quorum of fresh agents (what DNS acts on).");
+  w.family("gslbd_member_state", "gauge", "The member's state (1 for the current one).");
+  for (const MemberRow& m : view.rows.members) {
+    const ServiceRow* s = view.service_by_id(m.service_id);
+    if (!s) continue;
+    json mj = member_json(m, *s, view, health);
+    const std::string labels =
+        "service=\"" + label(display(s->name)) + "\",member=\"" + label(m.name) + "\"";
+    w.sample("gslbd_member_up", labels, mj["health"] == "up" ? 1 : 0);
+    w.sample("gslbd_member_state", labels + ",state=\"" + mj["state"].get<std::string>() + "\"", 1);
+  }
+}
+
+void probe_observations(Writer& w, const ConfigView& view, const HealthView& health, int64_t now) {
+  w.family("gslbd_probe_up", "gauge", "The last verdict of each agent on each member.");
+  w.family("gslbd_probe_rtt_seconds", "gauge", "Smoothed probe RTT per agent and member.");
+  w.family("gslbd_probe_age_seconds", "gauge", "Age of each agent's last observation.");
+  for (const MemberRow& m : view.rows.members) {
+    const ServiceRow* s = view.service_by_id(m.service_id);
+    auto obs = health.observations.find(m.id);
+    if (!s || obs == health.observations.end()) continue;
+    for (const ObservationRow& o : obs->second) {
+      const std::string labels = "service=\"" + label(display(s->name)) + "\",member=\"" +
+                                 label(m.name) + "\",agent=\"" + label(o.agent_id) + "\"";
+      w.sample("gslbd_probe_up", labels, o.up ? 1 : 0);
+      if (o.rtt_us) w.sample("gslbd_probe_rtt_seconds", labels, *o.rtt_us / 1e6);
+      w.sample("gslbd_probe_age_seconds", labels, static_cast<double>(now - o.checked_at_ms) / 1e3);
+    }
+  }
+}
+
+void recent_probe_failures(Writer& w, const ConfigView& view, const std::vector<EventRow>& events) {
+  std::map<std::pair<int64_t, std::string>, uint64_t> downs;
+  for (const EventRow& e : events)
+    if (e.new_state == "down") ++downs[{e.member_id, e.agent_id}];
+  w.family("gslbd_probe_failures_recent", "gauge",
+           "Up-to-down transitions per member and agent among the newest 10000 events.");
+  for (const auto& [key, count] : downs) {
+    const MemberRow* m = nullptr;
+    for (const MemberRow& r : view.rows.members)
+      if (r.id == key.first) m = &r;
+    const ServiceRow* s = m ? view.service_by_id(m->service_id) : nullptr;
+    if (!s) continue;
+    w.sample("gslbd_probe_failures_recent",
+             "service=\"" + label(display(s->name)) + "\",member=\"" + label(m->name) +
+                 "\",agent=\"" + label(key.second) + "\"",
+             count);
+  }
+}
+
+void api_requests(Writer& w, const ApiMetrics& m) {
+  w.family("gslbd_api_requests_total", "counter", "API requests by route, method and status.");
+  for (const auto& [key, count] : m.requests()) {
+    const auto& [route, method, status] = key;
+    w.sample("gslbd_api_requests_total",
+             "route=\"" + label(route) + "\",method=\"" + label(method) + "\",status=\"" +
+                 std::to_string(status) + "\"",
+             count);
+  }
+}
+
+}  // namespace
+
+std::string metrics_text(ApiContext& ctx) {
+  Writer w;
+  const int64_t now = wall_ms();
+
+  const QueryStatsRegistry* counters = ctx.shared().engine.stats;
+  const QueryStats::Totals dns = counters ? counters->totals() : QueryStats::Totals{};
+  dns_responses(w, dns);
+  if (const UpdaterStats* u = ctx.shared().updater) snapshot_updates(w, *u, now);
+
   auto store = ctx.store();
   if (store) {
     auto view = load_view(**store);
     auto health = view ? load_health_view(**store, *view, now) : Outcome<HealthView>(view.error());
     if (view && health) {
-      w.family("gslbd_service_answers_total", "counter",
-               "GSLB answers given for a service (responses naming its members).");
-      for (const ServiceRow& s : view->rows.services) {
-        auto it = dns.answers.find(-s.id);
-        w.sample("gslbd_service_answers_total", "service=\"" + label(display(s.name)) + "\"",
-                 it == dns.answers.end() ? 0 : it->second);
-      }
-      w.family("gslbd_member_answers_total", "counter", "Times a member was handed out.");
-      for (const MemberRow& m : view->rows.members) {
-        const ServiceRow* s = view->service_by_id(m.service_id);
-        auto it = dns.answers.find(m.id);
-        w.sample(
-            "gslbd_member_answers_total",
-            "service=\"" + label(s ? display(s->name) : "") + "\",member=\"" + label(m.name) + "\"",
-            it == dns.answers.end() ? 0 : it->second);
-      }
-      w.family("gslbd_member_up", "gauge",
-               "1 when the member is healthy by quorum of fresh agents (what DNS acts on).");
-      w.family("gslbd_member_state", "gauge", "The member's state (1 for the current one).");
-      for (const MemberRow& m : view->rows.members) {
-        const ServiceRow* s = view->service_by_id(m.service_id);
-        if (!s) continue;
-        json mj = member_json(m, *s, *view, *health);
-        const std::string labels =
-            "service=\"" + label(display(s->name)) + "\",member=\"" + label(m.name) + "\"";
-        w.sample("gslbd_member_up", labels, mj["health"] == "up" ? 1 : 0);
-        w.sample("gslbd_member_state", labels + ",state=\"" + mj["state"].get<std::string>() + "\"",
-                 1);
-      }
-      w.family("gslbd_probe_up", "gauge", "The last verdict of each agent on each member.");
-      w.family("gslbd_probe_rtt_seconds", "gauge", "Smoothed probe RTT per agent and member.");
-      w.family("gslbd_probe_age_seconds", "gauge", "Age of each agent's last observation.");
-      for (const MemberRow& m : view->rows.members) {
-        const ServiceRow* s = view->service_by_id(m.service_id);
-        auto obs = health->observations.find(m.id);
-        if (!s || obs == health->observations.end()) continue;
-        for (const ObservationRow& o : obs->second) {
-          const std::string labels = "service=\"" + label(display(s->name)) + "\",member=\"" +
-                                     label(m.name) + "\",agent=\"" + label(o.agent_id) + "\"";
-          w.sample("gslbd_probe_up", labels, o.up ? 1 : 0);
-          if (o.rtt_us) w.sample("gslbd_probe_rtt_seconds", labels, *o.rtt_us / 1e6);
-          w.sample("gslbd_probe_age_seconds", labels,
-                   static_cast<double>(now - o.checked_at_ms) / 1e3);
-        }
-      }
-      auto failures = (*store)->load_events(0, 10000);
-      if (failures) {
-        std::map<std::pair<int64_t, std::string>, uint64_t> downs;
-        for (const EventRow& e : *failures)
-          if (e.new_state == "down") ++downs[{e.member_id, e.agent_id}];
-        w.family("gslbd_probe_failures_recent", "gauge",
-                 "Up-to-down transitions per member and agent among the newest 10000 events.");
-        for (const auto& [key, count] : downs) {
-          const MemberRow* m = nullptr;
-          for (const MemberRow& r : view->rows.members)
-            if (r.id == key.first) m = &r;
-          const ServiceRow* s = m ? view->service_by_id(m->service_id) : nullptr;
-          if (!s) continue;
-          w.sample("gslbd_probe_failures_recent",
-                   "service=\"" + label(display(s->name)) + "\",member=\"" + label(m->name) +
-                       "\",agent=\"" + label(key.second) + "\"",
-                   count);
-        }
-      }
+      answers_per_service_and_member(w, *view, dns);
+      member_states(w, *view, *health);
+      probe_observations(w, *view, *health, now);
+      if (auto events = (*store)->load_events(0, 10000)) recent_probe_failures(w, *view, *events);
     }
   }
 
-  if (ApiMetrics* m = ctx.shared().metrics) {
-    w.family("gslbd_api_requests_total", "counter", "API requests by route, method and status.");
-    for (const auto& [key, count] : m->requests()) {
-      const auto& [route, method, status] = key;
-      w.sample("gslbd_api_requests_total",
-               "route=\"" + label(route) + "\",method=\"" + label(method) + "\",status=\"" +
-                   std::to_string(status) + "\"",
-               count);
-    }
-  }
+  if (ApiMetrics* m = ctx.shared().metrics) api_requests(w, *m);
   if (const AuthFailures* f = ctx.shared().auth_failures) {
     w.family("gslbd_api_auth_failures_total", "counter", "API requests with an unknown token.");
     w.sample("gslbd_api_auth_failures_total", "", f->failures());

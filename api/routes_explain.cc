@@ -3,6 +3,7 @@
 // resolvers get), then the policy's decision is laid out next to each member's health.
 #include <arpa/inet.h>
 
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -11,6 +12,8 @@
 #include "api/write_transaction.h"
 #include "server/policy/policy.h"
 #include "zones/dns/dname.h"
+#include "zones/dns/dns_constants.h"
+#include "zones/dns/subnet.h"
 
 // Last: ldns/common.h defines bool/false macros that break C++ headers included after it.
 #include <ldns/ldns.h>
@@ -25,28 +28,12 @@ struct ClientSubnet {
 };
 
 Outcome<ClientSubnet> parse_client(const std::string& text) {
+  auto subnet = parse_subnet(text, SubnetText::kClient);
+  if (!subnet) return bad_request("client: " + subnet.error(), "client");
   ClientSubnet c;
-  std::string addr = text;
-  int prefix = -1;
-  if (size_t slash = text.find('/'); slash != std::string::npos) {
-    addr = text.substr(0, slash);
-    const std::string p = text.substr(slash + 1);
-    char* end = nullptr;
-    long v = strtol(p.c_str(), &end, 10);
-    if (p.empty() || *end != '\0' || v < 0 || v > 128)
-      return bad_request("client: bad prefix length \"" + p + "\"", "client");
-    prefix = static_cast<int>(v);
-  }
-  if (inet_pton(AF_INET, addr.c_str(), c.address) == 1) {
-    c.family = AF_INET;
-    c.prefix = prefix < 0 ? 32 : prefix;
-    if (c.prefix > 32) return bad_request("client: an IPv4 prefix is at most 32", "client");
-  } else if (inet_pton(AF_INET6, addr.c_str(), c.address) == 1) {
-    c.family = AF_INET6;
-    c.prefix = prefix < 0 ? 128 : prefix;
-  } else {
-    return bad_request("client: \"" + addr + "\" is not an IP address", "client");
-  }
+  c.family = subnet->family == 4 ? AF_INET : AF_INET6;
+  memcpy(c.address, subnet->address, sizeof c.address);
+  c.prefix = subnet->prefix;
   return c;
 }
 
@@ -67,13 +54,13 @@ std::vector<uint8_t> build_query(const std::string& wire_name, uint16_t qtype,
   put({0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1});  // id, flags, qd 1, an 0, ns 0, ar 1
   for (char c : wire_name) q.push_back(static_cast<uint8_t>(c));
   const unsigned t = qtype;
-  put({t >> 8u, t & 0xFFu, 0, 1});
-  // OPT: root owner, type 41, payload 1232, no flags; ECS (RFC 7871) when a client is given.
+  put({t >> 8u, t & 0xFFu, 0, rrclass::kIn});
+  // OPT: root owner, payload 1232, no flags; ECS (RFC 7871) when a client is given.
   const unsigned bytes = client.family != 0 ? static_cast<unsigned>(client.prefix + 7) / 8 : 0;
   const unsigned rdlen = client.family != 0 ? 8 + bytes : 0;
-  put({0, 0, 41, 0x04, 0xD0, 0, 0, 0, 0, rdlen >> 8, rdlen & 0xFFu});
+  put({0, 0, rrtype::OPT, 0x04, 0xD0, 0, 0, 0, 0, rdlen >> 8, rdlen & 0xFFu});
   if (client.family != 0) {
-    put({0, 8, 0, 4 + bytes, 0, client.family == AF_INET ? 1u : 2u,
+    put({0, opt_code::kEcs, 0, 4 + bytes, 0, client.family == AF_INET ? 1u : 2u,
          static_cast<unsigned>(client.prefix), 0});
     for (unsigned i = 0; i < bytes; ++i) {
       unsigned b = client.address[i];
@@ -123,26 +110,37 @@ const char* candidates_name(Decision::Candidates c) {
   return "none";
 }
 
-}  // namespace
-
-HttpResponse get_explain(ApiContext& ctx, const HttpRequest& req, const Params&) {
-  auto name = req.param("name");
-  if (!name || name->empty()) return error_response(bad_request("name: required", "name"));
-  auto wire = name_from_text(canonical_name(*name));
-  if (!wire) return error_response(bad_request("name: " + wire.error(), "name"));
-  auto qtype = parse_type(req.param("type").value_or("A"));
-  if (!qtype) return error_response(qtype.error());
+// The question explain answers, from the request's parameters.
+struct Question {
+  std::string name;  // canonical text
+  std::string wire;
+  uint16_t qtype = 0;
   ClientSubnet client;
-  if (auto c = req.param("client"); c && !c->empty()) {
-    auto parsed = parse_client(*c);
-    if (!parsed) return error_response(parsed.error());
-    client = *parsed;
-  }
-  if (ctx.shared().snapshots == nullptr)
-    return error_response(server_error("explain needs the dns role in this process"));
+  std::string client_text;  // as given; empty: none
+};
 
-  std::shared_ptr<const Snapshot> snap = ctx.shared().snapshots->get();
-  std::vector<uint8_t> query = build_query(*wire, *qtype, client);
+Outcome<Question> parse_question(const HttpRequest& req) {
+  Question out;
+  auto name = req.param("name");
+  if (!name || name->empty()) return bad_request("name: required", "name");
+  out.name = canonical_name(*name);
+  auto wire = name_from_text(out.name);
+  if (!wire) return bad_request("name: " + wire.error(), "name");
+  out.wire = *wire;
+  auto qtype = parse_type(req.param("type").value_or("A"));
+  if (!qtype) return qtype.error();
+  out.qtype = *qtype;
+  out.client_text = req.param("client").value_or("");
+  if (!out.client_text.empty()) {
+    auto parsed = parse_client(out.client_text);
+    if (!parsed) return parsed.error();
+    out.client = *parsed;
+  }
+  return out;
+}
+
+// The source address of the query: the client's, so that a query without ECS is placed too.
+sockaddr_storage peer_of(const ClientSubnet& client) {
   sockaddr_storage peer{};
   if (client.family == AF_INET) {
     auto* in = reinterpret_cast<sockaddr_in*>(&peer);
@@ -153,19 +151,25 @@ HttpResponse get_explain(ApiContext& ctx, const HttpRequest& req, const Params&)
     in6->sin6_family = AF_INET6;
     memcpy(&in6->sin6_addr, client.address, 16);
   }
+  return peer;
+}
+
+// The engine's answer to `q` as JSON: rcode and sections, with the service and decision left
+// for the caller.
+Outcome<json> answer_json(QueryEngine& engine, const Snapshot& snap, const Question& q) {
+  std::vector<uint8_t> query = build_query(q.wire, q.qtype, q.client);
+  const sockaddr_storage peer = peer_of(q.client);
   std::vector<uint8_t> out(65535);
-  QueryEngine& engine = ctx.engine();
-  size_t n = engine.answer(*snap, Transport::kTcp, query.data(), query.size(), out.data(),
-                           out.size(), client.family ? &peer : nullptr);
+  size_t n = engine.answer(snap, Transport::kTcp, query.data(), query.size(), out.data(),
+                           out.size(), q.client.family ? &peer : nullptr);
   ldns_pkt* pkt = nullptr;
   if (n == 0 || ldns_wire2pkt(&pkt, out.data(), n) != LDNS_STATUS_OK)
-    return error_response(server_error("the engine's answer could not be parsed"));
+    return server_error("the engine's answer could not be parsed");
   char* rcode = ldns_pkt_rcode2str(ldns_pkt_get_rcode(pkt));
-  char* type = ldns_rr_type2str(static_cast<ldns_rr_type>(*qtype));
-  json result = {{"name", display(canonical_name(*name))},
+  char* type = ldns_rr_type2str(static_cast<ldns_rr_type>(q.qtype));
+  json result = {{"name", display(q.name)},
                  {"type", type ? type : "?"},
-                 {"client", req.param("client").value_or("").empty() ? json(nullptr)
-                                                                     : json(*req.param("client"))},
+                 {"client", q.client_text.empty() ? json(nullptr) : json(q.client_text)},
                  {"rcode", rcode ? rcode : "?"},
                  {"answers", section_json(ldns_pkt_answer(pkt))},
                  {"authority", section_json(ldns_pkt_authority(pkt))},
@@ -175,6 +179,70 @@ HttpResponse get_explain(ApiContext& ctx, const HttpRequest& req, const Params&)
   free(rcode);
   free(type);
   ldns_pkt_free(pkt);
+  return result;
+}
+
+// What the policy does and the keys it picked with, defaults included, from its catalogue
+// entry: the keys a reader needs to follow the decision.
+json policy_json(const Service& s) {
+  json keys = json::object();
+  for (size_t k = 0; k < s.policy_type->keys.size() && k < s.policy_options.size(); ++k)
+    std::visit([&](const auto& v) { keys[std::string(s.policy_type->keys[k].name)] = v; },
+               s.policy_options[k]);
+  return {{"name", s.policy_type->name}, {"summary", s.policy_type->summary}, {"keys", keys}};
+}
+
+// Whether the decision's candidates held `m`.
+bool eligible_in(const Member& m, Decision::Candidates candidates) {
+  switch (candidates) {
+    case Decision::Candidates::kHealthy:
+      return m.enabled && !m.sorry && m.up;
+    case Decision::Candidates::kFallbackAll:
+      return m.enabled && !m.sorry;
+    case Decision::Candidates::kFallbackSorry:
+      return m.enabled && m.sorry;
+    case Decision::Candidates::kNone:
+      return false;
+  }
+  return false;
+}
+
+// Each member of the service's row with its health, and whether the decision could pick it
+// and did, as the snapshot that answered holds it.
+json members_json(const Service& s, const Decision& d, const ServiceRow& row,
+                  const ConfigView& view, const HealthView& health, uint16_t qtype) {
+  const int family = qtype == rrtype::AAAA ? 6 : 4;
+  json members = json::array();
+  for (const MemberRow* m : view.members_of(row.id)) {
+    json mj = member_json(*m, row, view, health);
+    const Member* served = nullptr;
+    for (const Member& sm : s.members)
+      if (sm.id == m->id) served = &sm;
+    bool eligible = false, picked = false;
+    if (served != nullptr && served->family == family) {
+      eligible = eligible_in(*served, d.candidates);
+      for (size_t i = 0; i < d.pick_count && i < 16; ++i) picked = picked || d.picks[i] == served;
+    }
+    mj["eligible"] = eligible;
+    mj["picked"] = picked;
+    members.push_back(std::move(mj));
+  }
+  return members;
+}
+
+}  // namespace
+
+HttpResponse get_explain(ApiContext& ctx, const HttpRequest& req, const Params&) {
+  auto q = parse_question(req);
+  if (!q) return error_response(q.error());
+  if (ctx.shared().snapshots == nullptr)
+    return error_response(server_error("explain needs the dns role in this process"));
+
+  std::shared_ptr<const Snapshot> snap = ctx.shared().snapshots->get();
+  QueryEngine& engine = ctx.engine();
+  auto answered = answer_json(engine, *snap, *q);
+  if (!answered) return error_response(answered.error());
+  json& result = *answered;
 
   const Decision& d = engine.last_decision();
   if (d.service == nullptr) return json_response(200, result);
@@ -194,45 +262,8 @@ HttpResponse get_explain(ApiContext& ctx, const HttpRequest& req, const Params&)
   auto health = load_health_view(**store, *view, wall_ms());
   if (!health) return error_response(health.error());
   result["service"] = service_settings_json(*row, *view);
-  // What the policy does and the keys it picked with, defaults included, from its catalogue
-  // entry: the keys a reader needs to follow the decision.
-  if (s.policy_type != nullptr) {
-    json keys = json::object();
-    for (size_t k = 0; k < s.policy_type->keys.size() && k < s.policy_options.size(); ++k)
-      std::visit([&](const auto& v) { keys[std::string(s.policy_type->keys[k].name)] = v; },
-                 s.policy_options[k]);
-    result["policy"] = {
-        {"name", s.policy_type->name}, {"summary", s.policy_type->summary}, {"keys", keys}};
-  }
-  const int family = *qtype == LDNS_RR_TYPE_AAAA ? 6 : 4;
-  json members = json::array();
-  for (const MemberRow* m : view->members_of(row->id)) {
-    json mj = member_json(*m, *row, *view, *health);
-    const Member* served = nullptr;  // the member as the snapshot that answered holds it
-    for (const Member& sm : s.members)
-      if (sm.id == m->id) served = &sm;
-    bool eligible = false, picked = false;
-    if (served != nullptr && served->family == family) {
-      switch (d.candidates) {
-        case Decision::Candidates::kHealthy:
-          eligible = served->enabled && !served->sorry && served->up;
-          break;
-        case Decision::Candidates::kFallbackAll:
-          eligible = served->enabled && !served->sorry;
-          break;
-        case Decision::Candidates::kFallbackSorry:
-          eligible = served->enabled && served->sorry;
-          break;
-        case Decision::Candidates::kNone:
-          break;
-      }
-      for (size_t i = 0; i < d.pick_count && i < 16; ++i) picked = picked || d.picks[i] == served;
-    }
-    mj["eligible"] = eligible;
-    mj["picked"] = picked;
-    members.push_back(std::move(mj));
-  }
-  result["members"] = std::move(members);
+  if (s.policy_type != nullptr) result["policy"] = policy_json(s);
+  result["members"] = members_json(s, d, *row, *view, *health, q->qtype);
   return json_response(200, result);
 }
 

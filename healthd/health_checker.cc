@@ -26,8 +26,6 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "healthd/probes/probe.h"
 #include "healthd/probes/probe_spec.h"
@@ -93,12 +91,6 @@ Result<ProbeSpec> parse_reference(const std::string& text) {
   return spec;
 }
 
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 int64_t steady_ms(SteadyClock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
@@ -124,11 +116,13 @@ std::string member_list(const std::vector<int64_t>& ids) {
 }  // namespace
 
 struct HealthChecker::Impl {
-  explicit Impl(HealthCheckerOptions o)
+  Impl(HealthCheckerOptions o, Clock& c)
       : opts(std::move(o)),
+        clock(c),
         schedule(opts.seed != 0 ? opts.seed : std::random_device{}(), kJitter),
-        probe_timer(io),
-        tick_timer(io) {}
+        probe_timer(clock.make_timer(io)),
+        tick_timer(clock.make_timer(io)),
+        reference_timer(clock.make_timer(io)) {}
 
   // One probe target and everything the io thread knows about it.
   // Held in an unordered_map, so its address is stable until it is erased: results and the
@@ -154,6 +148,13 @@ struct HealthChecker::Impl {
 
   // ---- io thread ----
   void apply_config(const ConfigRows& config, std::optional<std::vector<ObservationRow>> warm);
+  void update_target(TargetState& s, Target t, ProbeSpec spec, ProbeFactory factory,
+                     SteadyClock::time_point now);
+  uint64_t add_target(Target t, ProbeSpec spec, ProbeFactory factory,
+                      const std::unordered_map<int64_t, const ObservationRow*>& stored);
+  void drop_targets_except(const std::set<uint64_t>& alive);
+  void update_window();
+  void report(std::set<std::string> now_problems, size_t members);
   void arm_probe_timer();
   void run_due();
   void on_result(TargetState& s, ProbeResult result);
@@ -167,6 +168,7 @@ struct HealthChecker::Impl {
   void write(std::vector<ObservationRow> rows);
 
   const HealthCheckerOptions opts;
+  Clock& clock;
   bool started = false, stopped = false;  // control thread
 
   // Declared before anything holding sockets or timers on it, so it is destroyed last.
@@ -174,10 +176,10 @@ struct HealthChecker::Impl {
   // that thread's private queue instead of taking the scheduler's lock and waking the reactor.
   boost::asio::io_context io{1};
   Schedule schedule;
-  boost::asio::steady_timer probe_timer;
+  std::unique_ptr<Clock::Timer> probe_timer;
   bool probe_timer_armed = false;
   SteadyClock::time_point probe_timer_at{};
-  boost::asio::steady_timer tick_timer;
+  std::unique_ptr<Clock::Timer> tick_timer;
   SteadyClock::time_point tick_at{};
   std::unordered_map<uint64_t, TargetState> targets;  // by target id
   std::map<TargetKey, uint64_t> ids;
@@ -191,7 +193,7 @@ struct HealthChecker::Impl {
   // The reference target (HealthCheckerOptions::reference).
   std::optional<ProbeSpec> reference;
   std::unique_ptr<Probe> reference_probe;
-  boost::asio::steady_timer reference_timer{io};
+  std::unique_ptr<Clock::Timer> reference_timer;
   int reference_failures = 0;
   bool reference_down = false;
   bool reference_ok_seen = false;  // until the reference first answers, nothing is reported
@@ -237,7 +239,7 @@ Result<void> HealthChecker::Impl::start() {
   }
   started = true;
   arm_tick();
-  if (reference) boost::asio::post(io, [this] { run_reference(); });
+  if (reference) clock.post(io, [this] { run_reference(); });
   io_thread = std::thread([this] {
     auto guard = boost::asio::make_work_guard(io);
     io.run();
@@ -270,7 +272,7 @@ void HealthChecker::Impl::stop() {
 
 void HealthChecker::Impl::apply_config(const ConfigRows& config,
                                        std::optional<std::vector<ObservationRow>> warm) {
-  const auto now = SteadyClock::now();
+  const auto now = clock.now();
   TargetSet set = targets_from_config(config);
   std::set<std::string> now_problems;
   for (const std::string& p : set.problems) now_problems.insert("healthd: " + p);
@@ -298,49 +300,74 @@ void HealthChecker::Impl::apply_config(const ConfigRows& config,
       continue;
     }
     members += t.member_ids.size();
-    const VerdictParams params{t.check.rise, t.check.fall};
-    auto known = ids.find(t.key);
-    if (known != ids.end()) {
-      TargetState& s = targets.at(known->second);
+    if (auto known = ids.find(t.key); known != ids.end()) {
       alive.insert(known->second);
-      if (!same_check(s.target.check, t.check)) {
-        s.spec = std::move(*spec);
-        s.factory = factory;
-        s.respawn = true;
-        s.verdict.set_params(params);
-        schedule.set_interval(known->second, std::chrono::milliseconds(t.check.interval_ms), now);
-      }
-      // A member that joined an existing target is written with its next result.
-      s.target = std::move(t);
+      update_target(targets.at(known->second), std::move(t), std::move(*spec), factory, now);
       continue;
     }
-    const uint64_t id = next_id++;
-    TargetState s;
-    s.id = id;
-    s.spec = std::move(*spec);
-    s.factory = factory;
-    s.verdict = Verdict(params);
-    // Warm start: the newest stored observation among the target's members (they are written
-    // together) seeds its verdict, so rise/fall continue from it instead of starting over.
-    const ObservationRow* newest = nullptr;
-    for (int64_t m : t.member_ids) {
-      auto o = stored.find(m);
-      if (o != stored.end() &&
-          (newest == nullptr || o->second->checked_at_ms > newest->checked_at_ms))
-        newest = o->second;
-    }
-    if (newest != nullptr) {
-      s.verdict.seed(newest->up, newest->rtt_us, newest->load, newest->detail);
-      s.written = s.verdict.health();
-    }
-    added.push_back({id, std::chrono::milliseconds(t.check.interval_ms)});
-    ids.emplace(t.key, id);
-    s.target = std::move(t);
-    targets.emplace(id, std::move(s));
+    const auto interval = std::chrono::milliseconds(t.check.interval_ms);
+    const uint64_t id = add_target(std::move(t), std::move(*spec), factory, stored);
+    added.push_back({id, interval});
     alive.insert(id);
   }
+  drop_targets_except(alive);
 
-  // Targets gone from the config stop now: destroying the probe abandons a running attempt.
+  // The first round after a start runs at once, spread over each target's interval; targets a
+  // later change adds start within kNewTargetWindow.
+  schedule.add(added, now,
+               configured ? SteadyClock::duration(kNewTargetWindow)
+                          : SteadyClock::duration(std::chrono::hours(24)));
+  update_window();
+  report(std::move(now_problems), members);
+  configured = true;
+  arm_probe_timer();
+}
+
+// A target the config still has: a changed check takes effect at its next turn.
+void HealthChecker::Impl::update_target(TargetState& s, Target t, ProbeSpec spec,
+                                        ProbeFactory factory, SteadyClock::time_point now) {
+  if (!same_check(s.target.check, t.check)) {
+    s.spec = std::move(spec);
+    s.factory = factory;
+    s.respawn = true;
+    s.verdict.set_params(VerdictParams{t.check.rise, t.check.fall});
+    schedule.set_interval(s.id, std::chrono::milliseconds(t.check.interval_ms), now);
+  }
+  // A member that joined an existing target is written with its next result.
+  s.target = std::move(t);
+}
+
+// A new target (not yet scheduled); returns its id.
+uint64_t HealthChecker::Impl::add_target(
+    Target t, ProbeSpec spec, ProbeFactory factory,
+    const std::unordered_map<int64_t, const ObservationRow*>& stored) {
+  const uint64_t id = next_id++;
+  TargetState s;
+  s.id = id;
+  s.spec = std::move(spec);
+  s.factory = factory;
+  s.verdict = Verdict(VerdictParams{t.check.rise, t.check.fall});
+  // Warm start: the newest stored observation among the target's members (they are written
+  // together) seeds its verdict, so rise/fall continue from it instead of starting over.
+  const ObservationRow* newest = nullptr;
+  for (int64_t m : t.member_ids) {
+    auto o = stored.find(m);
+    if (o != stored.end() &&
+        (newest == nullptr || o->second->checked_at_ms > newest->checked_at_ms))
+      newest = o->second;
+  }
+  if (newest != nullptr) {
+    s.verdict.seed(newest->up, newest->rtt_us, newest->load, newest->detail);
+    s.written = s.verdict.health();
+  }
+  ids.emplace(t.key, id);
+  s.target = std::move(t);
+  targets.emplace(id, std::move(s));
+  return id;
+}
+
+// Targets gone from the config stop now: destroying the probe abandons a running attempt.
+void HealthChecker::Impl::drop_targets_except(const std::set<uint64_t>& alive) {
   std::erase_if(dirty, [&](const TargetState* t) { return !alive.count(t->id); });
   for (auto it = targets.begin(); it != targets.end();) {
     if (alive.count(it->first)) {
@@ -351,13 +378,10 @@ void HealthChecker::Impl::apply_config(const ConfigRows& config,
     ids.erase(it->second.target.key);
     it = targets.erase(it);
   }
+}
 
-  // The first round after a start runs at once, spread over each target's interval; targets a
-  // later change adds start within kNewTargetWindow.
-  schedule.add(added, now,
-               configured ? SteadyClock::duration(kNewTargetWindow)
-                          : SteadyClock::duration(std::chrono::hours(24)));
-
+// The longest gap between two results of one target, for the isolation checks.
+void HealthChecker::Impl::update_window() {
   int64_t window = 0;
   for (const auto& [id, s] : targets) {
     const auto& c = s.target.check;
@@ -365,19 +389,19 @@ void HealthChecker::Impl::apply_config(const ConfigRows& config,
                                static_cast<int64_t>(c.interval_ms * (1 + kJitter)) + c.timeout_ms);
   }
   window_ms = window + std::chrono::duration_cast<std::chrono::milliseconds>(kTick).count();
+}
 
-  // Each problem is logged when it appears, not at every config change while it lasts.
+// Each problem is logged when it appears, not at every config change while it lasts; the
+// target count when it changes.
+void HealthChecker::Impl::report(std::set<std::string> now_problems, size_t members) {
   for (const std::string& p : now_problems)
     if (!problems.count(p)) log_warn(p);
   problems = std::move(now_problems);
-
   if (!configured || targets.size() != probed_targets || members != probed_members)
     log_info("healthd: agent " + opts.agent_id + " probes " + std::to_string(targets.size()) +
              " target(s) for " + std::to_string(members) + " member(s)");
   probed_targets = targets.size();
   probed_members = members;
-  configured = true;
-  arm_probe_timer();
 }
 
 void HealthChecker::Impl::arm_probe_timer() {
@@ -386,9 +410,7 @@ void HealthChecker::Impl::arm_probe_timer() {
   if (probe_timer_armed && *due >= probe_timer_at) return;
   probe_timer_armed = true;
   probe_timer_at = *due;
-  probe_timer.expires_at(*due);  // cancels an earlier wait (its handler sees operation_aborted)
-  probe_timer.async_wait([this](const boost::system::error_code& ec) {
-    if (ec == boost::asio::error::operation_aborted) return;
+  probe_timer->wait_until(*due, [this] {  // replaces an earlier wait
     probe_timer_armed = false;
     run_due();
   });
@@ -397,7 +419,7 @@ void HealthChecker::Impl::arm_probe_timer() {
 void HealthChecker::Impl::run_due() {
   // Targets due within kDueSlack start together: one timer wake-up (and one timerfd re-arm) per
   // batch instead of per probe, which at 10 000 probes a second was a tenth of the agent's CPU.
-  for (uint64_t id : schedule.take_due(SteadyClock::now() + kDueSlack)) {
+  for (uint64_t id : schedule.take_due(clock.now() + kDueSlack)) {
     auto it = targets.find(id);
     if (it == targets.end()) {
       schedule.remove(id);
@@ -416,12 +438,12 @@ void HealthChecker::Impl::run_due() {
 }
 
 void HealthChecker::Impl::on_result(TargetState& s, ProbeResult result) {
-  const auto now = SteadyClock::now();
+  const auto now = clock.now();
   if (!schedule.finished(s.id, now)) return;
   const int64_t now_ms = steady_ms(now);
   if (result.ok) last_success_any_ms = now_ms;
   s.verdict.record(result, now_ms);
-  s.result_wall_ms = wall_ms();
+  s.result_wall_ms = clock.wall_ms();
   if (!s.dirty) {
     s.dirty = true;
     dirty.push_back(&s);
@@ -430,16 +452,12 @@ void HealthChecker::Impl::on_result(TargetState& s, ProbeResult result) {
 }
 
 void HealthChecker::Impl::arm_tick() {
-  tick_at = SteadyClock::now() + kTick;
-  tick_timer.expires_at(tick_at);
-  tick_timer.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;
-    tick();
-  });
+  tick_at = clock.now() + kTick;
+  tick_timer->wait_until(tick_at, [this] { tick(); });
 }
 
 void HealthChecker::Impl::tick() {
-  const auto now = SteadyClock::now();
+  const auto now = clock.now();
   const int64_t now_ms = steady_ms(now);
 
   // Fail-static: every target failing at once says more about this agent than about the sites.
@@ -524,11 +542,7 @@ void HealthChecker::Impl::tick() {
   // Next tick on the 50 ms grid (no drift), skipping ticks missed in a stall.
   tick_at += kTick;
   if (tick_at <= now) tick_at = now + kTick;
-  tick_timer.expires_at(tick_at);
-  tick_timer.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;
-    tick();
-  });
+  tick_timer->wait_until(tick_at, [this] { tick(); });
 }
 
 void HealthChecker::Impl::run_reference() {
@@ -541,10 +555,7 @@ void HealthChecker::Impl::run_reference() {
       reference_down = true;
       reference_detail = r.detail;
     }
-    reference_timer.expires_after(kReferenceInterval);
-    reference_timer.async_wait([this](const boost::system::error_code& ec) {
-      if (!ec) run_reference();
-    });
+    reference_timer->wait_until(clock.now() + kReferenceInterval, [this] { run_reference(); });
   });
 }
 
@@ -561,9 +572,10 @@ void HealthChecker::Impl::poll_config() {
     period = std::min<SteadyClock::duration>(period, std::chrono::milliseconds(c.interval_ms));
   poll_period = std::max<SteadyClock::duration>(period, kConfigPollMin);
 
-  boost::asio::post(io, [this, config = std::move(*config), warm = std::move(warm)]() mutable {
-    apply_config(config, std::move(warm));
-  });
+  // std::function needs a copyable callable: the rows travel behind a shared_ptr.
+  auto update = std::make_shared<std::pair<ConfigRows, std::optional<std::vector<ObservationRow>>>>(
+      std::move(*config), std::move(warm));
+  clock.post(io, [this, update] { apply_config(update->first, std::move(update->second)); });
 }
 
 void HealthChecker::Impl::write(std::vector<ObservationRow> rows) {
@@ -571,19 +583,19 @@ void HealthChecker::Impl::write(std::vector<ObservationRow> rows) {
   // Back into the outbox for a retry, unless a newer row for the member arrived meanwhile.
   std::lock_guard<std::mutex> lock(mu);
   for (ObservationRow& o : rows) outbox.try_emplace(o.member_id, std::move(o));
-  retry_at = SteadyClock::now() + kWriteRetry;
+  retry_at = clock.now() + kWriteRetry;
 }
 
 void HealthChecker::Impl::backend_loop() {
-  auto next_poll = SteadyClock::now();
+  auto next_poll = clock.now();
   std::unique_lock<std::mutex> lock(mu);
   while (!stopping) {
-    const auto wake = std::min(next_poll, SteadyClock::now() + kTick);
-    cv.wait_until(lock, wake,
-                  [&] { return stopping || (!outbox.empty() && SteadyClock::now() >= retry_at); });
+    const auto wake = std::min(next_poll, clock.now() + kTick);
+    clock.wait_until(lock, cv, wake,
+                     [&] { return stopping || (!outbox.empty() && clock.now() >= retry_at); });
     if (stopping) break;
     std::vector<ObservationRow> rows;
-    if (!outbox.empty() && SteadyClock::now() >= retry_at) {
+    if (!outbox.empty() && clock.now() >= retry_at) {
       rows.reserve(outbox.size());
       for (auto& [member, o] : outbox) rows.push_back(std::move(o));
       outbox.clear();
@@ -591,9 +603,9 @@ void HealthChecker::Impl::backend_loop() {
     lock.unlock();
     if (!rows.empty()) write(std::move(rows));
     backend->idle();
-    if (SteadyClock::now() >= next_poll) {
+    if (clock.now() >= next_poll) {
       poll_config();
-      next_poll = SteadyClock::now() + poll_period;
+      next_poll = clock.now() + poll_period;
     }
     lock.lock();
   }
@@ -607,8 +619,8 @@ void HealthChecker::Impl::backend_loop() {
 
 // ---------------------------------------------------------------- HealthChecker
 
-HealthChecker::HealthChecker(HealthCheckerOptions options)
-    : impl_(std::make_unique<Impl>(std::move(options))) {}
+HealthChecker::HealthChecker(HealthCheckerOptions options, Clock& clock)
+    : impl_(std::make_unique<Impl>(std::move(options), clock)) {}
 
 HealthChecker::~HealthChecker() {
   stop();

@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "healthd/clock.h"
 #include "healthd/probes/probe.h"
 #include "healthd/remote_backend.h"
 #include "zones/base/result.h"
@@ -39,7 +40,9 @@ struct HealthCheckerOptions {
 
 class HealthChecker {
  public:
-  explicit HealthChecker(HealthCheckerOptions options);
+  // Time (schedules, ticks, config polls, what observations record) comes from `clock`, which
+  // must outlive the checker.
+  explicit HealthChecker(HealthCheckerOptions options, Clock& clock = system_clock());
   ~HealthChecker();
   Result<void> start();
   void stop();

@@ -10,8 +10,6 @@
 namespace gslb {
 namespace {
 
-constexpr uint16_t kClassIn = 1, kClassCh = 3, kClassAny = 255;
-
 bool qname_is(const Query& q, const char* wire, size_t len) {
   return q.qname_length == len && memcmp(q.qname, wire, len) == 0;
 }
@@ -19,7 +17,7 @@ bool qname_is(const Query& q, const char* wire, size_t len) {
 }  // namespace
 
 QueryEngine::QueryEngine(const EngineConfig& config, uint64_t seed) : config_(config), rng_(seed) {
-  if (config.count_stats) stats_ = QueryStats::create();
+  if (config.count_stats && config.stats != nullptr) stats_ = config.stats->create();
   chaos_txt_.type = rrtype::TXT;
   chaos_txt_.ttl = 0;
   std::string rd;
@@ -46,11 +44,11 @@ size_t QueryEngine::answer_chaos(const uint8_t* request, uint8_t* out, size_t ca
                qname_is(q, kHostnameBind, sizeof kHostnameBind) ||
                qname_is(q, kVersionBind, sizeof kVersionBind);
   if (!known || config_.identity.empty() || (q.qtype != rrtype::TXT && q.qtype != rrtype::ANY))
-    return render_error(q, request, rcode::kRefused, q.edns, edns, out, capacity);
+    return render_error(q, request, Rcode::kRefused, q.edns, edns, out, capacity);
   answer_.clear();
   answer_.authoritative = true;
   answer_.add(Section::kAnswer, nullptr, &chaos_txt_);
-  return render_response(q, request, answer_, kClassCh, rcode::kNoError, edns, out, capacity);
+  return render_response(q, request, answer_, rrclass::kCh, Rcode::kNoError, edns, out, capacity);
 }
 
 void QueryEngine::on_new_snapshot(const Snapshot& snap) {
@@ -68,60 +66,54 @@ void QueryEngine::on_new_snapshot(const Snapshot& snap) {
   }
 }
 
-uint16_t QueryEngine::pick_for_service(const sockaddr_storage* peer, uint8_t& ecs_scope) {
-  Answer& a = answer_;
-  const Service& s = *a.service;
-  const int f = a.service_qtype == rrtype::A ? 0 : 1;
-  decision_.service = &s;  // explain names the service even when it has no such address
-  decision_.pick_count = 0;
-  decision_.candidates = Decision::Candidates::kNone;
-  if (!s.has_family[f]) {
-    // RFC 2308 NODATA: the name exists, it has no address of this family.
-    for (size_t i = 0; i < a.count; ++i)
-      if (a.entries[i].rrset == nullptr) {
-        for (size_t k = i + 1; k < a.count; ++k) a.entries[k - 1] = a.entries[k];
-        --a.count;
-        break;
-      }
-    a.service = nullptr;
-    a.add(Section::kAuthority, reinterpret_cast<const uint8_t*>(a.zone->origin.data()),
-          &a.zone->negative_soa);
-    return rcode::kNoError;
-  }
-  Decision& d = decision_;
-  d.service = &s;
-  d.pick_count = 0;
-  d.ecs_scope = 0;
-  d.candidates = Decision::Candidates::kHealthy;
-  const std::vector<const Member*>* candidates = &s.healthy[f];
-  bool degraded = s.healthy[f].size() < s.enabled[f].size();
-  if (candidates->empty()) {
-    // Nothing up: the service's fallback decides. "all" fails open like gdnsd and Route 53.
-    degraded = true;
-    d.candidates = Decision::Candidates::kNone;
-    switch (s.fallback) {
-      case Fallback::kServfail:
-        return rcode::kServFail;
-      case Fallback::kSorry:
-        candidates = !s.sorry[f].empty() ? &s.sorry[f] : &s.enabled[f];
-        d.candidates = !s.sorry[f].empty() ? Decision::Candidates::kFallbackSorry
-                                           : Decision::Candidates::kFallbackAll;
-        break;
-      case Fallback::kAll:
-        candidates = !s.enabled[f].empty() ? &s.enabled[f] : &s.sorry[f];
-        d.candidates = !s.enabled[f].empty() ? Decision::Candidates::kFallbackAll
-                                             : Decision::Candidates::kFallbackSorry;
-        break;
-    }
-    if (candidates->empty()) {  // every member disabled or drained
-      d.candidates = Decision::Candidates::kNone;
-      return rcode::kServFail;
-    }
-  }
-  d.degraded = degraded;
+namespace {
 
+// RFC 2308 NODATA: the name exists, it has no address of this family. The service's entry
+// leaves the plan and the zone's negative SOA goes to the authority section.
+inline void plan_nodata(Answer& a) {
+  for (size_t i = 0; i < a.count; ++i)
+    if (a.entries[i].rrset == nullptr) {
+      for (size_t k = i + 1; k < a.count; ++k) a.entries[k - 1] = a.entries[k];
+      --a.count;
+      break;
+    }
+  a.service = nullptr;
+  a.add(Section::kAuthority, reinterpret_cast<const uint8_t*>(a.zone->origin.data()),
+        &a.zone->negative_soa);
+}
+
+// The members the policy picks from in family `f`: the healthy ones, else what the service's
+// fallback names (d.candidates says which). Null: SERVFAIL.
+inline const std::vector<const Member*>* candidates_for(const Service& s, int f, Decision& d) {
+  d.candidates = Decision::Candidates::kHealthy;
+  if (!s.healthy[f].empty()) return &s.healthy[f];
+  // Nothing up: the service's fallback decides. "all" fails open like gdnsd and Route 53.
+  const std::vector<const Member*>* candidates = nullptr;
+  d.candidates = Decision::Candidates::kNone;
+  switch (s.fallback) {
+    case Fallback::kServfail:
+      return nullptr;
+    case Fallback::kSorry:
+      candidates = !s.sorry[f].empty() ? &s.sorry[f] : &s.enabled[f];
+      d.candidates = !s.sorry[f].empty() ? Decision::Candidates::kFallbackSorry
+                                         : Decision::Candidates::kFallbackAll;
+      break;
+    case Fallback::kAll:
+      candidates = !s.enabled[f].empty() ? &s.enabled[f] : &s.sorry[f];
+      d.candidates = !s.enabled[f].empty() ? Decision::Candidates::kFallbackAll
+                                           : Decision::Candidates::kFallbackSorry;
+      break;
+  }
+  if (candidates == nullptr || candidates->empty()) {  // every member disabled or drained
+    d.candidates = Decision::Candidates::kNone;
+    return nullptr;
+  }
+  return candidates;
+}
+
+// The client of the choice: the ECS subnet when the query carries one, else the source address.
+inline Client client_of(const Query& q, const sockaddr_storage* peer) {
   Client client;
-  const Query& q = query_;
   if (q.ecs.present && q.ecs.source_prefix > 0) {
     client.family = q.ecs.family == 1 ? 4 : 6;
     memcpy(client.address, q.ecs.address, sizeof client.address);
@@ -137,6 +129,42 @@ uint16_t QueryEngine::pick_for_service(const sockaddr_storage* peer, uint8_t& ec
     memcpy(client.address, &in6->sin6_addr, 16);
     client.prefix = 128;
   }
+  return client;
+}
+
+// RFC 7871 s7.2.1: the scope is the prefix the answer depended on: the persistence subnet,
+// the client's region subnet, or both (the longer). 0 without ECS.
+inline uint8_t ecs_scope_of(const Query& q, const Service& s, const Client& client,
+                            uint8_t region_scope) {
+  uint8_t scope = 0;
+  if (q.ecs.present) {
+    if (s.persistence) scope = persistence_prefix(s, client);
+    if (s.needs_region && q.ecs.source_prefix > 0) scope = std::max(scope, region_scope);
+  }
+  return scope;
+}
+
+}  // namespace
+
+Rcode QueryEngine::pick_for_service(const sockaddr_storage* peer, uint8_t& ecs_scope) {
+  Answer& a = answer_;
+  const Service& s = *a.service;
+  const int f = a.service_qtype == rrtype::A ? 0 : 1;
+  Decision& d = decision_;
+  d.service = &s;  // explain names the service even when it has no such address
+  d.pick_count = 0;
+  d.candidates = Decision::Candidates::kNone;
+  if (!s.has_family[f]) {
+    plan_nodata(a);
+    return Rcode::kNoError;
+  }
+  d.ecs_scope = 0;
+  const std::vector<const Member*>* candidates = candidates_for(s, f, d);
+  if (candidates == nullptr) return Rcode::kServFail;
+  d.degraded = s.healthy[f].empty() || s.healthy[f].size() < s.enabled[f].size();
+
+  const Query& q = query_;
+  Client client = client_of(q, peer);
   // Only policies that answer by region pay for the lookup (a walk down a small trie).
   uint8_t region_scope = 0;
   if (s.needs_region) {
@@ -148,15 +176,9 @@ uint16_t QueryEngine::pick_for_service(const sockaddr_storage* peer, uint8_t& ec
   size_t want = std::clamp<size_t>(s.answers, 1, Answer::kMaxPicks);
   a.pick_count = s.policy(s, candidates->data(), candidates->size(), client, rng_, policy_state_,
                           a.picks, want);
-  if (a.pick_count == 0) return rcode::kServFail;
-  a.pick_ttl = degraded ? s.ttl_degraded : s.ttl;
-  // RFC 7871 s7.2.1: the scope is the prefix the answer depended on: the persistence subnet,
-  // the client's region subnet, or both (the longer).
-  ecs_scope = 0;
-  if (q.ecs.present) {
-    if (s.persistence) ecs_scope = persistence_prefix(s, client);
-    if (s.needs_region && q.ecs.source_prefix > 0) ecs_scope = std::max(ecs_scope, region_scope);
-  }
+  if (a.pick_count == 0) return Rcode::kServFail;
+  a.pick_ttl = d.degraded ? s.ttl_degraded : s.ttl;
+  ecs_scope = ecs_scope_of(q, s, client, region_scope);
   d.ttl = a.pick_ttl;
   d.ecs_scope = ecs_scope;
   d.pick_count = a.pick_count;
@@ -165,7 +187,7 @@ uint16_t QueryEngine::pick_for_service(const sockaddr_storage* peer, uint8_t& ec
     stats_->count_answer(-s.id);
     for (size_t i = 0; i < a.pick_count; ++i) stats_->count_answer(a.picks[i]->id);
   }
-  return rcode::kNoError;
+  return Rcode::kNoError;
 }
 
 size_t QueryEngine::answer(const Snapshot& snap, Transport transport, const uint8_t* request,
@@ -176,7 +198,7 @@ size_t QueryEngine::answer(const Snapshot& snap, Transport transport, const uint
   if (stats_ != nullptr && n >= 12) {
     const Query& q = query_;
     uint16_t rc = out[3] & 0x0F;
-    if (q.edns && q.edns_version > 0 && rc == 0) rc = rcode::kBadVers;
+    if (q.edns && q.edns_version > 0 && rc == 0) rc = rcode_value(Rcode::kBadVers);
     stats_->count_response(rc, q.qtype);
   }
   return n;
@@ -193,10 +215,10 @@ size_t QueryEngine::answer_query(const Snapshot& snap, Transport transport, cons
     case ParseOutcome::kDrop:
       return 0;
     case ParseOutcome::kFormErr:
-      return render_error(q, request, rcode::kFormErr, false, edns, out,
+      return render_error(q, request, Rcode::kFormErr, false, edns, out,
                           std::min<size_t>(capacity, 512));
     case ParseOutcome::kNotImp:
-      return render_error(q, request, rcode::kNotImp, false, edns, out,
+      return render_error(q, request, Rcode::kNotImp, false, edns, out,
                           std::min<size_t>(capacity, 512));
   }
 
@@ -209,29 +231,29 @@ size_t QueryEngine::answer_query(const Snapshot& snap, Transport transport, cons
 
   // RFC 6891 s6.1.3: we speak EDNS version 0 only.
   if (q.edns && q.edns_version > 0)
-    return render_error(q, request, rcode::kBadVers, true, edns, out, limit);
+    return render_error(q, request, Rcode::kBadVers, true, edns, out, limit);
 
-  if (q.qclass == kClassCh) return answer_chaos(request, out, limit);
-  if (q.qclass != kClassIn && q.qclass != kClassAny)
-    return render_error(q, request, rcode::kRefused, q.edns, edns, out, limit);
+  if (q.qclass == rrclass::kCh) return answer_chaos(request, out, limit);
+  if (q.qclass != rrclass::kIn && q.qclass != rrclass::kAny)
+    return render_error(q, request, Rcode::kRefused, q.edns, edns, out, limit);
 
   // Meta types (RFC 6895 s3.1): OPT in a question is malformed; zone transfers are not served;
   // other meta queries are not implemented.
   if (q.qtype == rrtype::OPT)
-    return render_error(q, request, rcode::kFormErr, q.edns, edns, out, limit);
+    return render_error(q, request, Rcode::kFormErr, q.edns, edns, out, limit);
   if (q.qtype == rrtype::AXFR || q.qtype == rrtype::IXFR)
-    return render_error(q, request, rcode::kRefused, q.edns, edns, out, limit);
+    return render_error(q, request, Rcode::kRefused, q.edns, edns, out, limit);
   if (q.qtype >= 128 && q.qtype < 255)
-    return render_error(q, request, rcode::kNotImp, q.edns, edns, out, limit);
+    return render_error(q, request, Rcode::kNotImp, q.edns, edns, out, limit);
 
   snap.lookup(q.name(), q.qtype, transport == Transport::kTcp, answer_);
-  uint16_t rc = answer_.rcode;
+  Rcode rc = static_cast<Rcode>(answer_.rcode);
   if (answer_.service != nullptr) {
     if (snap.serial() != snapshot_serial_) on_new_snapshot(snap);
     rc = pick_for_service(peer, edns.ecs_scope);
-    if (rc == rcode::kServFail) return render_error(q, request, rc, q.edns, edns, out, limit);
+    if (rc == Rcode::kServFail) return render_error(q, request, rc, q.edns, edns, out, limit);
   }
-  return render_response(q, request, answer_, kClassIn, rc, edns, out, limit);
+  return render_response(q, request, answer_, rrclass::kIn, rc, edns, out, limit);
 }
 
 }  // namespace gslb

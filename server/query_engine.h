@@ -20,7 +20,9 @@ struct EngineConfig {
   std::string nsid;                 // RFC 5001 NSID payload; empty: not sent
   std::string identity;             // CHAOS TXT id.server etc.; empty: REFUSED
   uint16_t max_udp_payload = 1232;  // DNS flag day 2020 default
-  bool count_stats = false;         // count into a QueryStats block for /metrics (the DNS workers)
+  // The process's DNS counters (owned by main), read by /metrics; null: none kept.
+  QueryStatsRegistry* stats = nullptr;
+  bool count_stats = false;  // count into a block of `stats` (the DNS workers, not explain)
 };
 
 // Why the last GSLB answer was what it was (for /v1/explain; overwritten by every query).
@@ -60,7 +62,7 @@ class QueryEngine {
   size_t answer_chaos(const uint8_t* request, uint8_t* out, size_t capacity);
   // Runs the service's policy for the planned answer; returns the rcode to send and sets the
   // ECS scope the choice depended on.
-  uint16_t pick_for_service(const sockaddr_storage* peer, uint8_t& ecs_scope);
+  Rcode pick_for_service(const sockaddr_storage* peer, uint8_t& ecs_scope);
   void on_new_snapshot(const Snapshot& snap);
 
   const EngineConfig config_;

@@ -1,32 +1,19 @@
 #include "server/query_stats.h"
 
 namespace gslb {
-namespace {
 
-struct Registry {
-  std::mutex mu;
-  std::vector<std::unique_ptr<QueryStats>> blocks;  // guarded by mu
-};
-
-Registry& registry() {
-  static Registry* r = new Registry;  // never destroyed: engines may outlive static teardown
-  return *r;
+QueryStats* QueryStatsRegistry::create() {
+  std::lock_guard<std::mutex> lock(mu_);
+  blocks_.push_back(std::make_unique<QueryStats>());
+  return blocks_.back().get();
 }
 
-}  // namespace
-
-QueryStats* QueryStats::create() {
-  Registry& r = registry();
-  std::lock_guard<std::mutex> lock(r.mu);
-  r.blocks.push_back(std::make_unique<QueryStats>());
-  return r.blocks.back().get();
-}
-
-QueryStats::Totals QueryStats::totals() {
-  Totals t;
-  Registry& r = registry();
-  std::lock_guard<std::mutex> lock(r.mu);
-  for (const auto& b : r.blocks) {
+QueryStats::Totals QueryStatsRegistry::totals() const {
+  using Slot = QueryStats::Slot;
+  constexpr size_t kRcodes = QueryStats::kRcodes, kTypeBuckets = QueryStats::kTypeBuckets;
+  QueryStats::Totals t;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& b : blocks_) {
     for (size_t rc = 0; rc < kRcodes; ++rc)
       for (size_t ty = 0; ty < kTypeBuckets; ++ty)
         t.responses[rc][ty] += b->responses_[rc][ty].load(std::memory_order_relaxed);

@@ -1,8 +1,8 @@
 // QueryStats: what the DNS role counts for /metrics — responses by rcode and qtype, and answers
-// per service and member. One block per QueryEngine (one writer thread), registered once in a
-// process-wide list; a scrape sums the blocks with relaxed loads. Counting is a relaxed store
-// into memory only this thread writes: no lock, no allocation, no shared cache line on the hot
-// path.
+// per service and member. One block per QueryEngine (one writer thread), made by the
+// QueryStatsRegistry its owner (gslbd's main) hands to the engines and to the metrics text; a
+// scrape sums the blocks with relaxed loads. Counting is a relaxed store into memory only this
+// thread writes: no lock, no allocation, no shared cache line on the hot path.
 #pragma once
 
 #include <atomic>
@@ -14,13 +14,19 @@
 #include <mutex>
 #include <vector>
 
+#include "zones/dns/dns_constants.h"
+
 namespace gslb {
 
 class QueryStats {
  public:
-  static constexpr size_t kRcodes = 24;  // 0..23 (BADVERS is 16)
+  static constexpr size_t kRcodes = 24;  // 0..23: every Rcode gslbd sends, BADVERS (16) included
+  static_assert(rcode_value(Rcode::kBadVers) < kRcodes);
   // qtype buckets: the common types by name, everything else "other".
-  static constexpr uint16_t kTypes[] = {1, 28, 2, 6, 5, 15, 16, 33, 12, 255, 43, 257, 65, 64, 99};
+  static constexpr uint16_t kTypes[] = {rrtype::A,     rrtype::AAAA, rrtype::NS,  rrtype::SOA,
+                                        rrtype::CNAME, rrtype::MX,   rrtype::TXT, rrtype::SRV,
+                                        rrtype::PTR,   rrtype::ANY,  rrtype::DS,  rrtype::CAA,
+                                        rrtype::HTTPS, rrtype::SVCB, rrtype::SPF};
   static constexpr size_t kTypeBuckets = sizeof(kTypes) / sizeof(kTypes[0]) + 1;
   // Answer counters, keyed by member id (positive) or service id (negative, -id). A full table
   // counts into `overflow` rather than ever allocating.
@@ -53,15 +59,12 @@ class QueryStats {
     return kTypeBuckets - 1;
   }
 
-  // Sums over every block of the process.
+  // Sums over blocks (QueryStatsRegistry::totals).
   struct Totals {
     uint64_t responses[kRcodes][kTypeBuckets] = {};
     std::map<int64_t, uint64_t> answers;  // key as above
     uint64_t overflow = 0;
   };
-  static Totals totals();
-  // A new block for one engine (kept until the process exits, so a scrape never races a free).
-  static QueryStats* create();
 
  private:
   static void bump(std::atomic<uint64_t>& c) {
@@ -74,6 +77,22 @@ class QueryStats {
   alignas(64) std::atomic<uint64_t> responses_[kRcodes][kTypeBuckets] = {};
   std::atomic<uint64_t> overflow_{0};
   Slot slots_[kSlots];
+
+  friend class QueryStatsRegistry;
+};
+
+// The QueryStats blocks of the engines that count into it. Thread-safe. Blocks live as long as
+// the registry, so it must outlive every engine counting into it and every scrape.
+class QueryStatsRegistry {
+ public:
+  // A new block for one engine.
+  QueryStats* create();
+  // The sum over every block.
+  QueryStats::Totals totals() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<std::unique_ptr<QueryStats>> blocks_;  // guarded by mu_
 };
 
 }  // namespace gslb

@@ -54,8 +54,9 @@ Result<std::unique_ptr<HealthChecker>> start_health(const Options& o) {
   return h;
 }
 
-EngineConfig engine_config(const Options& o) {
+EngineConfig engine_config(const Options& o, QueryStatsRegistry* stats) {
   EngineConfig config;
+  config.stats = stats;
   config.nsid = o.nsid;
   config.identity = o.identity;
   config.max_udp_payload = static_cast<uint16_t>(o.max_udp_size);
@@ -216,7 +217,8 @@ int run_server(Options& o) {
     if (!health) return failed(health.error());
     roles.health = std::move(*health);
   }
-  const EngineConfig config = engine_config(o);
+  QueryStatsRegistry query_stats;  // outlives the servers below, which count into it
+  const EngineConfig config = engine_config(o, &query_stats);
   SnapshotHolder holder(*snap);
   if (o.role_api) {
     auto api = start_api(o, holder, updater.stats(), config);

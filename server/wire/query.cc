@@ -117,7 +117,7 @@ ParseOutcome parse_query(const uint8_t* p, size_t len, Query& q) {
   q.cd = (p[3] & 0x10) != 0;
   uint16_t qd = rd16(p + 4), an = rd16(p + 6), ns = rd16(p + 8), ar = rd16(p + 10);
 
-  if (qd != 1) return q.opcode != 0 ? ParseOutcome::kNotImp : ParseOutcome::kFormErr;
+  if (qd != 1) return q.opcode != opcode::kQuery ? ParseOutcome::kNotImp : ParseOutcome::kFormErr;
 
   // The question name: no compression is possible here (nothing precedes it to point at).
   size_t pos = 12, out = 0;
@@ -146,7 +146,7 @@ ParseOutcome parse_query(const uint8_t* p, size_t len, Query& q) {
   q.question_end = static_cast<uint16_t>(pos);
   q.has_question = true;
 
-  if (q.opcode != 0) return ParseOutcome::kNotImp;
+  if (q.opcode != opcode::kQuery) return ParseOutcome::kNotImp;
   // A query carries no answers or authority; NSD and Knot refuse such packets too.
   if (an != 0 || ns != 0) return ParseOutcome::kFormErr;
 

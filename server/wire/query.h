@@ -7,13 +7,10 @@
 #include <cstdint>
 
 #include "zones/dns/dname.h"
+#include "zones/dns/dns_constants.h"
 #include "zones/model/snapshot.h"
 
 namespace gslb {
-
-namespace opt_code {
-constexpr uint16_t kNsid = 3, kEcs = 8, kCookie = 10;
-}
 
 // RFC 7871 EDNS Client Subnet as received.
 struct ClientSubnet {

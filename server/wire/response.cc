@@ -12,10 +12,10 @@ size_t opt_length(const Query& q, const EdnsReply& e) {
   return n;
 }
 
-void write_header(WireWriter& w, const Query& q, bool aa, uint16_t rcode) {
+void write_header(WireWriter& w, const Query& q, bool aa, Rcode rcode) {
   w.u16(q.id);
   uint8_t b2 = static_cast<uint8_t>(0x80 | (q.opcode << 3) | (aa ? 0x04 : 0) | (q.rd ? 0x01 : 0));
-  uint8_t b3 = static_cast<uint8_t>((q.cd ? 0x10 : 0) | (rcode & 0x0F));
+  uint8_t b3 = static_cast<uint8_t>((q.cd ? 0x10 : 0) | (rcode_value(rcode) & 0x0F));
   w.u8(b2);
   w.u8(b3);
   w.u16(0);
@@ -24,13 +24,14 @@ void write_header(WireWriter& w, const Query& q, bool aa, uint16_t rcode) {
   w.u16(0);
 }
 
-void write_opt(WireWriter& w, const Query& q, uint16_t rcode, const EdnsReply& e) {
+void write_opt(WireWriter& w, const Query& q, Rcode rcode, const EdnsReply& e) {
   w.u8(0);  // root owner
   w.u16(rrtype::OPT);
   w.u16(e.udp_size);
-  w.u8(static_cast<uint8_t>(rcode >> 4));  // RFC 6891 s6.1.3: upper 8 bits of the rcode
-  w.u8(0);                                 // version 0
-  w.u16(q.dnssec_ok ? 0x8000 : 0);         // RFC 3225 s3: DO is copied
+  w.u8(
+      static_cast<uint8_t>(rcode_value(rcode) >> 4));  // RFC 6891 s6.1.3: upper 8 bits of the rcode
+  w.u8(0);                                             // version 0
+  w.u16(q.dnssec_ok ? 0x8000 : 0);                     // RFC 3225 s3: DO is copied
   size_t len_at = w.size();
   w.u16(0);
   if (q.nsid_requested && !e.nsid.empty()) {
@@ -114,7 +115,7 @@ void write_rrset(WireWriter& w, const AnswerEntry& e, uint16_t rclass) {
 }  // namespace
 
 size_t render_response(const Query& q, const uint8_t* request, const Answer& a, uint16_t rclass,
-                       uint16_t rcode, const EdnsReply& edns, uint8_t* out, size_t capacity) {
+                       Rcode rcode, const EdnsReply& edns, uint8_t* out, size_t capacity) {
   WireWriter w(out, capacity);
   write_header(w, q, a.authoritative, rcode);
   w.bytes(request + 12, q.question_end - 12u);
@@ -161,7 +162,7 @@ size_t render_response(const Query& q, const uint8_t* request, const Answer& a, 
   return w.size();
 }
 
-size_t render_error(const Query& q, const uint8_t* request, uint16_t rcode, bool with_edns,
+size_t render_error(const Query& q, const uint8_t* request, Rcode rcode, bool with_edns,
                     const EdnsReply& edns, uint8_t* out, size_t capacity) {
   WireWriter w(out, capacity);
   write_header(w, q, false, rcode);

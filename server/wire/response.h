@@ -8,14 +8,10 @@
 #include <string_view>
 
 #include "server/wire/query.h"
+#include "zones/dns/dns_constants.h"
 #include "zones/model/snapshot.h"
 
 namespace gslb {
-
-namespace rcode {
-constexpr uint16_t kNoError = 0, kFormErr = 1, kServFail = 2, kNxDomain = 3, kNotImp = 4,
-                   kRefused = 5, kBadVers = 16;  // 16: extended, RFC 6891 s9
-}
 
 // What the response's OPT record carries beyond the basics.
 struct EdnsReply {
@@ -26,11 +22,11 @@ struct EdnsReply {
 
 // REQUIRES: q.has_question. `capacity` is the most the client accepts (already limited).
 size_t render_response(const Query& q, const uint8_t* request, const Answer& a, uint16_t rclass,
-                       uint16_t rcode, const EdnsReply& edns, uint8_t* out, size_t capacity);
+                       Rcode rcode, const EdnsReply& edns, uint8_t* out, size_t capacity);
 
 // A response with no records: FORMERR, NOTIMP, REFUSED... The question is echoed when it
 // parsed; an OPT is added when `with_edns` (not for a malformed OPT, RFC 6891 s7).
-size_t render_error(const Query& q, const uint8_t* request, uint16_t rcode, bool with_edns,
+size_t render_error(const Query& q, const uint8_t* request, Rcode rcode, bool with_edns,
                     const EdnsReply& edns, uint8_t* out, size_t capacity);
 
 }  // namespace gslb

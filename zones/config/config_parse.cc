@@ -23,6 +23,7 @@
 #include "zones/base/plain_name.h"
 #include "zones/config/config_desired.h"
 #include "zones/dns/dname.h"
+#include "zones/dns/subnet.h"
 #include "zones/dns/zone_data.h"
 #include "zones/model/service_table_builder.h"
 #include "zones/model/snapshot_builder.h"
@@ -166,36 +167,6 @@ const char* not_a_site(const std::string& address) {
   if (b[0] == 255 && b[1] == 255 && b[2] == 255 && b[3] == 255)
     return "is the broadcast address, not a site";
   return nullptr;
-}
-
-// A client subnet "ADDRESS/PREFIX" in canonical form ("2001:db8:1::/48"), or why it is not one.
-Result<std::string> canonical_subnet(const std::string& s) {
-  const size_t slash = s.find('/');
-  if (slash == std::string::npos)
-    return make_error(json_quote(s) + " is not ADDRESS/PREFIX, such as \"198.51.100.0/24\"");
-  const std::string address = s.substr(0, slash), length = s.substr(slash + 1);
-  unsigned char bytes[16] = {};
-  int family = AF_INET;
-  int max_length = 32;
-  if (inet_pton(AF_INET6, address.c_str(), bytes) == 1) {
-    family = AF_INET6;
-    max_length = 128;
-  } else if (inet_pton(AF_INET, address.c_str(), bytes) != 1) {
-    return make_error(json_quote(address) + " is not an IP address");
-  }
-  if (length.empty() || length.size() > 3 ||
-      length.find_first_not_of("0123456789") != std::string::npos || std::stoi(length) > max_length)
-    return make_error("prefix length " + json_quote(length) + " is not 0 to " +
-                      std::to_string(max_length));
-  const int prefix = std::stoi(length);
-  unsigned char network[16] = {};
-  for (int bit = 0; bit < prefix; ++bit) network[bit / 8] |= bytes[bit / 8] & (0x80 >> (bit % 8));
-  char text[INET6_ADDRSTRLEN];
-  const std::string canonical =
-      std::string(inet_ntop(family, network, text, sizeof text)) + "/" + std::to_string(prefix);
-  if (memcmp(network, bytes, sizeof bytes) != 0)
-    return make_error(s + " has host bits set (the network is " + canonical + ")");
-  return canonical;
 }
 
 struct RdfFree {
@@ -975,22 +946,23 @@ class Parser {
         const std::string p = at(region_path, k);
         auto text = c_.string(subnets[k], p);
         if (!text) continue;
-        auto subnet = canonical_subnet(*text);
-        if (!subnet) {
-          c_.fail(p, subnet.error());
+        auto parsed = parse_subnet(*text);
+        if (!parsed) {
+          c_.fail(p, parsed.error());
           continue;
         }
-        auto [it, fresh] = seen.emplace(*subnet, std::pair(name, p));
+        const std::string subnet = parsed->text();  // canonical: duplicates compare equal
+        auto [it, fresh] = seen.emplace(subnet, std::pair(name, p));
         if (!fresh) {
           const auto& [other, other_path] = it->second;
-          c_.fail(p, other == name ? "duplicate subnet " + *subnet + " (also " + other_path + ")"
-                                   : *subnet + " is in region " + json_quote(other) + " already (" +
+          c_.fail(p, other == name ? "duplicate subnet " + subnet + " (also " + other_path + ")"
+                                   : subnet + " is in region " + json_quote(other) + " already (" +
                                          other_path + "); a subnet has one region");
           continue;
         }
         ClientSubnetRow row;
         row.region = name;
-        row.subnet = *subnet;
+        row.subnet = subnet;
         out_.client_subnets.push_back(std::move(row));
       }
     }

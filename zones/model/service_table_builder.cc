@@ -12,6 +12,7 @@
 
 #include "server/policy/policy.h"
 #include "zones/dns/dname.h"
+#include "zones/dns/subnet.h"
 #include "zones/zonefile/ldns_record.h"
 #include "zones/zonefile/zone_file.h"
 
@@ -41,31 +42,13 @@ Result<std::shared_ptr<const ClientRegions>> regions_from_rows(const ConfigRows&
   if (config.client_subnets.empty()) return std::shared_ptr<const ClientRegions>();
   auto regions = std::make_shared<ClientRegions>();
   for (const ClientSubnetRow& r : config.client_subnets) {
-    const size_t slash = r.subnet.find('/');
-    const std::string address = r.subnet.substr(0, slash);
-    const std::string length = slash == std::string::npos ? "" : r.subnet.substr(slash + 1);
-    uint8_t bytes[16] = {};
-    uint8_t family = 0;
-    if (inet_pton(AF_INET, address.c_str(), bytes) == 1)
-      family = 4;
-    else if (inet_pton(AF_INET6, address.c_str(), bytes) == 1)
-      family = 6;
-    const unsigned max_length = family == 4 ? 32 : 128;
-    const bool length_ok = !length.empty() && length.size() <= 3 &&
-                           length.find_first_not_of("0123456789") == std::string::npos &&
-                           static_cast<unsigned>(std::stoi(length)) <= max_length;
-    bool host_bits = false;
-    if (family != 0 && length_ok) {
-      const unsigned prefix = static_cast<unsigned>(std::stoi(length));
-      for (unsigned i = prefix; i < max_length; ++i)
-        host_bits = host_bits || ((bytes[i / 8] >> (7 - i % 8)) & 1);
-    }
-    if (family == 0 || !length_ok || host_bits || r.region.empty())
+    auto subnet = parse_subnet(r.subnet);
+    if (!subnet || r.region.empty())
       return make_error("client_subnets row " + std::to_string(r.id) + ": \"" + r.subnet +
                         "\" in region \"" + r.region +
                         "\" is not a subnet (ADDRESS/PREFIX, host bits zero)");
-    regions->add_subnet(regions->add_region(r.region), family, bytes,
-                        static_cast<uint8_t>(std::stoi(length)));
+    regions->add_subnet(regions->add_region(r.region), subnet->family, subnet->address,
+                        subnet->prefix);
   }
   return std::shared_ptr<const ClientRegions>(std::move(regions));
 }
@@ -127,6 +110,119 @@ Result<std::vector<ZoneData>> zones_from_rows(const ConfigRows& config) {
   return out;
 }
 
+namespace {
+
+// A service as the snapshot serves it, from its row: the policy found and its keys resolved,
+// the numbers held to their ranges.
+Result<Service> service_from_row(const ServiceRow& r,
+                                 const std::shared_ptr<const ClientRegions>& regions) {
+  Service s;
+  s.id = r.id;
+  std::string name = r.name.empty() || r.name.back() == '.' ? r.name : r.name + ".";
+  auto wire = name_from_text(name);
+  if (!wire) return make_error("services row " + std::to_string(r.id) + ": " + wire.error());
+  s.name = lowercase_name(*wire);
+  s.policy_name = r.policy;
+  s.policy_type = find_policy(r.policy);
+  if (s.policy_type == nullptr)
+    return make_error("services row " + std::to_string(r.id) + ": unknown policy \"" + r.policy +
+                      "\"");
+  s.policy = s.policy_type->pick;
+  // Keys of another policy (a row edited by hand, the policy changed but not its options) are
+  // not this policy's business; a bad value of its own is an error.
+  KeyValues own;
+  for (const auto& kv : r.policy_options)
+    for (const KeySpec& k : s.policy_type->keys)
+      if (k.name == kv.first) own.push_back(kv);
+  ResolvedKeys options = resolve_keys(own, s.policy_type->keys);
+  if (!options.ok())
+    return make_error("services row " + std::to_string(r.id) + ": policy_options." +
+                      options.problems[0].key + ": " + options.problems[0].message);
+  s.policy_options = std::move(options.values);
+  s.ttl = r.ttl;
+  s.ttl_degraded = r.ttl_degraded.value_or(r.ttl);
+  s.answers = std::clamp<uint32_t>(r.answers, 1, 16);
+  s.fallback = r.fallback == "servfail" ? Fallback::kServfail
+               : r.fallback == "sorry"  ? Fallback::kSorry
+                                        : Fallback::kAll;
+  s.persistence = r.persistence;
+  s.persist_v4 = static_cast<uint8_t>(std::min<uint32_t>(r.persist_v4, 32));
+  s.persist_v6 = static_cast<uint8_t>(std::min<uint32_t>(r.persist_v6, 128));
+  s.min_healthy = std::max<uint32_t>(r.min_healthy, 1);
+  s.regions = regions;
+  s.needs_region = regions != nullptr && s.policy_type->client_input == ClientInput::kRegion;
+  s.keeps_member_state = s.policy_type->keeps_member_state;
+  return s;
+}
+
+// A member from its row, before its health is known.
+Result<Member> member_from_row(const MemberRow& r, size_t region_count) {
+  Member m;
+  m.id = r.id;
+  m.name = r.name;
+  if (inet_pton(AF_INET, r.address.c_str(), m.address) == 1) {
+    m.family = 4;
+  } else if (inet_pton(AF_INET6, r.address.c_str(), m.address) == 1) {
+    m.family = 6;
+  } else {
+    return make_error("members row " + std::to_string(r.id) + ": \"" + r.address +
+                      "\" is not an IP address");
+  }
+  m.weight = r.weight;
+  m.priority = r.priority;
+  m.sorry = r.sorry;
+  m.enabled = r.enabled && !r.drained_at_ms.has_value();
+  m.region_rtt.resize(region_count);
+  return m;
+}
+
+// The member's health from the agents' observations (DESIGN "Health"): up by quorum over the
+// fresh ones (`stale_after_ms` < 0: none is ever stale), the last word when none is fresh; the
+// best RTT overall and per client region (`agent_region`), the mean load.
+void fold_observations(Member& m, const std::vector<const ObservationRow*>& observations,
+                       int64_t stale_after_ms, std::optional<uint32_t> quorum, int64_t now_ms,
+                       const std::unordered_map<std::string, int32_t>& agent_region) {
+  size_t fresh = 0, up = 0;
+  const ObservationRow* latest = nullptr;
+  uint32_t best_rtt = UINT32_MAX;
+  double load_sum = 0;
+  size_t loads = 0;
+  for (const ObservationRow* o : observations) {
+    if (latest == nullptr || o->checked_at_ms > latest->checked_at_ms) latest = o;
+    if (stale_after_ms >= 0 && now_ms - o->checked_at_ms > stale_after_ms) continue;
+    ++fresh;
+    if (o->up) {
+      ++up;
+      if (o->rtt_us) best_rtt = std::min(best_rtt, *o->rtt_us);
+      if (auto a = agent_region.find(o->agent_id); o->rtt_us && a != agent_region.end()) {
+        Member::RegionRtt& best = m.region_rtt[static_cast<size_t>(a->second)];
+        if (!best.measured || *o->rtt_us < best.us) best = {true, *o->rtt_us};
+      }
+      if (o->load) {
+        load_sum += *o->load;
+        ++loads;
+      }
+    }
+  }
+  if (fresh == 0) {
+    m.up = latest->up;
+    m.stale = true;
+  } else {
+    size_t needed = quorum ? std::min<size_t>(*quorum, fresh) : fresh / 2 + 1;
+    m.up = up >= needed;
+  }
+  if (best_rtt != UINT32_MAX) {
+    m.has_rtt = true;
+    m.rtt_us = best_rtt;
+  }
+  if (loads > 0) {
+    m.has_load = true;
+    m.load = load_sum / static_cast<double>(loads);
+  }
+}
+
+}  // namespace
+
 Result<ServiceTable> services_from_rows(const ConfigRows& config, const HealthRows& health,
                                         int64_t now_ms) {
   std::unordered_map<int64_t, const CheckRow*> checks;
@@ -147,44 +243,10 @@ Result<ServiceTable> services_from_rows(const ConfigRows& config, const HealthRo
   table.reserve(config.services.size());
   std::unordered_map<int64_t, size_t> by_id;
   for (const ServiceRow& r : config.services) {
-    Service s;
-    s.id = r.id;
-    std::string name = r.name.empty() || r.name.back() == '.' ? r.name : r.name + ".";
-    auto wire = name_from_text(name);
-    if (!wire) return make_error("services row " + std::to_string(r.id) + ": " + wire.error());
-    s.name = lowercase_name(*wire);
-    s.policy_name = r.policy;
-    s.policy_type = find_policy(r.policy);
-    if (s.policy_type == nullptr)
-      return make_error("services row " + std::to_string(r.id) + ": unknown policy \"" + r.policy +
-                        "\"");
-    s.policy = s.policy_type->pick;
-    // Keys of another policy (a row edited by hand, the policy changed but not its options) are
-    // not this policy's business; a bad value of its own is an error.
-    KeyValues own;
-    for (const auto& kv : r.policy_options)
-      for (const KeySpec& k : s.policy_type->keys)
-        if (k.name == kv.first) own.push_back(kv);
-    ResolvedKeys options = resolve_keys(own, s.policy_type->keys);
-    if (!options.ok())
-      return make_error("services row " + std::to_string(r.id) + ": policy_options." +
-                        options.problems[0].key + ": " + options.problems[0].message);
-    s.policy_options = std::move(options.values);
-    s.ttl = r.ttl;
-    s.ttl_degraded = r.ttl_degraded.value_or(r.ttl);
-    s.answers = std::clamp<uint32_t>(r.answers, 1, 16);
-    s.fallback = r.fallback == "servfail" ? Fallback::kServfail
-                 : r.fallback == "sorry"  ? Fallback::kSorry
-                                          : Fallback::kAll;
-    s.persistence = r.persistence;
-    s.persist_v4 = static_cast<uint8_t>(std::min<uint32_t>(r.persist_v4, 32));
-    s.persist_v6 = static_cast<uint8_t>(std::min<uint32_t>(r.persist_v6, 128));
-    s.min_healthy = std::max<uint32_t>(r.min_healthy, 1);
-    s.regions = *regions;
-    s.needs_region = *regions != nullptr && s.policy_type->client_input == ClientInput::kRegion;
-    s.keeps_member_state = s.policy_type->keeps_member_state;
+    auto s = service_from_row(r, *regions);
+    if (!s) return s.failure();
     by_id[r.id] = table.size();
-    table.push_back(std::move(s));
+    table.push_back(std::move(*s));
   }
 
   for (const MemberRow& r : config.members) {
@@ -192,24 +254,8 @@ Result<ServiceTable> services_from_rows(const ConfigRows& config, const HealthRo
     if (it == by_id.end()) continue;
     Service& s = table[it->second];
     const ServiceRow& srow = config.services[it->second];
-    Member m;
-    m.id = r.id;
-    m.name = r.name;
-    if (inet_pton(AF_INET, r.address.c_str(), m.address) == 1) {
-      m.family = 4;
-    } else if (inet_pton(AF_INET6, r.address.c_str(), m.address) == 1) {
-      m.family = 6;
-    } else {
-      return make_error("members row " + std::to_string(r.id) + ": \"" + r.address +
-                        "\" is not an IP address");
-    }
-    m.weight = r.weight;
-    m.priority = r.priority;
-    m.sorry = r.sorry;
-    m.enabled = r.enabled && !r.drained_at_ms.has_value();
-    m.region_rtt.resize(region_count);
-
-    // Health: quorum over fresh observations (DESIGN "Health").
+    auto m = member_from_row(r, region_count);
+    if (!m) return m.failure();
     std::optional<int64_t> check_id = r.check_id ? r.check_id : srow.check_id;
     int64_t stale_after_ms = -1;
     if (check_id) {
@@ -217,46 +263,9 @@ Result<ServiceTable> services_from_rows(const ConfigRows& config, const HealthRo
       if (c != checks.end()) stale_after_ms = 3 * static_cast<int64_t>(c->second->interval_ms);
     }
     auto obs = observed.find(r.id);
-    if (obs != observed.end() && !obs->second.empty()) {
-      size_t fresh = 0, up = 0;
-      const ObservationRow* latest = nullptr;
-      uint32_t best_rtt = UINT32_MAX;
-      double load_sum = 0;
-      size_t loads = 0;
-      for (const ObservationRow* o : obs->second) {
-        if (latest == nullptr || o->checked_at_ms > latest->checked_at_ms) latest = o;
-        if (stale_after_ms >= 0 && now_ms - o->checked_at_ms > stale_after_ms) continue;
-        ++fresh;
-        if (o->up) {
-          ++up;
-          if (o->rtt_us) best_rtt = std::min(best_rtt, *o->rtt_us);
-          if (auto a = agent_region.find(o->agent_id); o->rtt_us && a != agent_region.end()) {
-            Member::RegionRtt& best = m.region_rtt[static_cast<size_t>(a->second)];
-            if (!best.measured || *o->rtt_us < best.us) best = {true, *o->rtt_us};
-          }
-          if (o->load) {
-            load_sum += *o->load;
-            ++loads;
-          }
-        }
-      }
-      if (fresh == 0) {
-        m.up = latest->up;
-        m.stale = true;
-      } else {
-        size_t needed = srow.quorum ? std::min<size_t>(*srow.quorum, fresh) : fresh / 2 + 1;
-        m.up = up >= needed;
-      }
-      if (best_rtt != UINT32_MAX) {
-        m.has_rtt = true;
-        m.rtt_us = best_rtt;
-      }
-      if (loads > 0) {
-        m.has_load = true;
-        m.load = load_sum / static_cast<double>(loads);
-      }
-    }
-    s.members.push_back(std::move(m));
+    if (obs != observed.end() && !obs->second.empty())
+      fold_observations(*m, obs->second, stale_after_ms, srow.quorum, now_ms, agent_region);
+    s.members.push_back(std::move(*m));
   }
   return table;
 }

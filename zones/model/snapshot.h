@@ -12,14 +12,10 @@
 #include <vector>
 
 #include "zones/dns/dname.h"
+#include "zones/dns/dns_constants.h"
 #include "zones/model/service.h"
 
 namespace gslb {
-
-namespace rrtype {
-constexpr uint16_t A = 1, NS = 2, CNAME = 5, SOA = 6, PTR = 12, MX = 15, TXT = 16, AAAA = 28,
-                   SRV = 33, OPT = 41, DS = 43, IXFR = 251, AXFR = 252, ANY = 255;
-}
 
 struct Node;
 
@@ -116,15 +112,6 @@ struct QName {
   uint8_t length;
   uint8_t labels;                // not counting root
   const uint8_t* label_offsets;  // label_offsets[i] = start of the i-th label; size labels + 1
-};
-
-enum class Rcode : uint8_t {
-  kNoError = 0,
-  kFormErr = 1,
-  kServFail = 2,
-  kNxDomain = 3,
-  kNotImp = 4,
-  kRefused = 5
 };
 
 // The zones part of a Snapshot: rebuilt only when zones, records or services change, and shared

@@ -64,26 +64,27 @@ uint32_t read_u32(const std::string& s, size_t off) {
 
 }  // namespace
 
-Result<std::unique_ptr<Zone>> SnapshotBuilder::build_zone(const ZoneData& data,
-                                                          const ServiceNames& services) {
-  auto z = std::make_unique<Zone>();
-  z->origin = lowercase_name(data.origin);
-  z->labels = label_count(z->origin);
-  const std::string zone_text = name_to_text(z->origin);
+namespace {
 
-  // name -> type -> RRset, in load order of names for stable output.
-  std::map<std::string, std::map<uint16_t, RRset>> sets;
-  std::map<std::string, std::string> first_seen;  // name -> where, for messages
+// name -> type -> RRset, the zone's records gathered before they become nodes.
+using RRsetsByName = std::map<std::string, std::map<uint16_t, RRset>>;
+
+// Gathers the records into RRsets (names in rdata lowercased, duplicates dropped, one TTL per
+// RRset) and refuses what cannot be in one zone; `first_seen` keeps where each name was first
+// given, for messages.
+Result<void> collect_rrsets(const ZoneData& data, const std::string& origin, RRsetsByName& sets,
+                            std::map<std::string, std::string>& first_seen) {
+  const std::string zone_text = name_to_text(origin);
   for (const Record& r : data.records) {
     std::string owner = lowercase_name(r.owner);
-    if (!name_is_at_or_below(owner, z->origin))
+    if (!name_is_at_or_below(owner, origin))
       return at_where(r.where, name_to_text(owner) + " is outside zone " + zone_text);
     std::string rdata = r.rdata;
     for (size_t off : rdata_name_offsets(r.type, rdata)) {
       if (off >= rdata.size()) return at_where(r.where, "truncated rdata");
       lowercase_name(reinterpret_cast<uint8_t*>(rdata.data()) + off, rdata.size() - off);
     }
-    if (r.type == rrtype::SOA && owner != z->origin)
+    if (r.type == rrtype::SOA && owner != origin)
       return at_where(r.where, "SOA record at " + name_to_text(owner) +
                                    " is not at the zone apex " + zone_text);
     RRset& set = sets[owner][r.type];
@@ -101,22 +102,40 @@ Result<std::unique_ptr<Zone>> SnapshotBuilder::build_zone(const ZoneData& data,
     if (r.type == rrtype::CNAME && set.rdatas.size() > 1)
       return at_where(r.where, "second CNAME record at " + name_to_text(owner));
   }
+  return {};
+}
 
-  auto apex_it = sets.find(z->origin);
+// The apex has SOA and NS; a CNAME stands alone and not at the apex (RFC 1034 s3.6.2).
+Result<void> check_apex_and_cnames(const ZoneData& data, const std::string& origin,
+                                   const RRsetsByName& sets,
+                                   const std::map<std::string, std::string>& first_seen) {
+  const std::string zone_text = name_to_text(origin);
+  auto apex_it = sets.find(origin);
   if (apex_it == sets.end() || !apex_it->second.count(rrtype::SOA))
     return at_where(data.source, "zone " + zone_text + " has no SOA record at its apex");
   if (!apex_it->second.count(rrtype::NS))
     return at_where(data.source, "zone " + zone_text + " has no NS records at its apex");
-
-  for (auto& [name, types] : sets) {
+  for (const auto& [name, types] : sets) {
     if (types.count(rrtype::CNAME) && types.size() > 1)
-      return at_where(first_seen[name],
+      return at_where(first_seen.at(name),
                       name_to_text(name) + " has a CNAME and other data (RFC 1034 s3.6.2)");
-    if (types.count(rrtype::CNAME) && name == z->origin)
-      return at_where(first_seen[name], "CNAME at the zone apex " + zone_text);
+    if (types.count(rrtype::CNAME) && name == origin)
+      return at_where(first_seen.at(name), "CNAME at the zone apex " + zone_text);
   }
+  return {};
+}
 
-  // Nodes, including empty non-terminals between each owner and the apex (RFC 4592 s2.2.2).
+// An empty node at `name` unless the zone has one.
+void ensure_node(Zone& z, const std::string& name) {
+  if (z.nodes.find(sv(name)) != z.nodes.end()) return;
+  auto node = std::make_unique<Node>();
+  node->name = name;
+  z.nodes.emplace(sv(node->name), std::move(node));
+}
+
+// A node per owner, and the empty non-terminals between each owner and the apex (RFC 4592
+// s2.2.2).
+void add_nodes(Zone& z, RRsetsByName& sets) {
   for (auto& [name, types] : sets) {
     auto node = std::make_unique<Node>();
     node->name = name;
@@ -125,77 +144,73 @@ Result<std::unique_ptr<Zone>> SnapshotBuilder::build_zone(const ZoneData& data,
     std::stable_sort(node->rrsets.begin(), node->rrsets.end(), [](const RRset& a, const RRset& b) {
       return (a.type == rrtype::SOA) > (b.type == rrtype::SOA);
     });
-    z->nodes.emplace(sv(node->name), std::move(node));
+    z.nodes.emplace(sv(node->name), std::move(node));
   }
-  std::vector<std::string> names;
-  for (auto& [name, _] : sets) names.push_back(name);
-  for (const std::string& name : names) {
+  for (const auto& [name, _] : sets) {
     std::string p = name;
-    while (p != z->origin) {
+    while (p != z.origin) {
       p = parent_of(p);
-      if (z->nodes.find(sv(p)) != z->nodes.end()) continue;
-      auto node = std::make_unique<Node>();
-      node->name = p;
-      z->nodes.emplace(sv(node->name), std::move(node));
+      ensure_node(z, p);
     }
   }
+}
 
+// Each service's node (with its empty non-terminals) points at its row in the service table.
+Result<void> attach_services(Zone& z, const SnapshotBuilder::ServiceNames& services) {
   for (const auto& [name, index] : services) {
     std::string p = name;
-    while (z->nodes.find(sv(p)) == z->nodes.end()) {
-      auto node = std::make_unique<Node>();
-      node->name = p;
-      z->nodes.emplace(sv(node->name), std::move(node));
-      if (p == z->origin) break;
+    while (z.nodes.find(sv(p)) == z.nodes.end()) {
+      ensure_node(z, p);
+      if (p == z.origin) break;
       p = parent_of(p);
     }
-    Node* n = z->nodes.find(sv(name))->second.get();
+    Node* n = z.nodes.find(sv(name))->second.get();
     if (n->find(rrtype::CNAME) != nullptr)
       return make_error("service " + name_to_text(name) + ": the name holds a CNAME in zone " +
-                        zone_text);
+                        name_to_text(z.origin));
     n->service = index;
   }
+  return {};
+}
 
-  z->apex = z->find(z->origin);
-  for (auto& [key, node] : z->nodes)
-    z->has_wildcards |= node->name.size() > 1 && node->name[0] == 1 && node->name[1] == '*';
-  z->soa = z->apex->find(rrtype::SOA);
-  z->negative_ttl =
-      std::min(z->soa->ttl, read_u32(z->soa->rdatas[0], z->soa->rdatas[0].size() - 4));
-  z->negative_soa = *z->soa;
-  z->negative_soa.ttl = z->negative_ttl;
+// Apex, SOA, wildcards and the negative answer's SOA: RFC 2308 s5, TTL = min(SOA TTL, MINIMUM).
+void set_apex(Zone& z) {
+  z.apex = z.find(z.origin);
+  for (auto& [key, node] : z.nodes)
+    z.has_wildcards |= node->name.size() > 1 && node->name[0] == 1 && node->name[1] == '*';
+  z.soa = z.apex->find(rrtype::SOA);
+  z.negative_ttl = std::min(z.soa->ttl, read_u32(z.soa->rdatas[0], z.soa->rdatas[0].size() - 4));
+  z.negative_soa = *z.soa;
+  z.negative_soa.ttl = z.negative_ttl;
+}
 
-  // Zone cuts: the topmost NS-holding ancestor (not the apex) of each node.
-  for (auto& [key, node] : z->nodes) {
-    node->is_cut = node.get() != z->apex && node->find(rrtype::NS) != nullptr;
+// Zone cuts: the topmost NS-holding ancestor (not the apex) of each node.
+void mark_cuts(Zone& z) {
+  for (auto& [key, node] : z.nodes) {
+    node->is_cut = node.get() != z.apex && node->find(rrtype::NS) != nullptr;
   }
-  for (auto& [key, node] : z->nodes) {
+  for (auto& [key, node] : z.nodes) {
     const Node* cut = nullptr;
     std::string p = node->name;
     while (true) {
-      const Node* n = z->find(p);
+      const Node* n = z.find(p);
       if (n != nullptr && n->is_cut) cut = n;
-      if (p == z->origin) break;
+      if (p == z.origin) break;
       p = parent_of(p);
     }
     node->cut = cut;
   }
+}
 
-  for (const auto& [name, index] : services) {
-    const Node* n = z->find(name);
-    if (n->cut != nullptr)
-      return make_error("service " + name_to_text(name) + " is at or below the delegation " +
-                        name_to_text(n->cut->name));
-  }
-
-  // Additional section targets: glue for referrals, in-zone addresses for NS/MX/SRV.
-  for (auto& [key, node] : z->nodes) {
+// Additional section targets: glue for referrals, in-zone addresses for NS/MX/SRV.
+void resolve_additional(Zone& z) {
+  for (auto& [key, node] : z.nodes) {
     for (RRset& set : node->rrsets) {
       if (set.type != rrtype::NS && set.type != rrtype::MX && set.type != rrtype::SRV) continue;
       bool referral = set.type == rrtype::NS && node->is_cut;
       for (const std::string& rd : set.rdatas) {
         std::string target = name_at(rd, rdata_name_offsets(set.type, rd)[0]);
-        const Node* t = z->find(target);
+        const Node* t = z.find(target);
         if (t == nullptr) continue;
         // Names below a cut are glue: only a referral may carry them.
         if (t->cut != nullptr && !(referral && t->cut == node.get())) continue;
@@ -208,6 +223,31 @@ Result<std::unique_ptr<Zone>> SnapshotBuilder::build_zone(const ZoneData& data,
       }
     }
   }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Zone>> SnapshotBuilder::build_zone(const ZoneData& data,
+                                                          const ServiceNames& services) {
+  auto z = std::make_unique<Zone>();
+  z->origin = lowercase_name(data.origin);
+  z->labels = label_count(z->origin);
+
+  RRsetsByName sets;  // in load order of names for stable output
+  std::map<std::string, std::string> first_seen;
+  if (auto r = collect_rrsets(data, z->origin, sets, first_seen); !r) return r.failure();
+  if (auto r = check_apex_and_cnames(data, z->origin, sets, first_seen); !r) return r.failure();
+  add_nodes(*z, sets);
+  if (auto r = attach_services(*z, services); !r) return r.failure();
+  set_apex(*z);
+  mark_cuts(*z);
+  for (const auto& [name, index] : services) {
+    const Node* n = z->find(name);
+    if (n->cut != nullptr)
+      return make_error("service " + name_to_text(name) + " is at or below the delegation " +
+                        name_to_text(n->cut->name));
+  }
+  resolve_additional(*z);
   return z;
 }
 

@@ -10,6 +10,7 @@
 #include <map>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "zones/store/key_values_json.h"
 #include "zones/store/store_sql.h"
@@ -101,6 +102,208 @@ const char* state_name(bool up) {
   return up ? "up" : "down";
 }
 
+// --- rows <-> tables ---
+//
+// Each table's columns are listed once (kZoneColumns, ...): its SELECT, INSERT and UPDATE text
+// and every bind and read come from that list, so a column cannot be added to one statement and
+// missed in another. The id is parameter ?1 and result column 0; the k-th listed column is
+// parameter ?k+2 and result column k+1.
+
+void read_into(const sql::Stmt& s, int col, int64_t& v) {
+  v = s.i64(col);
+}
+void read_into(const sql::Stmt& s, int col, uint32_t& v) {
+  v = s.u32(col);
+}
+void read_into(const sql::Stmt& s, int col, bool& v) {
+  v = s.boolean(col);
+}
+void read_into(const sql::Stmt& s, int col, std::string& v) {
+  v = s.text(col);
+}
+void read_into(const sql::Stmt& s, int col, std::optional<int64_t>& v) {
+  v = s.opt_i64(col);
+}
+void read_into(const sql::Stmt& s, int col, std::optional<uint32_t>& v) {
+  v = s.opt_u32(col);
+}
+
+template <typename Row>
+struct Column {
+  const char* name = nullptr;
+  void (*bind)(sql::Stmt& s, int param, const Row& row) = nullptr;
+  // Sets `problem` when the stored value cannot be read back; leaves it alone otherwise.
+  void (*read)(const sql::Stmt& s, int col, Row& row, std::string& problem) = nullptr;
+};
+
+template <typename Pointer>
+struct FieldOf;
+template <typename Row, typename T>
+struct FieldOf<T Row::*> {
+  using RowType = Row;
+};
+
+// A column that holds the row's member `Field` as it is.
+template <auto Field>
+constexpr Column<typename FieldOf<decltype(Field)>::RowType> field(const char* name) {
+  using Row = typename FieldOf<decltype(Field)>::RowType;
+  return {name, [](sql::Stmt& s, int param, const Row& r) { s.bind(param, r.*Field); },
+          [](const sql::Stmt& s, int col, Row& r, std::string&) { read_into(s, col, r.*Field); }};
+}
+
+constexpr Column<ZoneRow> kZoneColumns[] = {
+    field<&ZoneRow::name>("name"),
+    field<&ZoneRow::file>("file"),
+    field<&ZoneRow::soa_mname>("soa_mname"),
+    field<&ZoneRow::soa_rname>("soa_rname"),
+    field<&ZoneRow::soa_serial>("soa_serial"),
+    field<&ZoneRow::soa_refresh>("soa_refresh"),
+    field<&ZoneRow::soa_retry>("soa_retry"),
+    field<&ZoneRow::soa_expire>("soa_expire"),
+    field<&ZoneRow::soa_minimum>("soa_minimum"),
+    field<&ZoneRow::ttl>("ttl"),
+};
+
+constexpr Column<RecordRow> kRecordColumns[] = {
+    field<&RecordRow::zone_id>("zone_id"), field<&RecordRow::name>("name"),
+    field<&RecordRow::type>("type"),       field<&RecordRow::ttl>("ttl"),
+    field<&RecordRow::rdata>("rdata"),
+};
+
+constexpr Column<CheckRow> kCheckColumns[] = {
+    field<&CheckRow::name>("name"),
+    field<&CheckRow::type>("type"),
+    field<&CheckRow::port>("port"),
+    field<&CheckRow::path>("path"),
+    field<&CheckRow::host>("host"),
+    field<&CheckRow::expect_status>("expect_status"),
+    field<&CheckRow::expect_body>("expect_body"),
+    field<&CheckRow::interval_ms>("interval_ms"),
+    field<&CheckRow::timeout_ms>("timeout_ms"),
+    field<&CheckRow::rise>("rise"),
+    field<&CheckRow::fall>("fall"),
+    {"options",
+     [](sql::Stmt& s, int param, const CheckRow& c) {
+       s.bind(param, c.options_json.empty() ? std::string("{}") : c.options_json);
+     },
+     [](const sql::Stmt& s, int col, CheckRow& c, std::string&) { c.options_json = s.text(col); }},
+};
+
+constexpr Column<ServiceRow> kServiceColumns[] = {
+    field<&ServiceRow::zone_id>("zone_id"),
+    field<&ServiceRow::name>("name"),
+    field<&ServiceRow::policy>("policy"),
+    field<&ServiceRow::ttl>("ttl"),
+    field<&ServiceRow::ttl_degraded>("ttl_degraded"),
+    field<&ServiceRow::answers>("answers"),
+    field<&ServiceRow::fallback>("fallback"),
+    field<&ServiceRow::persistence>("persistence"),
+    field<&ServiceRow::persist_v4>("persist_v4"),
+    field<&ServiceRow::persist_v6>("persist_v6"),
+    field<&ServiceRow::quorum>("quorum"),
+    {"policy_options",
+     [](sql::Stmt& s, int param, const ServiceRow& v) {
+       s.bind(param, key_values_json(v.policy_options));
+     },
+     [](const sql::Stmt& s, int col, ServiceRow& v, std::string& problem) {
+       // The schema holds it to a JSON object; scalars are all the writer stores.
+       auto options = key_values_from_json(s.text(col));
+       if (options)
+         v.policy_options = std::move(*options);
+       else
+         problem = "policy_options " + options.error();
+     }},
+    field<&ServiceRow::min_healthy>("min_healthy"),
+    field<&ServiceRow::check_id>("check_id"),
+};
+
+constexpr Column<MemberRow> kMemberColumns[] = {
+    field<&MemberRow::service_id>("service_id"), field<&MemberRow::name>("name"),
+    field<&MemberRow::address>("address"),       field<&MemberRow::weight>("weight"),
+    field<&MemberRow::priority>("priority"),     field<&MemberRow::region>("region"),
+    field<&MemberRow::enabled>("enabled"),       field<&MemberRow::drained_at_ms>("drained_at_ms"),
+    field<&MemberRow::sorry>("sorry"),           field<&MemberRow::check_id>("check_id"),
+};
+
+constexpr Column<ClientSubnetRow> kClientSubnetColumns[] = {
+    field<&ClientSubnetRow::region>("region"),
+    field<&ClientSubnetRow::subnet>("subnet"),
+};
+
+// "SELECT id, name, ... FROM zones ORDER BY id"
+template <typename Row, size_t N>
+std::string select_sql(const char* table, const Column<Row> (&columns)[N]) {
+  std::string sql = "SELECT id";
+  for (const Column<Row>& c : columns) sql += std::string(", ") + c.name;
+  return sql + " FROM " + table + " ORDER BY id";
+}
+
+// "INSERT INTO zones (name, ...) VALUES (?2, ...)"
+template <typename Row, size_t N>
+std::string insert_sql(const char* table, const Column<Row> (&columns)[N]) {
+  std::string names, params;
+  for (size_t k = 0; k < N; ++k) {
+    names += std::string(k ? ", " : "") + columns[k].name;
+    params += (k ? ", ?" : "?") + std::to_string(k + 2);
+  }
+  return std::string("INSERT INTO ") + table + " (" + names + ") VALUES (" + params + ")";
+}
+
+// "UPDATE zones SET name = ?2, ... WHERE id = ?1"
+template <typename Row, size_t N>
+std::string update_sql(const char* table, const Column<Row> (&columns)[N]) {
+  std::string sql = std::string("UPDATE ") + table + " SET ";
+  for (size_t k = 0; k < N; ++k)
+    sql += std::string(k ? ", " : "") + columns[k].name + " = ?" + std::to_string(k + 2);
+  return sql + " WHERE id = ?1";
+}
+
+template <typename Row, size_t N>
+void bind_columns(sql::Stmt& s, const Column<Row> (&columns)[N], const Row& row) {
+  for (size_t k = 0; k < N; ++k) columns[k].bind(s, static_cast<int>(k + 2), row);
+}
+
+// Every row of `table` in id order, appended to `out`. A value that cannot be read back is a
+// corrupt database, named by its row ("services row 4: policy_options ...").
+template <typename Row, size_t N>
+Result<void> load_rows(sqlite3* db, const std::string& path, const char* table,
+                       const Column<Row> (&columns)[N], std::vector<Row>& out) {
+  std::string bad;
+  const std::string query = select_sql(table, columns);
+  auto rows = each_row(db, path, query.c_str(), [&](const sql::Stmt& s) {
+    Row row;
+    row.id = s.i64(0);
+    std::string problem;
+    for (size_t k = 0; k < N; ++k) columns[k].read(s, static_cast<int>(k + 1), row, problem);
+    if (!problem.empty())
+      bad = std::string(table) + " row " + std::to_string(row.id) + ": " + problem;
+    out.push_back(std::move(row));
+  });
+  if (!rows) return rows;
+  if (!bad.empty()) return make_error(ErrorKind::corrupt, path + ": " + bad, path);
+  return {};
+}
+
+template <typename Row, size_t N>
+Result<int64_t> insert_row(sqlite3* db, const std::string& path, const char* table,
+                           const Column<Row> (&columns)[N], const Row& row) {
+  const std::string query = insert_sql(table, columns);
+  sql::Stmt s(db, query.c_str());
+  bind_columns(s, columns, row);
+  return run_insert(db, path, s);
+}
+
+// `what` names the row in the error when no row has its id ("no zone with id 7").
+template <typename Row, size_t N>
+Result<void> update_row(sqlite3* db, const std::string& path, const char* table, const char* what,
+                        const Column<Row> (&columns)[N], const Row& row) {
+  const std::string query = update_sql(table, columns);
+  sql::Stmt s(db, query.c_str());
+  s.bind(1, row.id);
+  bind_columns(s, columns, row);
+  return run_one(db, path, s, what, row.id);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Store>> Store::open(const std::string& path, bool create) {
@@ -156,121 +359,17 @@ Result<ConfigRows> Store::load_config() {
   ConfigRows out;
   Scope txn(db_, path_);
   if (auto r = txn.begin(false); !r) return r.failure();
-  auto zones = each_row(db_, path_,
-                        "SELECT id, name, file, soa_mname, soa_rname, soa_serial, soa_refresh, "
-                        "soa_retry, soa_expire, soa_minimum, ttl FROM zones ORDER BY id",
-                        [&](const sql::Stmt& s) {
-                          ZoneRow z;
-                          z.id = s.i64(0);
-                          z.name = s.text(1);
-                          z.file = s.text(2);
-                          z.soa_mname = s.text(3);
-                          z.soa_rname = s.text(4);
-                          z.soa_serial = s.u32(5);
-                          z.soa_refresh = s.u32(6);
-                          z.soa_retry = s.u32(7);
-                          z.soa_expire = s.u32(8);
-                          z.soa_minimum = s.u32(9);
-                          z.ttl = s.u32(10);
-                          out.zones.push_back(std::move(z));
-                        });
-  if (!zones) return zones.failure();
-  auto records =
-      each_row(db_, path_, "SELECT id, zone_id, name, type, ttl, rdata FROM records ORDER BY id",
-               [&](const sql::Stmt& s) {
-                 RecordRow r;
-                 r.id = s.i64(0);
-                 r.zone_id = s.i64(1);
-                 r.name = s.text(2);
-                 r.type = s.text(3);
-                 r.ttl = s.u32(4);
-                 r.rdata = s.text(5);
-                 out.records.push_back(std::move(r));
-               });
-  if (!records) return records.failure();
-  auto checks = each_row(db_, path_,
-                         "SELECT id, name, type, port, path, host, expect_status, expect_body, "
-                         "interval_ms, timeout_ms, rise, fall, options FROM checks ORDER BY id",
-                         [&](const sql::Stmt& s) {
-                           CheckRow c;
-                           c.id = s.i64(0);
-                           c.name = s.text(1);
-                           c.type = s.text(2);
-                           c.port = s.u32(3);
-                           c.path = s.text(4);
-                           c.host = s.text(5);
-                           c.expect_status = s.text(6);
-                           c.expect_body = s.text(7);
-                           c.interval_ms = s.u32(8);
-                           c.timeout_ms = s.u32(9);
-                           c.rise = s.u32(10);
-                           c.fall = s.u32(11);
-                           c.options_json = s.text(12);
-                           out.checks.push_back(std::move(c));
-                         });
-  if (!checks) return checks.failure();
-  std::string bad_options;
-  auto services = each_row(
-      db_, path_,
-      "SELECT id, zone_id, name, policy, ttl, ttl_degraded, answers, fallback, persistence, "
-      "persist_v4, persist_v6, quorum, policy_options, min_healthy, "
-      "check_id FROM services ORDER BY id",
-      [&](const sql::Stmt& s) {
-        ServiceRow v;
-        v.id = s.i64(0);
-        v.zone_id = s.i64(1);
-        v.name = s.text(2);
-        v.policy = s.text(3);
-        v.ttl = s.u32(4);
-        v.ttl_degraded = s.opt_u32(5);
-        v.answers = s.u32(6);
-        v.fallback = s.text(7);
-        v.persistence = s.boolean(8);
-        v.persist_v4 = s.u32(9);
-        v.persist_v6 = s.u32(10);
-        v.quorum = s.opt_u32(11);
-        // The schema holds it to a JSON object; scalars are all the writer stores.
-        auto options = key_values_from_json(s.text(12));
-        if (options)
-          v.policy_options = std::move(*options);
-        else
-          bad_options =
-              "services row " + std::to_string(v.id) + ": policy_options " + options.error();
-        v.min_healthy = s.u32(13);
-        v.check_id = s.opt_i64(14);
-        out.services.push_back(std::move(v));
-      });
-  if (!services) return services.failure();
-  if (!bad_options.empty())
-    return make_error(ErrorKind::corrupt, path_ + ": " + bad_options, path_);
-  auto members = each_row(db_, path_,
-                          "SELECT id, service_id, name, address, weight, priority, region, "
-                          "enabled, drained_at_ms, sorry, check_id FROM members ORDER BY id",
-                          [&](const sql::Stmt& s) {
-                            MemberRow m;
-                            m.id = s.i64(0);
-                            m.service_id = s.i64(1);
-                            m.name = s.text(2);
-                            m.address = s.text(3);
-                            m.weight = s.u32(4);
-                            m.priority = s.u32(5);
-                            m.region = s.text(6);
-                            m.enabled = s.boolean(7);
-                            m.drained_at_ms = s.opt_i64(8);
-                            m.sorry = s.boolean(9);
-                            m.check_id = s.opt_i64(10);
-                            out.members.push_back(std::move(m));
-                          });
-  if (!members) return members.failure();
-  auto subnets = each_row(db_, path_, "SELECT id, region, subnet FROM client_subnets ORDER BY id",
-                          [&](const sql::Stmt& s) {
-                            ClientSubnetRow c;
-                            c.id = s.i64(0);
-                            c.region = s.text(1);
-                            c.subnet = s.text(2);
-                            out.client_subnets.push_back(std::move(c));
-                          });
-  if (!subnets) return subnets.failure();
+  if (auto r = load_rows(db_, path_, "zones", kZoneColumns, out.zones); !r) return r.failure();
+  if (auto r = load_rows(db_, path_, "records", kRecordColumns, out.records); !r)
+    return r.failure();
+  if (auto r = load_rows(db_, path_, "checks", kCheckColumns, out.checks); !r) return r.failure();
+  if (auto r = load_rows(db_, path_, "services", kServiceColumns, out.services); !r)
+    return r.failure();
+  if (auto r = load_rows(db_, path_, "members", kMemberColumns, out.members); !r)
+    return r.failure();
+  if (auto r = load_rows(db_, path_, "client_subnets", kClientSubnetColumns, out.client_subnets);
+      !r)
+    return r.failure();
   if (auto r = txn.finish(); !r) return r.failure();
   return out;
 }
@@ -461,86 +560,12 @@ bool Store::in_transaction() const {
 
 // --- row writes ---
 
-namespace {
-
-// Binds a zone's columns from ?2; ?1 is the id for updates.
-void bind_zone(sql::Stmt& s, const ZoneRow& z) {
-  s.bind(2, z.name)
-      .bind(3, z.file)
-      .bind(4, z.soa_mname)
-      .bind(5, z.soa_rname)
-      .bind(6, z.soa_serial)
-      .bind(7, z.soa_refresh)
-      .bind(8, z.soa_retry)
-      .bind(9, z.soa_expire)
-      .bind(10, z.soa_minimum)
-      .bind(11, z.ttl);
-}
-
-void bind_check(sql::Stmt& s, const CheckRow& c) {
-  s.bind(2, c.name)
-      .bind(3, c.type)
-      .bind(4, c.port)
-      .bind(5, c.path)
-      .bind(6, c.host)
-      .bind(7, c.expect_status)
-      .bind(8, c.expect_body)
-      .bind(9, c.interval_ms)
-      .bind(10, c.timeout_ms)
-      .bind(11, c.rise)
-      .bind(12, c.fall)
-      .bind(13, c.options_json.empty() ? std::string("{}") : c.options_json);
-}
-
-void bind_service(sql::Stmt& s, const ServiceRow& v) {
-  s.bind(2, v.zone_id)
-      .bind(3, v.name)
-      .bind(4, v.policy)
-      .bind(5, v.ttl)
-      .bind(6, v.ttl_degraded)
-      .bind(7, v.answers)
-      .bind(8, v.fallback)
-      .bind(9, v.persistence)
-      .bind(10, v.persist_v4)
-      .bind(11, v.persist_v6)
-      .bind(12, v.quorum)
-      .bind(13, key_values_json(v.policy_options))
-      .bind(14, v.min_healthy)
-      .bind(15, v.check_id);
-}
-
-void bind_member(sql::Stmt& s, const MemberRow& m) {
-  s.bind(2, m.service_id)
-      .bind(3, m.name)
-      .bind(4, m.address)
-      .bind(5, m.weight)
-      .bind(6, m.priority)
-      .bind(7, m.region)
-      .bind(8, m.enabled)
-      .bind(9, m.drained_at_ms)
-      .bind(10, m.sorry)
-      .bind(11, m.check_id);
-}
-
-}  // namespace
-
 Result<int64_t> Store::insert_zone(const ZoneRow& row) {
-  sql::Stmt s(db_,
-              "INSERT INTO zones (name, file, soa_mname, soa_rname, soa_serial, soa_refresh, "
-              "soa_retry, soa_expire, soa_minimum, ttl) "
-              "VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
-  bind_zone(s, row);
-  return run_insert(db_, path_, s);
+  return insert_row(db_, path_, "zones", kZoneColumns, row);
 }
 
 Result<void> Store::update_zone(const ZoneRow& row) {
-  sql::Stmt s(db_,
-              "UPDATE zones SET name = ?2, file = ?3, soa_mname = ?4, soa_rname = ?5, "
-              "soa_serial = ?6, soa_refresh = ?7, soa_retry = ?8, soa_expire = ?9, "
-              "soa_minimum = ?10, ttl = ?11 WHERE id = ?1");
-  s.bind(1, row.id);
-  bind_zone(s, row);
-  return run_one(db_, path_, s, "zone", row.id);
+  return update_row(db_, path_, "zones", "zone", kZoneColumns, row);
 }
 
 Result<void> Store::delete_zone(int64_t id) {
@@ -548,10 +573,7 @@ Result<void> Store::delete_zone(int64_t id) {
 }
 
 Result<int64_t> Store::insert_record(const RecordRow& row) {
-  sql::Stmt s(db_,
-              "INSERT INTO records (zone_id, name, type, ttl, rdata) VALUES (?1, ?2, ?3, ?4, ?5)");
-  s.bind(1, row.zone_id).bind(2, row.name).bind(3, row.type).bind(4, row.ttl).bind(5, row.rdata);
-  return run_insert(db_, path_, s);
+  return insert_row(db_, path_, "records", kRecordColumns, row);
 }
 
 Result<void> Store::delete_record(int64_t id) {
@@ -559,22 +581,11 @@ Result<void> Store::delete_record(int64_t id) {
 }
 
 Result<int64_t> Store::insert_check(const CheckRow& row) {
-  sql::Stmt s(db_,
-              "INSERT INTO checks (name, type, port, path, host, expect_status, expect_body, "
-              "interval_ms, timeout_ms, rise, fall, options) "
-              "VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
-  bind_check(s, row);
-  return run_insert(db_, path_, s);
+  return insert_row(db_, path_, "checks", kCheckColumns, row);
 }
 
 Result<void> Store::update_check(const CheckRow& row) {
-  sql::Stmt s(db_,
-              "UPDATE checks SET name = ?2, type = ?3, port = ?4, path = ?5, host = ?6, "
-              "expect_status = ?7, expect_body = ?8, interval_ms = ?9, timeout_ms = ?10, "
-              "rise = ?11, fall = ?12, options = ?13 WHERE id = ?1");
-  s.bind(1, row.id);
-  bind_check(s, row);
-  return run_one(db_, path_, s, "check", row.id);
+  return update_row(db_, path_, "checks", "check", kCheckColumns, row);
 }
 
 Result<void> Store::delete_check(int64_t id) {
@@ -582,24 +593,11 @@ Result<void> Store::delete_check(int64_t id) {
 }
 
 Result<int64_t> Store::insert_service(const ServiceRow& row) {
-  sql::Stmt s(db_,
-              "INSERT INTO services (zone_id, name, policy, ttl, ttl_degraded, answers, "
-              "fallback, persistence, persist_v4, persist_v6, quorum, policy_options, "
-              "min_healthy, check_id) "
-              "VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
-  bind_service(s, row);
-  return run_insert(db_, path_, s);
+  return insert_row(db_, path_, "services", kServiceColumns, row);
 }
 
 Result<void> Store::update_service(const ServiceRow& row) {
-  sql::Stmt s(db_,
-              "UPDATE services SET zone_id = ?2, name = ?3, policy = ?4, ttl = ?5, "
-              "ttl_degraded = ?6, answers = ?7, fallback = ?8, persistence = ?9, "
-              "persist_v4 = ?10, persist_v6 = ?11, quorum = ?12, policy_options = ?13, "
-              "min_healthy = ?14, check_id = ?15 WHERE id = ?1");
-  s.bind(1, row.id);
-  bind_service(s, row);
-  return run_one(db_, path_, s, "service", row.id);
+  return update_row(db_, path_, "services", "service", kServiceColumns, row);
 }
 
 Result<void> Store::delete_service(int64_t id) {
@@ -607,22 +605,11 @@ Result<void> Store::delete_service(int64_t id) {
 }
 
 Result<int64_t> Store::insert_member(const MemberRow& row) {
-  sql::Stmt s(db_,
-              "INSERT INTO members (service_id, name, address, weight, priority, region, "
-              "enabled, drained_at_ms, sorry, check_id) "
-              "VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
-  bind_member(s, row);
-  return run_insert(db_, path_, s);
+  return insert_row(db_, path_, "members", kMemberColumns, row);
 }
 
 Result<void> Store::update_member(const MemberRow& row) {
-  sql::Stmt s(db_,
-              "UPDATE members SET service_id = ?2, name = ?3, address = ?4, weight = ?5, "
-              "priority = ?6, region = ?7, enabled = ?8, drained_at_ms = ?9, sorry = ?10, "
-              "check_id = ?11 WHERE id = ?1");
-  s.bind(1, row.id);
-  bind_member(s, row);
-  return run_one(db_, path_, s, "member", row.id);
+  return update_row(db_, path_, "members", "member", kMemberColumns, row);
 }
 
 Result<void> Store::delete_member(int64_t id) {
@@ -630,9 +617,7 @@ Result<void> Store::delete_member(int64_t id) {
 }
 
 Result<int64_t> Store::insert_client_subnet(const ClientSubnetRow& row) {
-  sql::Stmt s(db_, "INSERT INTO client_subnets (region, subnet) VALUES (?1, ?2)");
-  s.bind(1, row.region).bind(2, row.subnet);
-  return run_insert(db_, path_, s);
+  return insert_row(db_, path_, "client_subnets", kClientSubnetColumns, row);
 }
 
 Result<void> Store::delete_client_subnet(int64_t id) {

@@ -11,6 +11,7 @@
 
 #include "healthd/probes/probe.h"
 #include "tests/unit/healthd/probe_testing.h"
+#include "zones/dns/dns_constants.h"
 
 namespace gslb {
 namespace {
@@ -21,7 +22,9 @@ using testing::loopback_spec;
 using testing::run_probe;
 using namespace std::chrono_literals;
 
-constexpr uint8_t kNoError = 0, kServFail = 2, kNxDomain = 3;
+constexpr auto kNoError = static_cast<uint8_t>(Rcode::kNoError),
+               kServFail = static_cast<uint8_t>(Rcode::kServFail),
+               kNxDomain = static_cast<uint8_t>(Rcode::kNxDomain);
 
 testing::ProbeRun probe_dns(boost::asio::io_context& io, const ProbeSpec& spec) {
   auto probe = find_probe("dns")(io);

@@ -13,20 +13,31 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include <boost/asio/steady_timer.hpp>
-
 #include "healthd/probes/probe.h"
+#include "tests/unit/testing/fake_clock.h"
+#include "tests/unit/testing/store_testing.h"
 #include "zones/store/store.h"
 #include "zones/store/store_rows.h"
 
 namespace gslb {
 namespace {
 
+using testing::FakeClock;
+using testing::TempDir;
+
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
+
+// The time the checker runs by: it moves only as a test lets it pass (pass, eventually).
+FakeClock& fake_clock() {
+  static FakeClock c;
+  return c;
+}
+// What the tests time with: the fake clock.
+struct Clock {
+  static gslb::Clock::TimePoint now() { return fake_clock().now(); }
+};
 
 // The network as the fake probes see it: which addresses answer, and how often each was asked.
 // Written by the test thread, read by the checker's io thread.
@@ -54,8 +65,8 @@ FakeNet& net() {
   return n;
 }
 
-// Answers after 1 ms from the FakeNet, posted like the real probes; destroying it abandons
-// the attempt.
+// Answers from the FakeNet at once, posted like the real probes; destroying it abandons the
+// attempt.
 class FakeProbe : public Probe {
  public:
   explicit FakeProbe(boost::asio::io_context& io) : io_(io) {}
@@ -69,10 +80,8 @@ class FakeProbe : public Probe {
     }
     r.rtt_us = r.ok ? 1500 : 0;
     r.detail = r.ok ? "" : "connection refused";
-    auto timer = std::make_shared<boost::asio::steady_timer>(io_, 1ms);
-    timer->async_wait([timer, alive = std::weak_ptr<int>(alive_), done = std::move(done),
-                       r](const boost::system::error_code& ec) {
-      if (!ec && !alive.expired()) done(r);
+    fake_clock().post(io_, [alive = std::weak_ptr<int>(alive_), done = std::move(done), r] {
+      if (!alive.expired()) done(r);
     });
   }
 
@@ -86,32 +95,6 @@ std::unique_ptr<Probe> make_fake(boost::asio::io_context& io) {
 }
 ProbeFactory fake_probes(std::string_view type) {
   return type == "tcp" ? make_fake : nullptr;
-}
-
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/gslbd-health-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  std::string file(const std::string& name) const { return dir_ + "/" + name; }
-
- private:
-  std::string dir_;
-};
-
-// Waits until `cond` holds, at most `limit`; returns whether it did.
-bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds limit = 3000ms) {
-  const auto end = Clock::now() + limit;
-  while (Clock::now() < end) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return cond();
 }
 
 // Two services; m1 and m2 share 10.0.0.1 (one target), m3 is alone on 10.0.0.2. One tcp check
@@ -148,6 +131,24 @@ class HealthCheckerTest : public ::testing::Test {
     if (checker_) checker_->stop();
   }
 
+  // Lets `d` of the checker's time pass: every probe, tick and poll due in it runs, in order.
+  // `backend_blocked`: the backend thread may be stuck (on a database lock), do not wait for it.
+  void pass(std::chrono::milliseconds d, bool backend_blocked = false) {
+    fake_clock().advance(d, running_ && !backend_blocked ? 1 : 0);
+  }
+  // Lets time pass until `cond` holds, at most `limit`; returns whether it did.
+  bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds limit = 3000ms) {
+    for (auto waited = 0ms;; waited += 10ms) {
+      if (cond()) return true;
+      if (waited >= limit) return false;
+      pass(10ms);
+    }
+  }
+  void stop() {
+    checker_->stop();
+    running_ = false;
+  }
+
   int64_t add_service(const std::string& name) {
     ServiceRow v;
     v.zone_id = zone_;
@@ -175,9 +176,10 @@ class HealthCheckerTest : public ::testing::Test {
     o.region = "eu";
     o.probe_override = fake_probes;
     o.seed = seed;
-    checker_ = std::make_unique<HealthChecker>(o);
+    checker_ = std::make_unique<HealthChecker>(o, fake_clock());
     auto r = checker_->start();
     ASSERT_TRUE(r.ok()) << r.error();
+    running_ = true;
   }
 
   std::optional<ObservationRow> observation(int64_t member) {
@@ -207,6 +209,7 @@ class HealthCheckerTest : public ::testing::Test {
   std::string path_;
   std::unique_ptr<Store> db_;  // the test's own connection
   std::unique_ptr<HealthChecker> checker_;
+  bool running_ = false;  // the checker's backend thread waits on the fake clock
   int64_t zone_ = 0, check_ = 0, s1_ = 0, s2_ = 0, m1_ = 0, m2_ = 0, m3_ = 0;
 };
 
@@ -229,7 +232,7 @@ TEST_F(HealthCheckerTest, WritesEveryMemberOfASharedTargetProbedOnce) {
 
   // Once per interval per target, however many members share it.
   const int a0 = net().runs_of("10.0.0.1"), b0 = net().runs_of("10.0.0.2");
-  std::this_thread::sleep_for(1000ms);
+  pass(1000ms);
   const int a = net().runs_of("10.0.0.1") - a0, b = net().runs_of("10.0.0.2") - b0;
   EXPECT_GE(a, 7);
   EXPECT_LE(a, 12);
@@ -286,17 +289,17 @@ TEST_F(HealthCheckerTest, DeletedMemberIsNoLongerProbed) {
   ASSERT_TRUE(eventually([&] { return all_up(); }));
   ASSERT_TRUE(db_->delete_member(m3_).ok());
   // The config poll runs once per shortest interval here (100 ms): give it a few.
-  std::this_thread::sleep_for(400ms);
+  pass(400ms);
   const int runs = net().runs_of("10.0.0.2");
   const int shared = net().runs_of("10.0.0.1");
-  std::this_thread::sleep_for(500ms);
+  pass(500ms);
   EXPECT_EQ(net().runs_of("10.0.0.2"), runs);
   EXPECT_GT(net().runs_of("10.0.0.1"), shared);
   EXPECT_FALSE(observation(m3_).has_value());  // gone with the member, never written again
 
   // One sharer of a target going leaves the target probed for the other.
   ASSERT_TRUE(db_->delete_member(m2_).ok());
-  std::this_thread::sleep_for(400ms);
+  pass(400ms);
   const int64_t before = checked_at(m1_);
   ASSERT_TRUE(eventually([&] { return checked_at(m1_) > before; }, 500ms));
   EXPECT_FALSE(observation(m2_).has_value());
@@ -306,9 +309,9 @@ TEST_F(HealthCheckerTest, DeletedCheckStopsItsTargets) {
   start();
   ASSERT_TRUE(eventually([&] { return all_up(); }));
   ASSERT_TRUE(db_->delete_check(check_).ok());
-  std::this_thread::sleep_for(600ms);
+  pass(600ms);
   const int a = net().runs_of("10.0.0.1"), b = net().runs_of("10.0.0.2");
-  std::this_thread::sleep_for(500ms);
+  pass(500ms);
   EXPECT_EQ(net().runs_of("10.0.0.1"), a);
   EXPECT_EQ(net().runs_of("10.0.0.2"), b);
 }
@@ -352,9 +355,9 @@ TEST_F(HealthCheckerTest, IsolatedAgentWritesNoDowns) {
   while (Clock::now() < end) {
     for (int64_t m : {m1_, m2_, m3_}) ASSERT_TRUE(is(m, true)) << "member " << m << " written down";
     last_checked = checked_at(m1_);
-    std::this_thread::sleep_for(10ms);
+    pass(10ms);
   }
-  std::this_thread::sleep_for(300ms);
+  pass(300ms);
   EXPECT_EQ(checked_at(m1_), last_checked);  // isolated: nothing written any more
   for (int64_t m : {m1_, m2_, m3_}) EXPECT_EQ(events(m).size(), 1u);
 
@@ -389,14 +392,14 @@ TEST_F(HealthCheckerTest, IsolationHoldsDownsUntilEveryTargetHasFailed) {
   // Just after the slow target's probe: its next one is about a second away.
   const int slow_runs = net().runs_of("10.0.0.2");
   ASSERT_TRUE(eventually([&] { return net().runs_of("10.0.0.2") > slow_runs; }, 2000ms));
-  std::this_thread::sleep_for(20ms);
+  pass(20ms);
   net().set_down("10.0.0.1", true);
   net().set_down("10.0.0.2", true);
   const auto end = Clock::now() + 2500ms;
   while (Clock::now() < end) {
     for (int64_t id : {m1_, m2_, m3_})
       ASSERT_TRUE(is(id, true)) << "member " << id << " written down";
-    std::this_thread::sleep_for(10ms);
+    pass(10ms);
   }
   net().set_down("10.0.0.1", false);
   net().set_down("10.0.0.2", false);
@@ -467,6 +470,7 @@ TEST_F(HealthCheckerTest, EmptyAgentIdIsRefused) {
 }
 
 TEST_F(HealthCheckerTest, CatchesUpAfterTheDatabaseWasLockedAndStopsPromptly) {
+  using Clock = std::chrono::steady_clock;  // stop() is prompt in real time
   start();
   ASSERT_TRUE(eventually([&] { return all_up(); }));
   // Another writer holds the lock while a site goes down.
@@ -474,15 +478,15 @@ TEST_F(HealthCheckerTest, CatchesUpAfterTheDatabaseWasLockedAndStopsPromptly) {
   ASSERT_EQ(sqlite3_open(path_.c_str(), &other), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
   net().set_down("10.0.0.2", true);
-  std::this_thread::sleep_for(700ms);
+  pass(700ms, /*backend_blocked=*/true);
   ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
   ASSERT_TRUE(eventually([&] { return is(m3_, false); }, 2000ms));
 
   // Locked again, the writer is waiting for the lock when stop() comes: it still returns at once.
   ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
-  std::this_thread::sleep_for(300ms);
+  pass(300ms, /*backend_blocked=*/true);
   const auto t0 = Clock::now();
-  checker_->stop();
+  stop();
   EXPECT_LT(Clock::now() - t0, 1000ms);
   sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
   sqlite3_close(other);
@@ -491,19 +495,20 @@ TEST_F(HealthCheckerTest, CatchesUpAfterTheDatabaseWasLockedAndStopsPromptly) {
 TEST_F(HealthCheckerTest, StartTwiceOrAfterStopIsRefused) {
   start();
   EXPECT_FALSE(checker_->start().ok());
-  checker_->stop();
+  stop();
   EXPECT_FALSE(checker_->start().ok());
-  checker_->stop();  // idempotent
+  stop();  // idempotent
 }
 
 TEST_F(HealthCheckerTest, StopIsPrompt) {
+  using Clock = std::chrono::steady_clock;  // stop() is prompt in real time
   start();
   ASSERT_TRUE(eventually([&] { return all_up(); }));
   const auto t0 = Clock::now();
-  checker_->stop();
+  stop();
   EXPECT_LT(Clock::now() - t0, 1000ms);
   const int runs = net().runs_of("10.0.0.1");
-  std::this_thread::sleep_for(300ms);
+  pass(300ms);
   EXPECT_EQ(net().runs_of("10.0.0.1"), runs);
 }
 

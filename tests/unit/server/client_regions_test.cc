@@ -14,6 +14,7 @@
 #include "tests/unit/testing/ldns_response.h"
 #include "tests/unit/testing/packet_builder.h"
 #include "tests/unit/testing/zone_builder.h"
+#include "zones/dns/subnet.h"
 #include "zones/model/service_table_builder.h"
 #include "zones/model/snapshot_builder.h"
 
@@ -47,11 +48,12 @@ Address addr(const char* text) {
 ClientRegions table(std::initializer_list<std::pair<const char*, const char*>> subnets) {
   ClientRegions t;
   for (const auto& [region, subnet] : subnets) {
-    std::string s(subnet);
-    const size_t slash = s.find('/');
-    Address a = addr(s.substr(0, slash).c_str());
-    t.add_subnet(t.add_region(region), a.family, a.bytes,
-                 static_cast<uint8_t>(std::stoi(s.substr(slash + 1))));
+    auto s = parse_subnet(subnet);
+    if (!s) {
+      ADD_FAILURE() << s.error();
+      continue;
+    }
+    t.add_subnet(t.add_region(region), s->family, s->address, s->prefix);
   }
   return t;
 }

@@ -33,7 +33,7 @@ using ::testing::Pair;
 using testing::QuerySpec;
 namespace flag = testing::flag;
 
-constexpr uint16_t kTypeDs = 43, kTypeTxt = 16, kClassCh = 3;
+constexpr uint16_t kTypeDs = rrtype::DS, kTypeTxt = rrtype::TXT, kClassCh = rrclass::kCh;
 constexpr const char* kSoaRdata =
     "ns1.example.test. hostmaster.example.test. 2024010101 7200 3600 1209600 300";
 constexpr const char* kDsRdata =
@@ -655,8 +655,8 @@ class RenderEdge : public QueryEngineTest {
     EXPECT_EQ(parse_query(request_.data(), request_.size(), q_), ParseOutcome::kOk);
     parent_->lookup(q_.name(), q_.qtype, false, answer_);
     out.assign(capacity, 0xA5);
-    return render_response(q_, request_.data(), answer_, 1, answer_.rcode, EdnsReply{}, out.data(),
-                           capacity);
+    return render_response(q_, request_.data(), answer_, rrclass::kIn,
+                           static_cast<Rcode>(answer_.rcode), EdnsReply{}, out.data(), capacity);
   }
   Bytes request_;
   Query q_;

@@ -79,15 +79,17 @@ uint64_t answers(const QueryStats::Totals& t, int64_t key) {
 
 TEST(QueryStats, CountsResponsesByRcodeAndTypeAndAnswersPerServiceAndMember) {
   auto snap = snapshot({true, true});
+  QueryStatsRegistry registry;
   EngineConfig config;
+  config.stats = &registry;
   config.count_stats = true;
   QueryEngine engine(config, 7);
   const size_t a = QueryStats::bucket(rrtype::A), mx = QueryStats::bucket(rrtype::MX);
-  const auto before = QueryStats::totals();
+  const auto before = registry.totals();
   for (int i = 0; i < 5; ++i) ASSERT_GT(ask(engine, *snap, "app.example.test."), 0u);
   ASSERT_GT(ask(engine, *snap, "nope.example.test."), 0u);             // NXDOMAIN
   ASSERT_GT(ask(engine, *snap, "ns1.example.test.", rrtype::MX), 0u);  // NODATA
-  const auto after = QueryStats::totals();
+  const auto after = registry.totals();
   EXPECT_EQ(after.responses[0][a] - before.responses[0][a], 5u);
   EXPECT_EQ(after.responses[3][a] - before.responses[3][a], 1u);
   EXPECT_EQ(after.responses[0][mx] - before.responses[0][mx], 1u);
@@ -99,22 +101,26 @@ TEST(QueryStats, CountsResponsesByRcodeAndTypeAndAnswersPerServiceAndMember) {
 
 TEST(QueryStats, AnEngineWithoutCountingLeavesTheTotalsAlone) {
   auto snap = snapshot({true});
-  QueryEngine engine(EngineConfig{}, 7);
-  const auto before = QueryStats::totals();
+  QueryStatsRegistry registry;
+  EngineConfig config;
+  config.stats = &registry;  // the process keeps counters, but this engine does not count
+  QueryEngine engine(config, 7);
+  const auto before = registry.totals();
   for (int i = 0; i < 3; ++i) ASSERT_GT(ask(engine, *snap, "app.example.test."), 0u);
-  const auto after = QueryStats::totals();
+  const auto after = registry.totals();
   EXPECT_EQ(answers(after, -77), answers(before, -77));
   EXPECT_EQ(after.responses[0][QueryStats::bucket(rrtype::A)],
             before.responses[0][QueryStats::bucket(rrtype::A)]);
 }
 
 TEST(QueryStats, AFullAnswerTableCountsOverflowInsteadOfGrowing) {
-  QueryStats* stats = QueryStats::create();
-  const auto before = QueryStats::totals();
+  QueryStatsRegistry registry;
+  QueryStats* stats = registry.create();
+  const auto before = registry.totals();
   // Far more distinct keys than slots: each lands in a slot or in the overflow counter.
   const int64_t keys = static_cast<int64_t>(QueryStats::kSlots) * 2;
   for (int64_t k = 1; k <= keys; ++k) stats->count_answer(5'000'000 + k);
-  const auto after = QueryStats::totals();
+  const auto after = registry.totals();
   uint64_t counted = after.overflow - before.overflow;
   for (int64_t k = 1; k <= keys; ++k) counted += answers(after, 5'000'000 + k);
   EXPECT_EQ(counted, static_cast<uint64_t>(keys));

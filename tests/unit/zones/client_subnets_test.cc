@@ -13,47 +13,18 @@
 #include <string>
 #include <vector>
 
+#include "tests/unit/testing/store_testing.h"
 #include "zones/config/config_document.h"
 #include "zones/store/store.h"
 
 namespace gslb {
 namespace {
 
+using testing::raw_int;
+using testing::raw_sql;
+using testing::TempDir;
+
 using nlohmann::json;
-
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/gslbd-regions-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  std::string file(const std::string& name) const { return dir_ + "/" + name; }
-
- private:
-  std::string dir_;
-};
-
-// Runs raw SQL on the store's connection; returns the error message, or "" on success.
-std::string raw_sql(sqlite3* db, const std::string& sql) {
-  char* msg = nullptr;
-  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &msg);
-  std::string out = rc == SQLITE_OK ? "" : (msg ? msg : "error");
-  sqlite3_free(msg);
-  return out;
-}
-
-int64_t raw_int(sqlite3* db, const std::string& sql) {
-  sqlite3_stmt* st = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql;
-  int64_t v = -1;
-  if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  return v;
-}
 
 std::string joined(const std::vector<std::string>& lines) {
   std::string out;

@@ -12,31 +12,17 @@
 #include <utility>
 #include <vector>
 
+#include "tests/unit/testing/store_testing.h"
 #include "zones/store/store.h"
 
 namespace gslb {
 namespace {
 
+using testing::TempDir;
+
 using nlohmann::json;
 
 const std::string kData = std::string(GSLBD_TEST_DATA) + "/config";
-
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/gslbd-config-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  std::string file(const std::string& name) const { return dir_ + "/" + name; }
-  const std::string& path() const { return dir_; }
-
- private:
-  std::string dir_;
-};
 
 // An inline-zone document needing no files: two services, three checks' worth of references.
 json base_doc() {

@@ -10,33 +10,15 @@
 #include <memory>
 #include <string>
 
+#include "tests/unit/testing/store_testing.h"
 #include "zones/store/store.h"
 #include "zones/store/store_sql.h"
 
 namespace gslb {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/gslbd-store-errors-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  std::string file(const std::string& name) const { return dir_ + "/" + name; }
-
- private:
-  std::string dir_;
-};
-
-std::unique_ptr<Store> open_ok(const std::string& path) {
-  auto s = Store::open(path);
-  EXPECT_TRUE(s.ok()) << s.error();
-  return s.ok() ? std::move(*s) : nullptr;
-}
+using testing::open_ok;
+using testing::TempDir;
 
 CheckRow check_named(const std::string& name) {
   CheckRow c;

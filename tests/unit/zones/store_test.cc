@@ -1,4 +1,5 @@
 #include "zones/store/store.h"
+#include "tests/unit/testing/store_testing.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -16,55 +17,11 @@
 namespace gslb {
 namespace {
 
-// A fresh directory under /tmp for one test's database files, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/gslbd-store-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  std::string file(const std::string& name) const { return dir_ + "/" + name; }
-
- private:
-  std::string dir_;
-};
-
-std::unique_ptr<Store> open_ok(const std::string& path) {
-  auto s = Store::open(path);
-  EXPECT_TRUE(s.ok()) << s.error();
-  return s.ok() ? std::move(*s) : nullptr;
-}
-
-// Runs raw SQL on the store's connection; returns the error message, or "" on success.
-std::string raw_sql(Store& s, const std::string& sql) {
-  char* msg = nullptr;
-  int rc = sqlite3_exec(s.handle(), sql.c_str(), nullptr, nullptr, &msg);
-  std::string out = rc == SQLITE_OK ? "" : (msg ? msg : "error");
-  sqlite3_free(msg);
-  return out;
-}
-
-int64_t raw_int(Store& s, const std::string& sql) {
-  sqlite3_stmt* st = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(s.handle(), sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql;
-  int64_t v = -1;
-  if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  return v;
-}
-
-std::string raw_text(Store& s, const std::string& sql) {
-  sqlite3_stmt* st = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(s.handle(), sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql;
-  std::string v;
-  if (sqlite3_step(st) == SQLITE_ROW) v = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-  sqlite3_finalize(st);
-  return v;
-}
+using testing::open_ok;
+using testing::raw_int;
+using testing::raw_sql;
+using testing::raw_text;
+using testing::TempDir;
 
 // A small configuration written through the typed writes: one inline zone with a record, a
 // check, a service with two members.
