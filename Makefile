@@ -15,7 +15,7 @@ PKGS = g++ cmake make pkg-config libldns-dev libc-ares-dev libboost-dev libsqlit
 # sites apart).
 BENCH_PKGS = gdnsd nsd knot pdns-server pdns-backend-bind dnsperf psmisc gcc iproute2
 
-.PHONY: all deps bench-deps build build-asan demo test unit bench clean format
+.PHONY: all deps bench-deps build build-asan demo test unit bench fuzz clean format
 
 all: build
 
@@ -70,8 +70,13 @@ bench: bench-deps build
 	./tools/bench_health.py $(BUILD)/gslbd
 	./tools/bench_api.py $(BUILD)/gslbd
 
+# libFuzzer over every tests/fuzz target (clang), FUZZ_SECONDS each (default 60).
+fuzz: deps
+	@./tools/install-deps.sh clang
+	./tools/fuzz.sh
+
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(ASAN)
+	rm -rf $(BUILD) $(ASAN) build-fuzz

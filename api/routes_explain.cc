@@ -236,7 +236,10 @@ HttpResponse get_explain(ApiContext& ctx, const HttpRequest& req, const Params&)
   auto q = parse_question(req);
   if (!q) return error_response(q.error());
   if (ctx.shared().snapshots == nullptr)
-    return error_response(server_error("explain needs the dns role in this process"));
+    // Not a failure of the server: this process was started without the role (503, as the
+    // busy database is, so a client knows to ask another node rather than report a bug).
+    return error_response(api_error(make_error(
+        ErrorKind::busy, "explain needs the dns role in this process (--roles dns,api)")));
 
   std::shared_ptr<const Snapshot> snap = ctx.shared().snapshots->get();
   QueryEngine& engine = ctx.engine();

@@ -1,21 +1,28 @@
-// Fuzz target: any packet through QueryEngine::answer over UDP and TCP, against a small zone
-// with every answer shape (referral, CNAME chain, wildcard, empty non-terminal, truncation of
-// large TXT and of name-bearing RRsets).
+// Fuzz target: any packet through QueryEngine::answer over UDP and TCP (parse, lookup, policy,
+// render), against a small zone with every answer shape (referral, CNAME chain, wildcard, empty
+// non-terminal, truncation of large TXT and of name-bearing RRsets) and GSLB services of every
+// policy, with members up, down and drained, persistence and the sorry fallback.
 // Any response must be accepted by ldns (the independent parser), be a response (QR=1) with the
-// request's ID, and fit its transport's limit; otherwise abort() so the driver reports it.
+// request's ID, echo the question it parsed, and fit its transport's limit; otherwise abort()
+// so the driver reports it.
 // Output buffers are reused across inputs, as a worker reuses its own.
-#include <ldns/ldns.h>
-
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "server/policy/policy.h"
 #include "server/query_engine.h"
+#include "server/wire/query.h"
+#include "zones/model/service_table_builder.h"
 #include "zones/model/snapshot_builder.h"
 #include "zones/zonefile/ldns_record.h"
+
+// Last: ldns/common.h defines bool/false macros that break C++ headers included after it.
+#include <ldns/ldns.h>
 
 namespace {
 
@@ -28,6 +35,45 @@ gslb::Record record(const char* text) {
   gslb::Record r = gslb::record_from_ldns(rr, "fuzz");
   ldns_rr_free(rr);
   return r;
+}
+
+// One service per policy, three members each (IPv4 and IPv6), one of them down by its only
+// agent's observation and one drained; the priority service falls back to a sorry member.
+gslb::ServiceTable services() {
+  gslb::ConfigRows rows;
+  gslb::HealthRows health;
+  int64_t member_id = 0, service_id = 0;
+  for (gslb::PolicyType const* type : gslb::policy_types()) {
+    if (std::string(type->name) == "rtt") continue;  // needs client regions; covered by its tests
+    gslb::ServiceRow s;
+    s.id = ++service_id;
+    s.name = std::string(type->name) + ".gslb.example.test.";
+    s.policy = type->name;
+    s.answers = service_id % 2 ? 1 : 2;
+    s.persistence = service_id % 3 == 0;
+    s.fallback = std::string(type->name) == "priority" ? "sorry" : "all";
+    rows.services.push_back(s);
+    const char* addresses[] = {"192.0.2.1", "2001:db8::2", "192.0.2.3", "2001:db8::4"};
+    for (int i = 0; i < 4; ++i) {
+      gslb::MemberRow m;
+      m.id = ++member_id;
+      m.service_id = s.id;
+      m.name = "m" + std::to_string(i);
+      m.address = addresses[i];
+      m.weight = 1 + i;
+      m.priority = 1 + i / 2;
+      m.sorry = i == 3;
+      if (i == 2) m.drained_at_ms = 1;
+      rows.members.push_back(m);
+      if (i == 0) health.observations.push_back({"local", m.id, false, 100, 0.5, 1, "down"});
+    }
+  }
+  auto table = gslb::services_from_rows(rows, health, 2);
+  if (!table) {
+    fprintf(stderr, "fuzz_query: %s\n", table.error().c_str());
+    abort();
+  }
+  return std::move(*table);
 }
 
 std::shared_ptr<const gslb::Snapshot> make_snapshot() {
@@ -69,7 +115,7 @@ std::shared_ptr<const gslb::Snapshot> make_snapshot() {
   for (char c = 'a'; c <= 'l'; ++c)
     z.records.push_back(
         record(("big.example.test. IN TXT \"" + std::string(200, c) + "\"").c_str()));
-  auto snap = gslb::build_snapshot({z});
+  auto snap = gslb::build_snapshot({z}, services());
   if (!snap) {
     fprintf(stderr, "fuzz_query: %s\n", snap.error().c_str());
     abort();
@@ -100,6 +146,15 @@ void check(const uint8_t* request, size_t length, const uint8_t* out, size_t n, 
     abort();
   }
   ldns_pkt_free(pkt);
+  // The question it answered is the one it parsed (the name lowercased), echoed as asked.
+  gslb::Query q;
+  if (gslb::parse_query(request, length, q) == gslb::ParseOutcome::kOk && q.has_question) {
+    const size_t qlen = q.question_end - 12;
+    if ((out[4] << 8 | out[5]) != 1 || n < 12 + qlen || memcmp(out + 12, request + 12, qlen) != 0) {
+      fprintf(stderr, "fuzz_query: %s response does not echo the question\n", transport);
+      abort();
+    }
+  }
 }
 
 }  // namespace
