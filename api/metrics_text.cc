@@ -7,6 +7,7 @@
 #include "api/representation.h"
 #include "api/write_transaction.h"
 #include "server/query_stats.h"
+#include "server/response_rate_limit.h"
 
 // Last: ldns/common.h defines bool/false macros that break C++ headers included after it.
 #include <ldns/ldns.h>
@@ -44,6 +45,8 @@ std::string rcode_name(size_t rc) {
       return "REFUSED";
     case Rcode::kBadVers:
       return "BADVERS";
+    case Rcode::kBadCookie:
+      return "BADCOOKIE";
   }
   return "RCODE" + std::to_string(rc);
 }
@@ -200,6 +203,20 @@ void api_requests(Writer& w, const ApiMetrics& m) {
   }
 }
 
+void rate_limited(Writer& w, const ResponseRateLimiter& rrl) {
+  static constexpr std::pair<RrlClass, const char*> kClasses[] = {{RrlClass::kAnswer, "answer"},
+                                                                  {RrlClass::kNxdomain, "nxdomain"},
+                                                                  {RrlClass::kError, "error"}};
+  w.family("gslbd_rrl_dropped_total", "counter",
+           "UDP responses over the --rrl limit that were dropped, by response class.");
+  for (const auto& [c, name] : kClasses)
+    w.sample("gslbd_rrl_dropped_total", std::string("class=\"") + name + "\"", rrl.dropped(c));
+  w.family("gslbd_rrl_slipped_total", "counter",
+           "UDP responses over the --rrl limit sent truncated (TC=1) instead, by class.");
+  for (const auto& [c, name] : kClasses)
+    w.sample("gslbd_rrl_slipped_total", std::string("class=\"") + name + "\"", rrl.slipped(c));
+}
+
 }  // namespace
 
 std::string metrics_text(ApiContext& ctx) {
@@ -209,6 +226,7 @@ std::string metrics_text(ApiContext& ctx) {
   const QueryStatsRegistry* counters = ctx.shared().engine.stats;
   const QueryStats::Totals dns = counters ? counters->totals() : QueryStats::Totals{};
   dns_responses(w, dns);
+  if (const ResponseRateLimiter* rrl = ctx.shared().engine.rrl) rate_limited(w, *rrl);
   if (const UpdaterStats* u = ctx.shared().updater) snapshot_updates(w, *u, now);
 
   auto store = ctx.store();

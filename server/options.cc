@@ -61,6 +61,17 @@ Options:
                          A target the health checker must always reach (tcp:ADDR:PORT,
                          icmp:ADDR, dns:ADDR[:PORT]). While it fails, this agent's
                          observations are withheld instead of marking every site down.
+  --rrl N                Response rate limiting (off by default): at most N UDP responses a
+                         second per client network (/24, /56), response class (answer,
+                         NXDOMAIN, error) and name; over it responses are dropped, and every
+                         --rrl-slip'th (default 2; 0 never, 1 always) sent truncated (TC=1) so
+                         real resolvers retry over TCP. --rrl-window S (default 1): a flood
+                         stays limited for S seconds after it stops. Counted in /metrics.
+                         A client returning a valid server cookie is never limited.
+  --cookie-secret-file F DNS cookies (RFC 7873, RFC 9018 server cookies) are answered with a
+                         secret of 32 hex digits from F (a second line: the previous secret,
+                         still accepted while it is rolled over), shared by every NS node so
+                         each accepts the others' cookies. Default: a random secret per start.
   --threads N            UDP worker threads, each with its own SO_REUSEPORT socket per listen
                          address. Default: one per core.
   --nsid TEXT            Answer EDNS NSID (RFC 5001) requests with TEXT.
@@ -123,6 +134,10 @@ constexpr OptionSpec kServerOptions[] = {
     {"--tcp-idle-timeout", "", true},
     {"--tcp-initial-timeout", "", true},
     {"--tcp-max-connections", "", true},
+    {"--rrl", "", true},
+    {"--rrl-slip", "", true},
+    {"--rrl-window", "", true},
+    {"--cookie-secret-file", "", true},
 };
 
 // "NAME=FILE" or "FILE". A "/" before the first "=" makes it all a path, so every file can be
@@ -196,6 +211,9 @@ Result<Options> parse_options(int argc, const char* const* argv) {
     } else if (a == "--user") {
       if (value.empty()) return make_error("--user: empty name");
       o.user = value;
+    } else if (a == "--cookie-secret-file") {
+      if (value.empty()) return make_error("--cookie-secret-file: empty path");
+      o.cookie_secret_file = value;
     } else if (a == "--zone-dir") {
       if (value.empty()) return make_error("--zone-dir: empty path");
       o.zone_dir = value;
@@ -213,11 +231,17 @@ Result<Options> parse_options(int argc, const char* const* argv) {
       o.identity = value;
     } else {
       Result<unsigned> n = a == "--threads"               ? parse_uint(a, v, 1, 256)
+                           : a == "--rrl"                 ? parse_uint(a, v, 1, 100000)
+                           : a == "--rrl-slip"            ? parse_uint(a, v, 0, 100)
+                           : a == "--rrl-window"          ? parse_uint(a, v, 1, 3600)
                            : a == "--max-udp-size"        ? parse_uint(a, v, 512, 4096)
                            : a == "--tcp-max-connections" ? parse_uint(a, v, 1, 1000000)
                                                           : parse_uint(a, v, 1, 3600000);
       if (!n) return n.failure();
       if (a == "--threads") o.threads = *n;
+      if (a == "--rrl") o.rrl = *n;
+      if (a == "--rrl-slip") o.rrl_slip = *n;
+      if (a == "--rrl-window") o.rrl_window = *n;
       if (a == "--max-udp-size") o.max_udp_size = *n;
       if (a == "--tcp-max-connections") o.tcp_max_connections = *n;
       if (a == "--tcp-idle-timeout") o.tcp_idle_timeout_ms = *n;

@@ -30,6 +30,10 @@ struct Options {
   std::string api_tls_cert, api_tls_key;  // both or neither: the API speaks HTTPS only
   bool api_plain_http = false;            // plain HTTP off loopback, asked for by name
   std::string zone_dir;                   // empty: the directory of `db`
+  unsigned rrl = 0;                       // --rrl responses a second per network and class; 0: off
+  unsigned rrl_slip = 2;                  // --rrl-slip
+  unsigned rrl_window = 1;                // --rrl-window seconds
+  std::string cookie_secret_file;         // --cookie-secret-file; empty: a random secret
   std::string user;                       // NAME[:GROUP] to run as (drop_privileges); empty: stay
   std::string agent = "local";
   std::string health_reference;  // HealthCheckerOptions::reference

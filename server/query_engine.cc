@@ -4,7 +4,9 @@
 #include <cstring>
 
 #include <netinet/in.h>
+#include <time.h>
 
+#include "server/wire/dns_cookie.h"
 #include "server/wire/response.h"
 
 namespace gslb {
@@ -30,9 +32,9 @@ QueryEngine::QueryEngine(const EngineConfig& config, uint64_t seed) : config_(co
   chaos_txt_.rdatas.push_back(rd);
 }
 
-size_t QueryEngine::answer_chaos(const uint8_t* request, uint8_t* out, size_t capacity) {
+size_t QueryEngine::answer_chaos(const uint8_t* request, const EdnsReply& edns, uint8_t* out,
+                                 size_t capacity) {
   Query& q = query_;
-  EdnsReply edns{config_.max_udp_payload, config_.nsid, 0};
   static constexpr char kIdServer[] = "\x02id\x06server";
   static constexpr char kHostnameBind[] =
       "\x08hostname\x04"
@@ -199,6 +201,7 @@ size_t QueryEngine::answer(const Snapshot& snap, Transport transport, const uint
     const Query& q = query_;
     uint16_t rc = out[3] & 0x0F;
     if (q.edns && q.edns_version > 0 && rc == 0) rc = rcode_value(Rcode::kBadVers);
+    if (cookie_bad_) rc = rcode_value(Rcode::kBadCookie);
     stats_->count_response(rc, q.qtype);
   }
   return n;
@@ -209,6 +212,7 @@ size_t QueryEngine::answer_query(const Snapshot& snap, Transport transport, cons
                                  const sockaddr_storage* peer) {
   Query& q = query_;
   EdnsReply edns{config_.max_udp_payload, config_.nsid, 0};
+  cookie_valid_ = cookie_bad_ = false;
   switch (parse_query(request, length, q)) {
     case ParseOutcome::kOk:
       break;
@@ -229,11 +233,30 @@ size_t QueryEngine::answer_query(const Snapshot& snap, Transport transport, cons
     limit =
         std::min<size_t>(capacity, q.edns ? std::min(q.udp_size, config_.max_udp_payload) : 512);
 
+  // RFC 7873: every response to a client cookie carries a fresh server cookie. A server cookie
+  // we did not make (or made for another address, or expired) gets BADCOOKIE over UDP, so the
+  // client retries with the new one; over TCP the connection already proves the address.
+  if (q.cookie_length != 0 && config_.cookies != nullptr && peer != nullptr) {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+    const uint32_t now = static_cast<uint32_t>(ts.tv_sec);
+    const CookieVerdict v = check_cookie(*config_.cookies, q.cookie, q.cookie_length, *peer, now);
+    memcpy(reply_cookie_, q.cookie, 8);
+    make_server_cookie(*config_.cookies, q.cookie, *peer, now, reply_cookie_ + 8);
+    edns.cookie = reply_cookie_;
+    edns.cookie_length = sizeof reply_cookie_;
+    cookie_valid_ = v == CookieVerdict::kValid;
+    if (v == CookieVerdict::kBad && transport == Transport::kUdp) {
+      cookie_bad_ = true;
+      return render_error(q, request, Rcode::kBadCookie, true, edns, out, limit);
+    }
+  }
+
   // RFC 6891 s6.1.3: we speak EDNS version 0 only.
   if (q.edns && q.edns_version > 0)
     return render_error(q, request, Rcode::kBadVers, true, edns, out, limit);
 
-  if (q.qclass == rrclass::kCh) return answer_chaos(request, out, limit);
+  if (q.qclass == rrclass::kCh) return answer_chaos(request, edns, out, limit);
   if (q.qclass != rrclass::kIn && q.qclass != rrclass::kAny)
     return render_error(q, request, Rcode::kRefused, q.edns, edns, out, limit);
 

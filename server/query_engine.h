@@ -12,9 +12,13 @@
 #include "server/policy/policy.h"
 #include "server/query_stats.h"
 #include "server/wire/query.h"
+#include "server/wire/response.h"
 #include "zones/model/snapshot.h"
 
 namespace gslb {
+
+class ResponseRateLimiter;
+struct CookieSecrets;
 
 struct EngineConfig {
   std::string nsid;                 // RFC 5001 NSID payload; empty: not sent
@@ -23,6 +27,10 @@ struct EngineConfig {
   // The process's DNS counters (owned by main), read by /metrics; null: none kept.
   QueryStatsRegistry* stats = nullptr;
   bool count_stats = false;  // count into a block of `stats` (the DNS workers, not explain)
+  // Response rate limiting of the UDP workers (--rrl); null: off. Read by /metrics.
+  ResponseRateLimiter* rrl = nullptr;
+  // DNS cookies (RFC 7873, RFC 9018 server cookies); null: COOKIE options are not answered.
+  const CookieSecrets* cookies = nullptr;
 };
 
 // Why the last GSLB answer was what it was (for /v1/explain; overwritten by every query).
@@ -55,11 +63,14 @@ class QueryEngine {
                 uint8_t* out, size_t capacity, const sockaddr_storage* peer = nullptr);
 
   const Decision& last_decision() const { return decision_; }
+  // Whether the last query carried a valid server cookie of ours (its source address is not
+  // spoofed: response rate limiting lets it through).
+  bool last_cookie_valid() const { return cookie_valid_; }
 
  private:
   size_t answer_query(const Snapshot& snap, Transport transport, const uint8_t* request,
                       size_t length, uint8_t* out, size_t capacity, const sockaddr_storage* peer);
-  size_t answer_chaos(const uint8_t* request, uint8_t* out, size_t capacity);
+  size_t answer_chaos(const uint8_t* request, const EdnsReply& edns, uint8_t* out, size_t capacity);
   // Runs the service's policy for the planned answer; returns the rcode to send and sets the
   // ECS scope the choice depended on.
   Rcode pick_for_service(const sockaddr_storage* peer, uint8_t& ecs_scope);
@@ -69,6 +80,9 @@ class QueryEngine {
   RRset chaos_txt_;
   Query query_;
   Answer answer_;
+  uint8_t reply_cookie_[24];  // the COOKIE option of the response being written
+  bool cookie_valid_ = false;
+  bool cookie_bad_ = false;
   Rng rng_;
   PolicyState policy_state_;
   uint64_t snapshot_serial_ = 0;

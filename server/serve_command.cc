@@ -15,10 +15,12 @@
 #include "server/listen_address.h"
 #include "server/privileges.h"
 #include "server/process.h"
+#include "server/response_rate_limit.h"
 #include "server/snapshot_updater.h"
 #include "server/systemd_notify.h"
 #include "server/tcp_server.h"
 #include "server/udp_server.h"
+#include "server/wire/dns_cookie.h"
 #include "zones/base/log.h"
 
 namespace gslb {
@@ -107,6 +109,9 @@ std::string startup_line(const Options& o, const Roles& roles, const Snapshot& s
            std::to_string(snap.services().size()) + " service(s) on";
     for (const ListenAddress& a : addresses) line += " " + a.text;
     line += " (udp+tcp, " + std::to_string(roles.udp_threads) + " udp worker(s))";
+    if (o.rrl)
+      line += ", rrl " + std::to_string(o.rrl) + "/s slip " + std::to_string(o.rrl_slip) +
+              " window " + std::to_string(o.rrl_window) + " s";
   } else {
     line = "dns role off";
   }
@@ -218,7 +223,21 @@ int run_server(Options& o) {
     roles.health = std::move(*health);
   }
   QueryStatsRegistry query_stats;  // outlives the servers below, which count into it
-  const EngineConfig config = engine_config(o, &query_stats);
+  EngineConfig config = engine_config(o, &query_stats);
+  CookieSecrets cookies = random_cookie_secret();
+  if (!o.cookie_secret_file.empty()) {
+    auto loaded = load_cookie_secrets(o.cookie_secret_file);
+    if (!loaded) return failed("--cookie-secret-file: " + loaded.error(), 2);
+    cookies = *loaded;
+  }
+  config.cookies = &cookies;
+  std::unique_ptr<ResponseRateLimiter> rrl;
+  if (o.rrl) {
+    auto made = ResponseRateLimiter::create({o.rrl, o.rrl_slip, o.rrl_window});
+    if (!made) return failed(made.error(), 2);
+    rrl = std::move(*made);
+    config.rrl = rrl.get();
+  }
   SnapshotHolder holder(*snap);
   if (o.role_api) {
     auto api = start_api(o, holder, updater.stats(), config);

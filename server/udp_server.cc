@@ -3,12 +3,15 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <random>
+
+#include "server/response_rate_limit.h"
 
 namespace gslb {
 namespace {
@@ -125,6 +128,7 @@ static size_t reply_control(const msghdr& in, uint8_t* out) {
 
 void UdpServer::run_worker(std::vector<int> fds, std::vector<bool> wildcard) {
   QueryEngine engine(config_, std::random_device{}());
+  ResponseRateLimiter* const rrl = config_.rrl;
   SnapshotHolder::Reader reader(snapshots_);
   const size_t out_cap = std::min<size_t>(kOutSize, std::max<size_t>(512, config_.max_udp_payload));
   const size_t out_stride = (out_cap + 63) / 64 * 64 + 64;  // keep slots off the same cache sets
@@ -163,6 +167,12 @@ void UdpServer::run_worker(std::vector<int> fds, std::vector<bool> wildcard) {
       int n = recvmmsg(fds[s], in_msg.data(), kBatch, flags, nullptr);
       if (n <= 0) continue;
       const Snapshot& snap = reader.refresh();
+      uint32_t now_s = 0;
+      if (rrl) {
+        timespec ts{};
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+        now_s = static_cast<uint32_t>(ts.tv_sec);
+      }
       unsigned k = 0;
       for (int i = 0; i < n; ++i) {
         const msghdr& h = in_msg[i].msg_hdr;
@@ -171,6 +181,14 @@ void UdpServer::run_worker(std::vector<int> fds, std::vector<bool> wildcard) {
         size_t len = engine.answer(snap, Transport::kUdp, in_buf.data() + i * kInSize,
                                    in_msg[i].msg_len, out, out_cap, &peers[i]);
         if (len == 0) continue;
+        if (rrl) {
+          const RrlVerdict v =
+              engine.last_cookie_valid()
+                  ? RrlVerdict::kSend
+                  : rrl->account(peers[i], rrl_class_of(out), rrl_account_hash(out, len), now_s);
+          if (v == RrlVerdict::kDrop) continue;
+          if (v == RrlVerdict::kSlip && (len = rrl_truncate(out, len)) == 0) continue;
+        }
         out_iov[k] = {out, len};
         msghdr& o = out_msg[k].msg_hdr;
         o = {};

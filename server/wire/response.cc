@@ -9,6 +9,7 @@ size_t opt_length(const Query& q, const EdnsReply& e) {
   size_t n = 11;
   if (q.nsid_requested && !e.nsid.empty()) n += 4 + e.nsid.size();
   if (q.ecs.present) n += 4 + 4 + (q.ecs.source_prefix + 7u) / 8u;
+  if (e.cookie != nullptr) n += 4 + e.cookie_length;
   return n;
 }
 
@@ -48,6 +49,11 @@ void write_opt(WireWriter& w, const Query& q, Rcode rcode, const EdnsReply& e) {
     w.u8(q.ecs.source_prefix);
     w.u8(e.ecs_scope);
     w.bytes(q.ecs.address, bytes);
+  }
+  if (e.cookie != nullptr) {
+    w.u16(opt_code::kCookie);
+    w.u16(e.cookie_length);
+    w.bytes(e.cookie, e.cookie_length);
   }
   if (w.ok()) w.patch_u16(len_at, static_cast<uint16_t>(w.size() - len_at - 2));
 }

@@ -18,6 +18,9 @@ struct EdnsReply {
   uint16_t udp_size = 1232;  // what we advertise
   std::string_view nsid;     // sent when the client asked and this is non-empty
   uint8_t ecs_scope = 0;     // RFC 7871 scope prefix length for the echoed ECS option
+  // RFC 7873 COOKIE option to send (client cookie and our server cookie); null: none.
+  const uint8_t* cookie = nullptr;
+  uint8_t cookie_length = 0;
 };
 
 // REQUIRES: q.has_question. `capacity` is the most the client accepts (already limited).

@@ -44,7 +44,7 @@ TYPES = {
 CLASSES = {"IN": 1, "CH": 3, "ANY": 255}
 RCODES = {
     0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED",
-    16: "BADVERS",
+    16: "BADVERS", 23: "BADCOOKIE",
 }
 
 

@@ -89,13 +89,16 @@ class RrlTests(unittest.TestCase):
         cls.server = GslbdServer(
             ["example.test.zone"],
             args=["--rrl", str(RATE), "--rrl-slip", "2", "--rrl-window", "1",
-                  "--api", "%s:%d" % (harness.HOST, cls.api_port), "--api-insecure-loopback"])
+                  "--roles", "dns,api", "--api", "%s:%d" % (harness.HOST, cls.api_port),
+                  "--api-insecure-loopback"])
         cls.server.start()
         cls.port = cls.server.port
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.stop()
+        problems = cls.server.stop()
+        if problems:
+            raise AssertionError("gslbd did not stop cleanly: " + "\n".join(problems))
 
     def assert_answered(self, source, name="www.example.test", n=5):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -167,7 +170,7 @@ class RrlOffByDefaultTests(unittest.TestCase):
     def test_without_rrl_a_flood_is_answered_in_full(self):
         api_port = harness.free_port()
         with_server = GslbdServer(["example.test.zone"],
-                                  args=["--api", "%s:%d" % (harness.HOST, api_port),
+                                  args=["--roles", "dns,api", "--api", "%s:%d" % (harness.HOST, api_port),
                                         "--api-insecure-loopback"]).start()
         try:
             full, slips, other, _ = flood(with_server.port, "127.0.20.1",
@@ -177,7 +180,7 @@ class RrlOffByDefaultTests(unittest.TestCase):
             self.assertEqual(samples, {})
             self.assertNotIn("gslbd_rrl", text)
         finally:
-            with_server.stop()
+            self.assertFalse(with_server.stop())
 
     def test_bad_settings_are_refused_naming_the_option(self):
         import subprocess

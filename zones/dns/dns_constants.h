@@ -40,7 +40,8 @@ enum class Rcode : uint16_t {
   kNxDomain = 3,
   kNotImp = 4,
   kRefused = 5,
-  kBadVers = 16,  // RFC 6891 s9
+  kBadVers = 16,    // RFC 6891 s9
+  kBadCookie = 23,  // RFC 7873 s8
 };
 
 constexpr uint16_t rcode_value(Rcode r) {
