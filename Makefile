@@ -10,12 +10,13 @@ DEMO_PORT ?= 5353
 # Build and test dependencies (Debian package names).
 PKGS = g++ cmake make pkg-config libldns-dev libc-ares-dev libboost-dev libsqlite3-dev \
 	   nlohmann-json3-dev libgtest-dev libgmock-dev libssl-dev python3 bind9-dnsutils \
-	   knot-dnsutils ldnsutils nsd unbound psmisc procps sqlite3 systemd openssl
+	   knot-dnsutils ldnsutils nsd unbound psmisc procps sqlite3 systemd openssl \
+	   dpkg-dev lintian
 # Peers for `make bench`, and iproute2 for its network namespace (the agent CPU figure with the
 # sites apart).
 BENCH_PKGS = gdnsd nsd knot pdns-server pdns-backend-bind dnsperf psmisc gcc iproute2
 
-.PHONY: all deps bench-deps build build-asan demo test unit bench fuzz clean format
+.PHONY: all deps bench-deps build build-asan deb demo test unit bench fuzz clean format
 
 all: build
 
@@ -32,6 +33,12 @@ build: deps
 build-asan: deps
 	cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DGSLBD_SANITIZE=ON >/dev/null
 	cmake --build $(ASAN) -j$(JOBS)
+
+# The .deb (gslbd_VERSION-1_ARCH.deb in $(BUILD)), built with CPack from the release build;
+# only gslbd and gslbctl are compiled for it. Install it with: apt install ./$(BUILD)/gslbd_*.deb
+deb: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD) -j$(JOBS) --target deb
 
 demo: build
 	./$(BUILD)/gslbd apply --db $(BUILD)/demo.db demo/gslb.json
@@ -56,10 +63,11 @@ demo: build
 	./$(BUILD)/gslbd --listen 127.0.0.1:$(DEMO_PORT) --listen [::1]:$(DEMO_PORT) \
 	  --db $(BUILD)/demo.db --identity gslbd-demo --nsid gslbd-demo --api-insecure-loopback
 
-# Every unit and integration test: the release build's unit tests, then everything again under
-# ASan+UBSan (integration tests drive the sanitized gslbd).
+# Every unit and integration test: the release build's unit tests and its .deb (tests/package),
+# then everything again under ASan+UBSan (integration tests drive the sanitized gslbd; the
+# sanitized build has no package test).
 test: build build-asan
-	cd $(BUILD) && ctest -L unit --output-on-failure -j$(JOBS)
+	cd $(BUILD) && ctest -L 'unit|package' --output-on-failure -j$(JOBS)
 	cd $(ASAN) && ctest --output-on-failure -j$(JOBS)
 
 unit: build

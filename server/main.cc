@@ -1,11 +1,12 @@
 // gslbd: the binary. `gslbd [OPTIONS]` serves (server/serve_command.cc), `gslbd apply` applies a
 // document beside the database, `gslbd healthd` runs a remote health agent,
-// `gslbd check` validates without serving.
+// `gslbd check` validates without serving, `gslbd --version` names the release.
 #include <cstdio>
 #include <string>
 
 #include "server/commands.h"
 #include "server/options.h"
+#include "zones/base/version.h"
 
 int main(int argc, char** argv) {
   using namespace gslb;
@@ -20,6 +21,10 @@ int main(int argc, char** argv) {
   }
   if (opts->help) {
     fputs(usage().c_str(), stdout);
+    return 0;
+  }
+  if (opts->version) {
+    printf("gslbd %s\n", kVersion);
     return 0;
   }
   return run_server(*opts);

@@ -17,6 +17,8 @@ Usage:
   gslbd --listen ADDR:PORT ... [--zone [NAME=]FILE ...] [--db PATH] [options]
   gslbd apply [--db PATH] FILE [--dry-run]
   gslbd healthd --agent ID [--region R] --report-to URL ... [--token-file F] [--ca-file F]
+  gslbd check [--zone [NAME=]FILE ...] [--db PATH] [DOCUMENT]
+  gslbd --version
 
 Options:
   --listen ADDR:PORT     Serve DNS on UDP and TCP at this address. Repeatable. IPv4 as
@@ -86,10 +88,14 @@ Options:
                          TCP connection cap; at the cap the idlest connection is closed to make
                          room. Default 1024.
   -h, --help             Show this help.
+  --version              Print "gslbd VERSION" and exit.
 
 apply FILE: applies a declarative JSON document (zones, checks, services, members) to the
 database in one transaction, printing each change; --dry-run prints them and writes nothing.
 An invalid document is rejected whole, with one line per problem naming its JSON path.
+
+check: validates zone files, the database and a document without serving or changing anything,
+one line per problem; exit 1 if there is any (gslbd check --help).
 
 Signals: SIGHUP reloads the zone files (a bad file keeps the old data serving) and the API's
 certificate and key; SIGINT and SIGTERM stop the server.
@@ -113,6 +119,7 @@ Result<unsigned> parse_uint(const std::string& opt, const char* v, unsigned lo, 
 // Every option of the server, once (zones/base/command_line.h says how they are written).
 constexpr OptionSpec kServerOptions[] = {
     {"--help", "-h"},
+    {"--version"},
     {"--api-insecure-loopback"},
     {"--api-plain-http"},
     {"--listen", "", true},
@@ -165,6 +172,10 @@ Result<Options> parse_options(int argc, const char* const* argv) {
     const std::string a(name);
     if (a == "--help") {
       o.help = true;
+      continue;
+    }
+    if (a == "--version") {
+      o.version = true;
       continue;
     }
     if (a == "--api-insecure-loopback") {

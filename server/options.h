@@ -38,6 +38,7 @@ struct Options {
   std::string agent = "local";
   std::string health_reference;  // HealthCheckerOptions::reference
   bool help = false;
+  bool version = false;
 };
 
 Result<Options> parse_options(int argc, const char* const* argv);

@@ -82,6 +82,19 @@ def gslbctl_path():
     return path
 
 
+def project_version():
+    """The version --version must print: $GSLBD_VERSION (set by CMake), else project()'s in
+    the top CMakeLists.txt."""
+    if os.environ.get("GSLBD_VERSION"):
+        return os.environ["GSLBD_VERSION"]
+    src = os.environ.get("GSLBD_SOURCE_DIR", os.path.dirname(os.path.dirname(HERE)))
+    with open(os.path.join(src, "CMakeLists.txt")) as f:
+        m = re.search(r"project\(\s*gslbd\s+VERSION\s+([0-9.]+)", f.read())
+    if not m:
+        raise AssertionError("no project(gslbd VERSION ...) in " + src + "/CMakeLists.txt")
+    return m.group(1)
+
+
 def zone_path(name):
     return os.path.join(ZONE_DIR, name)
 

@@ -12,7 +12,7 @@ import time
 import unittest
 
 from harness import (GslbdServer, GslbdTestCase, build_query, encode_name, gslbd_path,
-                     opt_record, parse_message, rdatas, run_dig, zone_path)
+                     opt_record, parse_message, project_version, rdatas, run_dig, zone_path)
 
 APEX_SOA = "ns1.example.test. hostmaster.example.test. 2024010101 7200 900 1209600 300"
 DEEP_SOA = "ns1.deep.example.test. admin.deep.example.test. 7 3600 600 86400 600"
@@ -623,6 +623,13 @@ class CommandLineTests(unittest.TestCase):
             for opt in self.OPTIONS:
                 self.assertIn(opt, p.stdout, "--help does not mention " + opt)
             self.assert_no_sanitizer(p)
+
+    def test_version(self):
+        p = self.run_gslbd("--version")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, "gslbd %s\n" % project_version())
+        self.assertEqual(p.stderr, "")
+        self.assertIn("--version", self.run_gslbd("--help").stdout)
 
     def test_unknown_option(self):
         p = self.run_gslbd("--no-such-option")

@@ -701,6 +701,14 @@ class TestGslbctlUsage(_CtlAssertions, unittest.TestCase):
                 self.assertTrue(p.stdout.startswith("usage: gslbctl"), p.transcript)
                 self.assertEqual(p.stderr, "")
 
+    def test_version_goes_to_stdout_before_anything_is_sent(self):
+        for args in (["--version"], ["status", "--version"]):
+            with self.subTest(args=args):
+                p = self.ctl(*args, env=self.env)
+                self.assertEqual(p.returncode, 0, p.transcript)
+                self.assertEqual(p.stdout, "gslbctl %s\n" % harness.project_version())
+                self.assertEqual(p.stderr, "")
+
     def test_bad_usage_exits_2(self):
         cases = [
             [], ["frobnicate"], ["get"], ["get", "members"], ["get", "widgets"],

@@ -41,11 +41,17 @@ constexpr std::pair<std::string_view, bool> kGetResources[] = {
 using gslb::OptionSpec;
 
 constexpr OptionSpec kOptions[] = {
-    {"--help", "-h", false},         {"--server", "", true},
-    {"--token-file", "", true},      {"--ca-file", "", true},
-    {"--output", "-o", true},        {"--timeout", "", true},
-    {"--file", "-f", true, "apply"}, {"--dry-run", "", false, "apply"},
-    {"--type", "", true, "explain"}, {"--client", "", true, "explain"},
+    {"--help", "-h", false},
+    {"--version", "", false},
+    {"--server", "", true},
+    {"--token-file", "", true},
+    {"--ca-file", "", true},
+    {"--output", "-o", true},
+    {"--timeout", "", true},
+    {"--file", "-f", true, "apply"},
+    {"--dry-run", "", false, "apply"},
+    {"--type", "", true, "explain"},
+    {"--client", "", true, "explain"},
 };
 
 const OptionSpec* find_option(std::string_view name) {
@@ -152,6 +158,10 @@ gslb::Result<Invocation> parse_command_line(int argc, const char* const* argv,
     inv.help = true;
     return inv;
   }
+  if (given.count("--version")) {
+    inv.version = true;
+    return inv;
+  }
   if (auto r = read_global_options(given, env, inv); !r) return r.failure();
 
   // The command and its arguments.
@@ -181,6 +191,7 @@ gslb::Result<Invocation> parse_command_line(int argc, const char* const* argv,
 std::string usage() {
   return R"(usage: gslbctl [--server URL] [--token-file FILE] [--ca-file FILE] [-o table|json]
                [--timeout SECONDS] COMMAND ...
+       gslbctl --version
 
 Operates a gslbd server through its REST API.
 
@@ -216,6 +227,7 @@ options (anywhere on the line):
   -o, --output MODE  table (default): aligned columns; json: the API's answer, pretty-printed
   --timeout SECONDS  give up on a request after this long (default 10)
   -h, --help         this text
+  --version          print "gslbctl VERSION" and exit
 
 apply sends the document as it is. Zone file paths in it are the server's: it reads them
 relative to its --zone-dir and refuses files outside it (403), so put zone files there; a path

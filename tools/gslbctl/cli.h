@@ -22,7 +22,8 @@ struct Environment {
 };
 
 struct Invocation {
-  bool help = false;  // --help or `help`: nothing else below is checked
+  bool help = false;     // --help or `help`: nothing else below is checked
+  bool version = false;  // --version: likewise
   ServerUrl server;
   std::string token_file;  // "": no token
   std::string ca_file;     // https: PEM CAs to trust; "": the system store

@@ -8,6 +8,7 @@
 #include "tools/gslbctl/api_client.h"
 #include "tools/gslbctl/cli.h"
 #include "tools/gslbctl/commands.h"
+#include "zones/base/version.h"
 
 using namespace gslbctl;
 
@@ -30,6 +31,10 @@ int main(int argc, char** argv) {
   }
   if (inv->help) {
     fputs(usage().c_str(), stdout);
+    return 0;
+  }
+  if (inv->version) {
+    printf("gslbctl %s\n", gslb::kVersion);
     return 0;
   }
   std::string token;

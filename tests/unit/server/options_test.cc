@@ -1,0 +1,38 @@
+// parse_options (server/options.h): the flags main() answers before serving.
+#include "server/options.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace gslb {
+namespace {
+
+Result<Options> parse(std::vector<const char*> args) {
+  args.insert(args.begin(), "gslbd");
+  return parse_options(static_cast<int>(args.size()), args.data());
+}
+
+TEST(Options, VersionIsAFlagOfItsOwn) {
+  auto o = parse({"--version"});
+  ASSERT_TRUE(o.ok()) << o.error();
+  EXPECT_TRUE(o->version);
+  EXPECT_FALSE(o->help);
+  auto plain = parse({"--listen", "127.0.0.1:5353"});
+  ASSERT_TRUE(plain.ok()) << plain.error();
+  EXPECT_FALSE(plain->version);
+}
+
+TEST(Options, VersionTakesNoValue) {
+  auto o = parse({"--version=1"});
+  ASSERT_FALSE(o.ok());
+  EXPECT_NE(o.error().find("--version"), std::string::npos) << o.error();
+}
+
+TEST(Options, UsageNamesVersion) {
+  EXPECT_NE(usage().find("--version"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gslb
