@@ -24,12 +24,14 @@ const char kHealthdUsage[] =
     "  --token-file: the bearer token (an admin token of the nodes' --api-token-file).\n"
     "  --ca-file: PEM CA certificates to check https nodes against instead of the system store.\n"
     "  --reference: a target this agent must always reach (tcp:ADDR:PORT, icmp:ADDR, dns:ADDR);\n"
-    "  while it fails the agent's observations are withheld instead of marking sites down.\n";
+    "  while it fails the agent's observations are withheld instead of marking sites down.\n"
+    "  --log-format text|json, --log-level debug|info|warn|error: as gslbd's.\n";
 
 constexpr OptionSpec kHealthdOptions[] = {
     {"--help", "-h"},          {"--agent", "", true},      {"--region", "", true},
     {"--report-to", "", true}, {"--token-file", "", true}, {"--ca-file", "", true},
-    {"--reference", "", true}, {"--timeout", "", true},
+    {"--reference", "", true}, {"--timeout", "", true},    {"--log-format", "", true},
+    {"--log-level", "", true},
 };
 
 }  // namespace
@@ -49,6 +51,22 @@ int run_healthd(int argc, char** argv) {
     fprintf(stderr, "gslbd healthd: unexpected argument \"%s\"\n%s", args->positional[0].c_str(),
             kHealthdUsage);
     return 2;
+  }
+  if (auto v = args->value("--log-format")) {
+    auto f = parse_log_format(*v);
+    if (!f) {
+      fprintf(stderr, "gslbd healthd: %s\n", f.error().c_str());
+      return 2;
+    }
+    set_log_format(*f);
+  }
+  if (auto v = args->value("--log-level")) {
+    auto l = parse_log_level(*v);
+    if (!l) {
+      fprintf(stderr, "gslbd healthd: %s\n", l.error().c_str());
+      return 2;
+    }
+    set_log_level(*l);
   }
   HealthCheckerOptions ho;
   ho.agent_id = args->value("--agent").value_or("");

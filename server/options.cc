@@ -76,6 +76,10 @@ Options:
                          each accepts the others' cookies. Default: a random secret per start.
   --threads N            UDP worker threads, each with its own SO_REUSEPORT socket per listen
                          address. Default: one per core.
+  --log-format text|json One line per event on stderr: text (default) or one JSON object a line
+                         ({"time", "level", "message"}). Under systemd lines carry their
+                         syslog priority for the journal. Queries are never logged here.
+  --log-level LEVEL      debug, info (default), warn or error: the least that is logged.
   --nsid TEXT            Answer EDNS NSID (RFC 5001) requests with TEXT.
   --identity TEXT        Answer CHAOS TXT id.server, hostname.bind and version.bind with TEXT.
                          Unset: those queries get REFUSED.
@@ -145,6 +149,8 @@ constexpr OptionSpec kServerOptions[] = {
     {"--rrl-slip", "", true},
     {"--rrl-window", "", true},
     {"--cookie-secret-file", "", true},
+    {"--log-format", "", true},
+    {"--log-level", "", true},
 };
 
 // "NAME=FILE" or "FILE". A "/" before the first "=" makes it all a path, so every file can be
@@ -222,6 +228,14 @@ Result<Options> parse_options(int argc, const char* const* argv) {
     } else if (a == "--user") {
       if (value.empty()) return make_error("--user: empty name");
       o.user = value;
+    } else if (a == "--log-format") {
+      auto f = parse_log_format(value);
+      if (!f) return f.failure();
+      o.log_format = *f;
+    } else if (a == "--log-level") {
+      auto l = parse_log_level(value);
+      if (!l) return l.failure();
+      o.log_level = *l;
     } else if (a == "--cookie-secret-file") {
       if (value.empty()) return make_error("--cookie-secret-file: empty path");
       o.cookie_secret_file = value;

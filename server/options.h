@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "zones/base/log.h"
 #include "zones/base/result.h"
 #include "zones/zonefile/zone_file.h"
 
@@ -33,8 +34,11 @@ struct Options {
   unsigned rrl = 0;                       // --rrl responses a second per network and class; 0: off
   unsigned rrl_slip = 2;                  // --rrl-slip
   unsigned rrl_window = 1;                // --rrl-window seconds
-  std::string cookie_secret_file;         // --cookie-secret-file; empty: a random secret
-  std::string user;                       // NAME[:GROUP] to run as (drop_privileges); empty: stay
+  std::string cookie_secret_file;
+  LogFormat log_format = LogFormat::kText;  // --log-format
+  LogLevel log_level =
+      LogLevel::kInfo;  // --log-level         // --cookie-secret-file; empty: a random secret
+  std::string user;     // NAME[:GROUP] to run as (drop_privileges); empty: stay
   std::string agent = "local";
   std::string health_reference;  // HealthCheckerOptions::reference
   bool help = false;

@@ -190,6 +190,8 @@ int run_server(Options& o) {
     if (!o.role_dns) return failed("the health and api roles need a database (--db PATH)", 2);
     o.role_health = o.role_api = false;  // zone files only: nothing to check or manage
   }
+  set_log_format(o.log_format);
+  set_log_level(o.log_level);
   const sigset_t sigs = block_signals();
   const SystemdNotifier systemd = SystemdNotifier::from_environment();
   if (auto r = prepare_process(o); !r)

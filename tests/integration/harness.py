@@ -644,7 +644,9 @@ class GslbdServer:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 return "exited"
-            if "serving" in self.stderr_text():
+            # --log-level warn or error keeps the "serving" line out: probe without it.
+            quiet = any(a in ("warn", "error") for a in self.args)
+            if quiet or "serving" in self.stderr_text():
                 # Any response (REFUSED is fine) proves the UDP workers are up; a TCP connect
                 # proves the acceptor is.
                 if udp_exchange(self.port, probe, timeout=0.3) is not None:
@@ -700,6 +702,7 @@ class GslbdServer:
         if self._stderr:
             self._stderr.close()
             self._stderr = None
+        self.final_stderr = self.stderr_text()  # the directory goes: keep what it said
         shutil.rmtree(self._tmpdir, ignore_errors=True)
         self.proc = None
         return problems
