@@ -10,7 +10,7 @@ DEMO_PORT ?= 5353
 # Build and test dependencies (Debian package names).
 PKGS = g++ cmake make pkg-config libldns-dev libc-ares-dev libboost-dev libsqlite3-dev \
 	   nlohmann-json3-dev libgtest-dev libgmock-dev libssl-dev python3 bind9-dnsutils \
-	   knot-dnsutils ldnsutils nsd unbound psmisc procps sqlite3 systemd openssl \
+	   knot-dnsutils ldnsutils nsd unbound psmisc procps sqlite3 systemd openssl python3-yaml \
 	   dpkg-dev lintian
 # Peers for `make bench`, and iproute2 for its network namespace (the agent CPU figure with the
 # sites apart).

@@ -130,6 +130,37 @@ def run_gslbctl(args, env=None, timeout=30, cwd=None, stdin=None):
     return p
 
 
+COMPLETION = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "..",
+                          "tools", "gslbctl", "gslbctl.bash-completion")
+
+
+def complete(words, env=None):
+    """What bash completion offers for the command line `words` (the last one being typed)."""
+    script = ('source "$0"; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _gslbctl; '
+              'printf "%s\\n" "${COMPREPLY[@]}"')
+    e = dict(os.environ)
+    e["PATH"] = os.path.dirname(harness.gslbctl_path()) + os.pathsep + e.get("PATH", "")
+    e.update(env or {})
+    p = subprocess.run(["bash", "-c", script, os.path.abspath(COMPLETION), "gslbctl"] + words,
+                       capture_output=True, text=True, timeout=30, env=e)
+    if p.returncode != 0:
+        raise AssertionError("completion failed: " + p.stderr)
+    return sorted(w for w in p.stdout.splitlines() if w)
+
+
+def timeless(value):
+    """An API answer without the fields that change from one second to the next (ages)."""
+    if isinstance(value, dict):
+        return {k: timeless(v) for k, v in value.items() if not re.search(r"(^now|age)_ms$", k)}
+    if isinstance(value, list):
+        return [timeless(v) for v in value]
+    return value
+
+
+def find_service(doc, name):
+    return next(svc for svc in doc["services"] if svc["name"] == name)
+
+
 class _CtlAssertions:
     """Runs gslbctl and checks what every run must satisfy (no sanitizer report); failures show
     the last transcript."""
@@ -605,6 +636,34 @@ class TestGslbctl(GslbctlServerCase):
         self.assertIn("local: up 1.2ms", rows["x"]["OBSERVATIONS"])
         self.assertIn("eu: up 3.4ms", rows["x"]["OBSERVATIONS"])
 
+    def test_yaml_output_is_the_json_answer(self):
+        # A YAML reader (Debian's python3-yaml) must load -o yaml back to exactly -o json's.
+        loader = "/usr/bin/python3"
+        probe = subprocess.run([loader, "-c", "import yaml"], capture_output=True)
+        if probe.returncode != 0:
+            self.skipTest("python3-yaml is not installed for /usr/bin/python3")
+        for args in (["get", "services"], ["get", "members", "obs.ctl.test"], ["status"],
+                     ["get", "config"], ["get", "catalogue"]):
+            with self.subTest(args=args):
+                want = self.ctl_json(*args)
+                p = self.ctl_ok("-o", "yaml", *args)
+                self.assertTrue(p.stdout.startswith("---\n"), p.stdout[:200])
+                back = subprocess.run(
+                    [loader, "-c", "import json, sys, yaml; "
+                     "print(json.dumps(yaml.safe_load(sys.stdin)))"],
+                    input=p.stdout, capture_output=True, text=True, timeout=30)
+                self.assertEqual(back.returncode, 0, back.stderr)
+                self.assertEqual(timeless(json.loads(back.stdout)), timeless(want))
+
+    def test_bash_completion_asks_the_server_for_names(self):
+        services = sorted(svc["name"] for svc in self.doc["services"])
+        self.assertEqual(complete(["--server", self.url, "drain", ""]), services)
+        members = sorted(m["name"] for m in find_service(self.doc, "obs.ctl.test")["members"])
+        self.assertEqual(complete(["--server", self.url, "enable", "obs.ctl.test", ""]), members)
+        # The server from the environment, as gslbctl itself takes it.
+        self.assertEqual(complete(["explain", "obs"], env={"GSLBCTL_SERVER": self.url}),
+                         [n for n in services if n.startswith("obs")])
+
     def test_status_shows_every_member(self):
         self.observe()
         p = self.ctl_ok("status")
@@ -618,12 +677,12 @@ class TestGslbctl(GslbctlServerCase):
         self.assertEqual((x["ADDRESS"], x["STATE"], x["HEALTH"]), ("192.0.2.101", "up", "up"))
         self.assertIn("local=1.2ms", x["RTT"].split())
         self.assertIn("eu=3.4ms", x["RTT"].split())
-        self.assertRegex(x["STALE"], r"^\d+(\.\d)?m?s$", "age of the freshest observation")
+        self.assertRegex(x["LAST OBSERVED"], r"^\d+(\.\d)?m?s$", "age of the freshest observation")
         z = by[("obs.ctl.test", "z")]
         self.assertEqual((z["STATE"], z["HEALTH"]), ("down", "down"))
         self.assertEqual(sorted(z["RTT"].split()), ["eu=down", "local=down"])
         never = by[("app.ctl.test", "a")]
-        self.assertEqual((never["STATE"], never["RTT"], never["STALE"]), ("up", "-", "-"))
+        self.assertEqual((never["STATE"], never["RTT"], never["LAST OBSERVED"]), ("up", "-", "-"))
         lines = summary.splitlines()
         self.assertEqual(len(lines), len(self.doc["services"]), p.stdout)
         self.assertIn(["obs.ctl.test", "weighted", "2/3", "up", "1", "down"],
@@ -661,11 +720,11 @@ class TestGslbctl(GslbctlServerCase):
         port = harness.free_port()  # nothing listens there
         url = "http://127.0.0.1:%d" % port
         p = self.ctl("--server", url, "get", "services")
-        self.assertEqual(p.returncode, 1, p.transcript)
+        self.assertEqual(p.returncode, 3, p.transcript)  # no answer: 3, not a refusal's 1
         self.assertEqual(p.stderr.strip(), "gslbctl: cannot reach %s: connection refused" % url)
         # The environment names the server when --server does not.
         p = self.ctl("status", env={"GSLBCTL_SERVER": url})
-        self.assertEqual(p.returncode, 1, p.transcript)
+        self.assertEqual(p.returncode, 3, p.transcript)
         self.assertIn("cannot reach %s" % url, p.stderr)
         p = self.ctl("-o", "json", "get", "zones", env={"GSLBCTL_SERVER": self.url})
         self.assertEqual(p.returncode, 0, p.transcript)
@@ -679,7 +738,7 @@ class TestGslbctl(GslbctlServerCase):
             took = time.monotonic() - t0
         finally:
             s.close()
-        self.assertEqual(p.returncode, 1, p.transcript)
+        self.assertEqual(p.returncode, 3, p.transcript)
         self.assertIn("no answer from %s within 0.5 s" % url, p.stderr, p.transcript)
         self.assertLess(took, 5.0)
 
@@ -692,6 +751,13 @@ class TestGslbctlUsage(_CtlAssertions, unittest.TestCase):
         self._last_tool_output = None
         # Nothing listens here: a usage error must not even try to connect (exit 2, not 1).
         self.env = {"GSLBCTL_SERVER": "http://127.0.0.1:%d" % harness.free_port()}
+
+    def test_bash_completion_of_commands_words_and_options(self):
+        self.assertEqual(complete(["s"]), ["set-weight", "status"])
+        self.assertEqual(complete(["get", "m"]), ["members"])
+        self.assertEqual(complete(["-o", ""]), ["json", "table", "yaml"])
+        self.assertIn("--dry-run", complete(["apply", "--d"]))
+        self.assertEqual(complete(["--timeout", "3", "exp"]), ["explain"])
 
     def test_help_goes_to_stdout(self):
         for args in (["--help"], ["-h"], ["help"], ["get", "--help"]):
@@ -712,7 +778,7 @@ class TestGslbctlUsage(_CtlAssertions, unittest.TestCase):
     def test_bad_usage_exits_2(self):
         cases = [
             [], ["frobnicate"], ["get"], ["get", "members"], ["get", "widgets"],
-            ["get", "zones", "extra"], ["get", "zones", "-o", "yaml"], ["drain", "only-one"],
+            ["get", "zones", "extra"], ["get", "zones", "-o", "xml"], ["drain", "only-one"],
             ["enable", "s", "m", "x"], ["set-weight", "s", "m"], ["set-weight", "s", "m", "abc"],
             ["apply"], ["apply", "--dry-run"], ["status", "--dry-run"], ["status", "--bogus"],
             ["explain"], ["explain", "x", "--type", "MX"], ["--timeout", "0", "status"],
@@ -727,7 +793,7 @@ class TestGslbctlUsage(_CtlAssertions, unittest.TestCase):
         # test_api_tls.py talks to a real HTTPS server; here only what needs none.
         url = "https://127.0.0.1:%d" % harness.free_port()
         p = self.ctl("--server", url, "status", env=self.env)
-        self.assertEqual(p.returncode, 1, p.transcript)
+        self.assertEqual(p.returncode, 3, p.transcript)
         self.assertIn("cannot reach " + url, p.stderr)
         missing = "/nonexistent/gslbd-test-ca.pem"
         p = self.ctl("--server", url, "--ca-file", missing, "status", env=self.env)

@@ -41,6 +41,7 @@ FILES = {
     "usr/share/man/man1/gslbctl.1.gz": "-rw-r--r--",
     "usr/share/man/man5/gslbd.json.5.gz": "-rw-r--r--",
     "usr/share/doc/gslbd/copyright": "-rw-r--r--",
+    "usr/share/bash-completion/completions/gslbctl": "-rw-r--r--",
     "usr/share/doc/gslbd/changelog.Debian.gz": "-rw-r--r--",
 }
 DIRECTORIES_AT_LEAST = {"etc/gslbd", "etc/gslbd/zones", "lib/systemd/system", "usr/share/doc/gslbd"}

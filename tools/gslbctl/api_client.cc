@@ -62,9 +62,12 @@ gslb::Result<std::string> ApiClient::call(std::string_view method, std::string_v
   req.body = std::string(body);
   if (!token_.empty()) req.headers.emplace_back("Authorization", "Bearer " + token_);
   auto res = http_exchange(server_, req, timeout_, ca_file_);
-  if (!res) return gslb::make_error(res.error());
+  if (!res) return res.failure();
   if (res->status < 200 || res->status > 299)
-    return gslb::make_error(error_text(*res, server_, !token_.empty()));
+    return gslb::make_error(res->status == 404   ? gslb::ErrorKind::not_found
+                            : res->status == 409 ? gslb::ErrorKind::conflict
+                                                 : gslb::ErrorKind::invalid,
+                            error_text(*res, server_, !token_.empty()));
   return std::move(res->body);
 }
 

@@ -91,8 +91,10 @@ gslb::Result<void> read_global_options(Given& given, const Environment& env, Inv
       inv.output = OutputMode::kTable;
     } else if (mode == "json") {
       inv.output = OutputMode::kJson;
+    } else if (mode == "yaml") {
+      inv.output = OutputMode::kYaml;
     } else {
-      return usage_error("-o \"" + mode + "\": expected table or json");
+      return usage_error("-o \"" + mode + "\": expected table, json or yaml");
     }
   }
   if (given.count("--timeout")) {
@@ -189,7 +191,7 @@ gslb::Result<Invocation> parse_command_line(int argc, const char* const* argv,
 }
 
 std::string usage() {
-  return R"(usage: gslbctl [--server URL] [--token-file FILE] [--ca-file FILE] [-o table|json]
+  return R"(usage: gslbctl [--server URL] [--token-file FILE] [--ca-file FILE] [-o table|json|yaml]
                [--timeout SECONDS] COMMAND ...
        gslbctl --version
 
@@ -224,7 +226,9 @@ options (anywhere on the line):
                      --api-token-file (default $GSLBCTL_TOKEN_FILE)
   --ca-file FILE     https: trust the CA certificates in FILE (PEM) instead of the system
                      store (default $GSLBCTL_CA_FILE)
-  -o, --output MODE  table (default): aligned columns; json: the API's answer, pretty-printed
+  -o, --output MODE  table (default): aligned columns for people; json: the API's answer,
+                     pretty-printed; yaml: the same answer as YAML (for scripts, both keep
+                     the API's field names and order)
   --timeout SECONDS  give up on a request after this long (default 10)
   -h, --help         this text
   --version          print "gslbctl VERSION" and exit
@@ -234,7 +238,11 @@ relative to its --zone-dir and refuses files outside it (403), so put zone files
 on this machine means nothing to a server elsewhere. (`gslbd apply`, run beside the database,
 reads them relative to the document instead.)
 
-Exit status: 0 done; 1 the request failed (the server's message is printed); 2 bad usage.
+Exit status: 0 done; 1 the server refused or failed the request (its message is printed on
+stderr); 2 bad usage; 3 no answer from the server (cannot connect, TLS failed, timed out).
+
+Shell completion for bash: source tools/gslbctl/gslbctl.bash-completion (installed to
+/usr/share/bash-completion/completions/gslbctl by the package).
 )";
 }
 

@@ -12,7 +12,7 @@
 
 namespace gslbctl {
 
-enum class OutputMode { kTable, kJson };
+enum class OutputMode { kTable, kJson, kYaml };
 
 // What gslbctl takes from its environment (passed in, never read behind the caller's back).
 struct Environment {

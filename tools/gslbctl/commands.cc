@@ -13,6 +13,7 @@
 #include "tools/gslbctl/cli.h"
 #include "tools/gslbctl/server_url.h"
 #include "tools/gslbctl/views.h"
+#include "tools/gslbctl/yaml.h"
 
 namespace gslbctl {
 
@@ -24,7 +25,13 @@ using View = gslb::Result<std::string> (*)(std::string_view);
 
 int fail(const Streams& io, const std::string& message) {
   fprintf(io.err, "gslbctl: %s\n", message.c_str());
-  return 1;
+  return kExitRefused;
+}
+
+// A script can tell "the server said no" (1) from "no server to ask" (3).
+int fail(const Streams& io, const gslb::Error& e) {
+  fail(io, e.message);
+  return e.kind == gslb::ErrorKind::io ? kExitUnreachable : kExitRefused;
 }
 
 std::string pretty(const std::string& body) {
@@ -43,14 +50,19 @@ std::string member_target(const std::string& service, const std::string& member)
   return "/v1/services/" + segment(service) + "/members/" + segment(member);
 }
 
-// Prints a successful answer: JSON as is for -o json, else through `view`.
+// Prints a successful answer: JSON as is for -o json, as YAML for -o yaml, else through `view`.
 int show(const Invocation& inv, const Streams& io, const std::string& body, View view) {
+  if (inv.output == OutputMode::kYaml) {
+    const json j = json::parse(body, nullptr, false);
+    fputs(j.is_discarded() ? pretty(body).c_str() : to_yaml(j).c_str(), io.out);
+    return 0;
+  }
   if (inv.output == OutputMode::kJson || view == nullptr) {
     fputs(pretty(body).c_str(), io.out);
     return 0;
   }
   auto text = view(body);
-  if (!text) return fail(io, text.error());
+  if (!text) return fail(io, text.failure());
   fputs(text->c_str(), io.out);
   return 0;
 }
@@ -84,7 +96,7 @@ int get(const Invocation& inv, const ApiClient& api, const Streams& io) {
     target = "/v1/config";  // the document: JSON in both modes
   }
   auto body = api.call("GET", target);
-  if (!body) return fail(io, body.error());
+  if (!body) return fail(io, body.failure());
   return show(inv, io, *body, view);
 }
 
@@ -122,9 +134,9 @@ gslb::Result<std::string> read_document(const std::string& file) {
 
 int apply(const Invocation& inv, const ApiClient& api, const Streams& io) {
   auto doc = read_document(inv.file);
-  if (!doc) return fail(io, doc.error());
+  if (!doc) return fail(io, doc.failure());
   auto body = api.call("PUT", inv.dry_run ? "/v1/config?dry_run=true" : "/v1/config", *doc);
-  if (!body) return fail(io, body.error());
+  if (!body) return fail(io, body.failure());
   return show(inv, io, *body, view_apply);
 }
 
@@ -146,18 +158,18 @@ int change_member(const Invocation& inv, const ApiClient& api, const Streams& io
   }
   const std::string target = member_target(service, member);
   auto body = api.call("PATCH", target, patch.dump());
-  if (!body) return fail(io, body.error());
+  if (!body) return fail(io, body.failure());
   // The answer is the member as answered (with its state); fetch it when a server sends less.
   const json answered = json::parse(*body, nullptr, false);
   if (!answered.is_object() || !answered.contains("state")) {
     body = api.call("GET", target);
-    if (!body) return fail(io, body.error());
+    if (!body) return fail(io, body.failure());
   }
-  if (inv.output == OutputMode::kJson) return show(inv, io, *body, nullptr);
+  if (inv.output != OutputMode::kTable) return show(inv, io, *body, nullptr);
   std::string name(service);
   if (name.size() > 1 && name.back() == '.') name.pop_back();
   auto text = view_member_change(name, *body, now_ms);
-  if (!text) return fail(io, text.error());
+  if (!text) return fail(io, text.failure());
   fputs(text->c_str(), io.out);
   return 0;
 }
@@ -167,13 +179,13 @@ int explain(const Invocation& inv, const ApiClient& api, const Streams& io) {
       "/v1/explain?name=" + encode_component(inv.args[0]) + "&type=" + encode_component(inv.type);
   if (!inv.client.empty()) target += "&client=" + encode_component(inv.client);
   auto body = api.call("GET", target);
-  if (!body) return fail(io, body.error());
+  if (!body) return fail(io, body.failure());
   return show(inv, io, *body, view_explain);
 }
 
 int status(const Invocation& inv, const ApiClient& api, const Streams& io) {
   auto body = api.call("GET", "/v1/health");
-  if (!body) return fail(io, body.error());
+  if (!body) return fail(io, body.failure());
   return show(inv, io, *body, view_status);
 }
 

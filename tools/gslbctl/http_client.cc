@@ -136,9 +136,11 @@ gslb::Result<HttpResponse> http_exchange(const ServerUrl& server, const HttpRequ
   io.run();
 
   if (timed_out)
-    return gslb::make_error((connected ? "no answer from " : "cannot reach ") + server.text +
-                            " within " + seconds_text(timeout));
-  if (!setup_error.empty()) return gslb::make_error(server.text + ": " + setup_error);
+    return gslb::make_error(gslb::ErrorKind::io, (connected ? "no answer from " : "cannot reach ") +
+                                                     server.text + " within " +
+                                                     seconds_text(timeout));
+  if (!setup_error.empty())
+    return gslb::make_error(gslb::ErrorKind::io, server.text + ": " + setup_error);
   if (failure && connected && !handshaken) {
     std::string why = server.text + ": TLS handshake failed: " + describe(failure);
     const std::string cert = gslb::tls::certificate_problem(secure->native_handle());
@@ -146,15 +148,15 @@ gslb::Result<HttpResponse> http_exchange(const ServerUrl& server, const HttpRequ
       why += " (" + cert + ")";
       if (ca_file.empty()) why += "; give the server's CA with --ca-file FILE";
     }
-    return gslb::make_error(why);
+    return gslb::make_error(gslb::ErrorKind::io, why);
   }
   // An HTTPS server closes on a request in clear without an HTTP answer.
   if (failure && connected && !server.tls && !parser.got_some())
-    return gslb::make_error(server.text + ": " + describe(failure) +
-                            " (is it an HTTPS server? then https://)");
+    return gslb::make_error(gslb::ErrorKind::io, server.text + ": " + describe(failure) +
+                                                     " (is it an HTTPS server? then https://)");
   if (failure)
-    return gslb::make_error((connected ? "" : "cannot reach ") + server.text + ": " +
-                            describe(failure));
+    return gslb::make_error(gslb::ErrorKind::io, (connected ? "" : "cannot reach ") + server.text +
+                                                     ": " + describe(failure));
   beast::error_code ignored;
   socket.shutdown(tcp::socket::shutdown_both, ignored);
 

@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
   auto inv = parse_command_line(argc, argv, env);
   if (!inv) {
     fprintf(stderr, "gslbctl: %s\n\n%s", inv.error().c_str(), usage().c_str());
-    return 2;
+    return kExitUsage;
   }
   if (inv->help) {
     fputs(usage().c_str(), stdout);
@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
     auto t = gslb::api::client_token(inv->token_file);
     if (!t) {
       fprintf(stderr, "gslbctl: token file %s\n", t.error().c_str());
-      return 1;
+      return kExitRefused;
     }
     token = *t;
   }

@@ -385,7 +385,8 @@ gslb::Result<std::string> view_status(std::string_view body) {
   if (!j) return gslb::make_error(j.error());
   const json& services = list(*j, "services");
   if (services.empty()) return std::string("no services\n");
-  Table rows({"SERVICE", "MEMBER", "ADDRESS", "STATE", "HEALTH", "RTT", "STALE"});
+  // LAST OBSERVED: the age of the member's freshest observation ("stale" when none is fresh).
+  Table rows({"SERVICE", "MEMBER", "ADDRESS", "STATE", "HEALTH", "RTT", "LAST OBSERVED"});
   Table summary({});
   for (const json& s : services) {
     const json& members = list(s, "members");
