@@ -74,7 +74,7 @@ Result<void> ApiServer::start() {
         return dispatch(*static_cast<ApiContext*>(state), req);
       },
       impl_->tls.get());
-  return impl_->http->start();
+  return impl_->http->start(o.listen_fd);
 }
 
 void ApiServer::stop() {
@@ -88,6 +88,10 @@ Result<void> ApiServer::reload_tls() {
 
 bool ApiServer::tls() const {
   return impl_->tls != nullptr;
+}
+
+int ApiServer::listen_fd() const {
+  return impl_->http ? impl_->http->listen_fd() : -1;
 }
 
 uint16_t ApiServer::port() const {

@@ -25,6 +25,7 @@ struct ApiOptions {
   std::string db_path;
   std::string zone_dir;  // empty: the database's directory
   unsigned threads = 4;  // handlers wait on SQLite; a few threads keep reads flowing meanwhile
+  int listen_fd = -1;    // a listening socket handed over by a predecessor; -1: bind `listen`
   HttpLimits limits;
 };
 
@@ -44,6 +45,7 @@ class ApiServer {
   Result<void> reload_tls();
   bool tls() const;
   uint16_t port() const;
+  int listen_fd() const;  // for a successor (--handover)
 
  private:
   struct Impl;

@@ -289,7 +289,7 @@ HttpServer::~HttpServer() {
   stop();
 }
 
-Result<void> HttpServer::start() {
+Result<void> HttpServer::start(int listen_fd) {
   auto where = parse_listen_address(impl_->address);
   if (!where) return make_error("--api: " + where.error());
   tcp::endpoint ep;
@@ -297,10 +297,14 @@ Result<void> HttpServer::start() {
   ep.resize(where->length);
   boost::system::error_code ec;
   auto acceptor = std::make_unique<tcp::acceptor>(impl_->io);
-  acceptor->open(ep.protocol(), ec);
-  if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor->bind(ep, ec);
-  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (listen_fd >= 0) {
+    acceptor->assign(ep.protocol(), listen_fd, ec);
+  } else {
+    acceptor->open(ep.protocol(), ec);
+    if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor->bind(ep, ec);
+    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  }
   if (ec) return make_error("--api " + impl_->address + ": cannot listen: " + ec.message());
   impl_->bound_port = acceptor->local_endpoint().port();
   impl_->acceptor = std::move(acceptor);
@@ -315,6 +319,10 @@ Result<void> HttpServer::start() {
     });
   }
   return {};
+}
+
+int HttpServer::listen_fd() const {
+  return impl_->acceptor ? impl_->acceptor->native_handle() : -1;
 }
 
 void HttpServer::stop() {

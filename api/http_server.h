@@ -46,10 +46,12 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds ADDR:PORT ("127.0.0.1:8053", "[::1]:8053"); the error says what to fix.
-  Result<void> start();
+  // Binds ADDR:PORT ("127.0.0.1:8053", "[::1]:8053"), or serves on `listen_fd`, a listening
+  // socket handed over by a predecessor (--handover); the error says what to fix.
+  Result<void> start(int listen_fd = -1);
   void stop();
   uint16_t port() const;  // the bound port (useful with port 0)
+  int listen_fd() const;  // the listening socket, for a successor; -1 when not started
 
  private:
   struct Impl;

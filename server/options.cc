@@ -76,6 +76,10 @@ Options:
                          each accepts the others' cookies. Default: a random secret per start.
   --threads N            UDP worker threads, each with its own SO_REUSEPORT socket per listen
                          address. Default: one per core.
+  --handover PATH        Restart without losing a query: a gslbd started with the same PATH
+                         (a Unix socket, e.g. /run/gslbd/handover) takes over the running
+                         one's sockets with what is queued in them, serves, and then the old
+                         one finishes its TCP queries and exits. The first start just binds.
   --log-format text|json One line per event on stderr: text (default) or one JSON object a line
                          ({"time", "level", "message"}). Under systemd lines carry their
                          syslog priority for the journal. Queries are never logged here.
@@ -149,6 +153,7 @@ constexpr OptionSpec kServerOptions[] = {
     {"--rrl-slip", "", true},
     {"--rrl-window", "", true},
     {"--cookie-secret-file", "", true},
+    {"--handover", "", true},
     {"--log-format", "", true},
     {"--log-level", "", true},
 };
@@ -236,6 +241,9 @@ Result<Options> parse_options(int argc, const char* const* argv) {
       auto l = parse_log_level(value);
       if (!l) return l.failure();
       o.log_level = *l;
+    } else if (a == "--handover") {
+      if (value.empty()) return make_error("--handover: empty path");
+      o.handover = value;
     } else if (a == "--cookie-secret-file") {
       if (value.empty()) return make_error("--cookie-secret-file: empty path");
       o.cookie_secret_file = value;

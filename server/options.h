@@ -35,6 +35,7 @@ struct Options {
   unsigned rrl_slip = 2;                  // --rrl-slip
   unsigned rrl_window = 1;                // --rrl-window seconds
   std::string cookie_secret_file;
+  std::string handover;  // --handover PATH: take the sockets of the gslbd there, then offer ours
   LogFormat log_format = LogFormat::kText;  // --log-format
   LogLevel log_level =
       LogLevel::kInfo;  // --log-level         // --cookie-secret-file; empty: a random secret

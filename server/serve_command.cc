@@ -1,7 +1,11 @@
 // gslbd (serving): the DNS, health and API roles in one process until SIGINT/SIGTERM; SIGHUP
 // reloads the zone files and the API's TLS pair.
+#include <signal.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -12,6 +16,7 @@
 #include "api/api_server.h"
 #include "healthd/health_checker.h"
 #include "server/commands.h"
+#include "server/handover.h"
 #include "server/listen_address.h"
 #include "server/privileges.h"
 #include "server/process.h"
@@ -69,7 +74,8 @@ EngineConfig engine_config(const Options& o, QueryStatsRegistry* stats) {
 // The api role reads the snapshot the DNS role serves (explain, readiness).
 Result<std::unique_ptr<api::ApiServer>> start_api(const Options& o, const SnapshotHolder& holder,
                                                   const UpdaterStats& stats,
-                                                  const EngineConfig& config) {
+                                                  const EngineConfig& config,
+                                                  InheritedSockets* inherited) {
   api::ApiOptions ao;
   ao.listen = o.api;
   ao.token_file = o.api_token_file;
@@ -79,13 +85,15 @@ Result<std::unique_ptr<api::ApiServer>> start_api(const Options& o, const Snapsh
   ao.tls_cert = o.api_tls_cert;
   ao.tls_key = o.api_tls_key;
   ao.plain_http = o.api_plain_http;
+  if (inherited) ao.listen_fd = inherited->take("api", o.api);
   auto server = std::make_unique<api::ApiServer>(ao, &holder, &stats, config);
   if (auto r = server->start(); !r) return r.failure();
   return server;
 }
 
 Result<void> start_dns(const Options& o, const std::vector<ListenAddress>& addresses,
-                       const EngineConfig& config, SnapshotHolder& holder, Roles& roles) {
+                       const EngineConfig& config, SnapshotHolder& holder, Roles& roles,
+                       InheritedSockets* inherited) {
   roles.udp_threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   roles.udp = std::make_unique<UdpServer>(config, holder, addresses, roles.udp_threads);
   TcpLimits limits;
@@ -93,8 +101,8 @@ Result<void> start_dns(const Options& o, const std::vector<ListenAddress>& addre
   limits.initial_timeout = std::chrono::milliseconds(o.tcp_initial_timeout_ms);
   limits.max_connections = o.tcp_max_connections;
   roles.tcp = std::make_unique<TcpServer>(config, holder, addresses, limits);
-  if (auto r = roles.udp->start(); !r) return r;
-  if (auto r = roles.tcp->start(); !r) {
+  if (auto r = roles.udp->start(inherited); !r) return r;
+  if (auto r = roles.tcp->start(inherited); !r) {
     roles.udp->stop();
     return r;
   }
@@ -169,13 +177,37 @@ void serve_until_stopped(const sigset_t& sigs, const Options& o, SnapshotUpdater
   systemd.send("STOPPING=1");
 }
 
-void stop(Roles& roles, SnapshotUpdater* updater) {
-  log_info("stopping");
+// The process that took our sockets over (--handover), once it said it serves; 0 until then.
+std::atomic<pid_t> g_successor{0};
+
+void on_handed_over(pid_t successor) {
+  g_successor.store(successor);
+  kill(getpid(), SIGTERM);  // the main thread's sigwait: stop as on SIGTERM
+}
+
+// Every socket we serve on, for a successor.
+std::vector<HandedSocket> sockets_to_hand_over(const Options& o, const Roles& roles) {
+  std::vector<HandedSocket> all;
+  if (roles.udp) all = roles.udp->handed_sockets();
+  if (roles.tcp)
+    for (HandedSocket& s : roles.tcp->handed_sockets()) all.push_back(std::move(s));
+  if (roles.api && roles.api->listen_fd() >= 0)
+    all.push_back({"api", o.api, roles.api->listen_fd()});
+  return all;
+}
+
+void stop(Roles& roles, SnapshotUpdater* updater,
+          std::chrono::milliseconds tcp_drain = std::chrono::milliseconds(0)) {
+  if (const pid_t s = g_successor.load())
+    log_info("stopping: gslbd pid " + std::to_string(s) + " serves on our sockets");
+  else
+    log_info("stopping");
   if (roles.api) roles.api->stop();
   if (roles.health) roles.health->stop();
   if (updater) updater->stop();
-  if (roles.tcp) roles.tcp->stop();
+  // UDP first: its sockets may be a successor's now, and TCP's last queries are still answered.
   if (roles.udp) roles.udp->stop();
+  if (roles.tcp) roles.tcp->stop(tcp_drain);
 }
 
 int failed(const std::string& message, int status = 1) {
@@ -240,9 +272,20 @@ int run_server(Options& o) {
     rrl = std::move(*made);
     config.rrl = rrl.get();
   }
+  // A running gslbd at --handover PATH gives us its sockets (nobody there: we bind).
+  std::unique_ptr<Takeover> takeover;
+  if (!o.handover.empty()) {
+    auto t = Takeover::begin(o.handover);
+    if (!t) return failed(t.error());
+    takeover = std::move(*t);
+    if (takeover)
+      log_info("handover: taking over " + std::to_string(takeover->sockets().size()) +
+               " socket(s) from gslbd pid " + std::to_string(takeover->old_pid()));
+  }
+  InheritedSockets* inherited = takeover ? &takeover->sockets() : nullptr;
   SnapshotHolder holder(*snap);
   if (o.role_api) {
-    auto api = start_api(o, holder, updater.stats(), config);
+    auto api = start_api(o, holder, updater.stats(), config, inherited);
     if (!api) {
       stop(roles, nullptr);
       return failed(api.error());
@@ -250,7 +293,7 @@ int run_server(Options& o) {
     roles.api = std::move(*api);
   }
   if (o.role_dns) {
-    if (auto r = start_dns(o, addresses, config, holder, roles); !r) {
+    if (auto r = start_dns(o, addresses, config, holder, roles, inherited); !r) {
       roles.udp.reset();
       roles.tcp.reset();
       stop(roles, nullptr);
@@ -260,9 +303,23 @@ int run_server(Options& o) {
   updater.start(holder);
   const std::string line = startup_line(o, roles, **snap, addresses);
   log_info(line);
+  if (takeover) {
+    if (auto r = takeover->ready(); !r) log_warn(r.error());
+    takeover.reset();
+  }
+  std::unique_ptr<HandoverListener> handover;
+  if (!o.handover.empty()) {
+    auto l = HandoverListener::listen(o.handover, sockets_to_hand_over(o, roles), on_handed_over);
+    if (l)
+      handover = std::move(*l);
+    else
+      log_warn(l.error() + "; a successor will bind its own sockets");
+  }
   systemd.send("READY=1\nSTATUS=" + line);
   serve_until_stopped(sigs, o, &updater, roles, systemd);
-  stop(roles, &updater);
+  // A query over TCP that has begun is answered before we go (a successor serves the rest).
+  stop(roles, &updater, std::chrono::milliseconds(std::min(o.tcp_initial_timeout_ms, 2000u)));
+  handover.reset();
   return 0;
 }
 

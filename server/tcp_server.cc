@@ -37,6 +37,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
   Clock::time_point deadline;
   Clock::time_point last_active;
   bool closed = false;
+  bool busy = false;  // between a message's first octet and its answer written
   sockaddr_storage peer{};
   std::vector<uint8_t> reply;  // reused across queries: no allocation once it has grown
   std::list<std::shared_ptr<Connection>>::iterator self;
@@ -75,6 +76,8 @@ struct TcpServer::Impl {
   TcpLimits limits;
   asio::io_context io{1};
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::vector<HandedSocket> listeners;  // what acceptors hold, for a successor
+  bool draining = false;                // stopping: finish the queries in progress, take no more
   std::list<std::shared_ptr<Connection>> connections;  // io thread only
   QueryEngine engine;                                  // io thread only
   SnapshotHolder::Reader reader;                       // io thread only
@@ -137,9 +140,11 @@ struct TcpServer::Impl {
     uint8_t len_buf[2];
     for (;;) {
       boost::system::error_code ec;
+      if (draining) break;
       co_await asio::async_read(c->socket, asio::buffer(len_buf, 2),
                                 asio::redirect_error(use_awaitable, ec));
       if (ec) break;
+      c->busy = true;
       size_t len = (static_cast<size_t>(len_buf[0]) << 8) | len_buf[1];
       // A started message must be finished promptly, however long the idle timeout is.
       c->set_deadline(Clock::now() + limits.initial_timeout);
@@ -159,10 +164,33 @@ struct TcpServer::Impl {
                                    asio::redirect_error(use_awaitable, ec));
         if (ec) break;
       }
+      c->busy = false;
       c->last_active = Clock::now();
       c->set_deadline(c->last_active + limits.idle_timeout);
     }
     forget(c);
+  }
+
+  // Stopping gracefully: the idle connections go now, the others once their answer is written
+  // (RFC 7766 s6.2.3: a server may close idle connections), all of them by `deadline`.
+  awaitable<void> drain(Clock::time_point deadline) {
+    draining = true;
+    for (auto it = connections.begin(); it != connections.end();) {
+      std::shared_ptr<Connection> c = *it++;
+      if (!c->busy) forget(c);
+    }
+    asio::steady_timer tick(io);
+    while (!connections.empty() && Clock::now() < deadline) {
+      tick.expires_after(std::chrono::milliseconds(5));
+      boost::system::error_code ec;
+      co_await tick.async_wait(asio::redirect_error(use_awaitable, ec));
+      for (auto it = connections.begin(); it != connections.end();) {
+        std::shared_ptr<Connection> c = *it++;
+        if (!c->busy) forget(c);
+      }
+    }
+    while (!connections.empty()) forget(connections.front());
+    io.stop();
   }
 };
 
@@ -174,17 +202,20 @@ TcpServer::~TcpServer() {
   stop();
 }
 
-Result<void> TcpServer::start() {
+Result<void> TcpServer::start(InheritedSockets* inherited) {
   for (const ListenAddress& a : impl_->addresses) {
-    auto fd = open_bound_socket(a, SOCK_STREAM);
+    const int given = inherited ? inherited->take("tcp", a.text) : -1;
+    Result<int> fd = given;
+    if (given < 0) fd = open_bound_socket(a, SOCK_STREAM);
     if (!fd) return prefixed("tcp ", fd.failure());
     auto proto = a.family() == AF_INET ? tcp::v4() : tcp::v6();
     auto acc = std::make_unique<tcp::acceptor>(impl_->io);
     boost::system::error_code ec;
     acc->assign(proto, *fd, ec);
-    if (!ec) acc->listen(1024, ec);
+    if (!ec) acc->listen(1024, ec);  // a handed-over listener keeps its queue of connections
     if (ec) return make_error("tcp " + a.text + ": " + ec.message());
     impl_->acceptors.push_back(std::move(acc));
+    impl_->listeners.push_back({"tcp", a.text, *fd});
   }
   for (auto& acc : impl_->acceptors)
     asio::co_spawn(impl_->io, impl_->accept_loop(*acc), asio::detached);
@@ -192,17 +223,20 @@ Result<void> TcpServer::start() {
   return {};
 }
 
-void TcpServer::stop() {
+void TcpServer::stop(std::chrono::milliseconds drain) {
   if (!impl_ || !impl_->thread.joinable()) return;
-  asio::post(impl_->io, [this] {
+  asio::post(impl_->io, [this, drain] {
     for (auto& acc : impl_->acceptors) {
       boost::system::error_code ec;
       acc->close(ec);
     }
-    while (!impl_->connections.empty()) impl_->forget(impl_->connections.front());
-    impl_->io.stop();
+    asio::co_spawn(impl_->io, impl_->drain(Clock::now() + drain), asio::detached);
   });
   impl_->thread.join();
+}
+
+std::vector<HandedSocket> TcpServer::handed_sockets() const {
+  return impl_->listeners;
 }
 
 }  // namespace gslb

@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "server/handover.h"
 #include "server/listen_address.h"
 #include "server/query_engine.h"
 #include "zones/base/result.h"
@@ -28,8 +29,13 @@ class TcpServer {
             std::vector<ListenAddress> addresses, TcpLimits limits);
   ~TcpServer();
 
-  Result<void> start();
-  void stop();
+  // Listeners a predecessor handed over (`inherited`, nullable) are used before new ones.
+  Result<void> start(InheritedSockets* inherited = nullptr);
+  // Stops accepting; connections idle now are closed, the others once the query they are in is
+  // answered, all of them after `drain` at the latest.
+  void stop(std::chrono::milliseconds drain = std::chrono::milliseconds(0));
+  // The listening sockets and their addresses, for a successor (--handover).
+  std::vector<HandedSocket> handed_sockets() const;
 
  private:
   struct Impl;

@@ -65,25 +65,50 @@ UdpServer::~UdpServer() {
   stop();
 }
 
-Result<void> UdpServer::start() {
+Result<void> UdpServer::start(InheritedSockets* inherited) {
   std::vector<std::vector<int>> per_worker(threads_);
-  std::vector<bool> wildcard;
-  for (const ListenAddress& a : addresses_) wildcard.push_back(a.is_wildcard());
+  std::vector<std::vector<bool>> wildcard(threads_);
+  auto add = [&](unsigned t, size_t a, int fd) {
+    fds_.push_back(fd);
+    fd_address_.push_back(a);
+    per_worker[t].push_back(fd);
+    wildcard[t].push_back(addresses_[a].is_wildcard());
+  };
   for (unsigned t = 0; t < threads_; ++t) {
-    for (const ListenAddress& a : addresses_) {
-      auto fd = open_bound_socket(a, SOCK_DGRAM);
+    for (size_t a = 0; a < addresses_.size(); ++a) {
+      const int given = inherited ? inherited->take("udp", addresses_[a].text) : -1;
+      if (given >= 0) {
+        add(t, a, given);
+        continue;
+      }
+      auto fd = open_bound_socket(addresses_[a], SOCK_DGRAM);
       if (!fd) {
         for (int f : fds_) close(f);
         fds_.clear();
+        fd_address_.clear();
         return prefixed("udp ", fd.failure());
       }
-      fds_.push_back(*fd);
-      per_worker[t].push_back(*fd);
+      add(t, a, *fd);
     }
   }
+  // A predecessor with more workers handed over more sockets than we open: each is still in
+  // the SO_REUSEPORT group and gets its share of the queries, so some worker must read it.
+  if (inherited) {
+    unsigned t = 0;
+    for (size_t a = 0; a < addresses_.size(); ++a)
+      for (int fd; (fd = inherited->take("udp", addresses_[a].text)) >= 0; t = (t + 1) % threads_)
+        add(t, a, fd);
+  }
   for (unsigned t = 0; t < threads_; ++t)
-    workers_.emplace_back([this, fds = per_worker[t], wildcard] { run_worker(fds, wildcard); });
+    workers_.emplace_back([this, fds = per_worker[t], w = wildcard[t]] { run_worker(fds, w); });
   return {};
+}
+
+std::vector<HandedSocket> UdpServer::handed_sockets() const {
+  std::vector<HandedSocket> out;
+  for (size_t i = 0; i < fds_.size(); ++i)
+    out.push_back({"udp", addresses_[fd_address_[i]].text, fds_[i]});
+  return out;
 }
 
 void UdpServer::stop() {
@@ -93,6 +118,7 @@ void UdpServer::stop() {
   workers_.clear();
   for (int f : fds_) close(f);
   fds_.clear();
+  fd_address_.clear();
 }
 
 // Turns the destination address of a received packet (IP_PKTINFO) into the source of the reply.

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "server/handover.h"
 #include "server/listen_address.h"
 #include "server/query_engine.h"
 #include "zones/base/result.h"
@@ -23,8 +24,11 @@ class UdpServer {
   ~UdpServer();
 
   // Opens every socket first (so a bad address fails before anything runs), then starts.
-  Result<void> start();
+  // Sockets a predecessor handed over (`inherited`, nullable) are used before new ones.
+  Result<void> start(InheritedSockets* inherited = nullptr);
   void stop();
+  // Every socket and its address, for a successor (--handover). Valid while running.
+  std::vector<HandedSocket> handed_sockets() const;
 
  private:
   void run_worker(std::vector<int> fds, std::vector<bool> wildcard);
@@ -36,6 +40,7 @@ class UdpServer {
   std::atomic<bool> stopping_{false};
   std::vector<std::thread> workers_;
   std::vector<int> fds_;
+  std::vector<size_t> fd_address_;  // index into addresses_ of each of fds_
 };
 
 // Opens a socket of `type` bound to `a` with SO_REUSEPORT (and IPV6_V6ONLY for IPv6).
