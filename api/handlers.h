@@ -47,6 +47,9 @@ GSLB_HANDLER(replace_member);
 GSLB_HANDLER(patch_member);
 GSLB_HANDLER(delete_member);
 GSLB_HANDLER(list_member_events);
+// routes_bulk.cc
+GSLB_HANDLER(post_drain);
+GSLB_HANDLER(post_enable);
 // routes_health.cc
 GSLB_HANDLER(get_health);
 GSLB_HANDLER(list_agents);

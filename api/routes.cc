@@ -40,6 +40,8 @@ const std::vector<Route>& routes() {
       {"PATCH", "/v1/services/{service}/members/{member}", patch_member, Access::kWrite},
       {"DELETE", "/v1/services/{service}/members/{member}", delete_member, Access::kWrite},
       {"GET", "/v1/services/{service}/members/{member}/events", list_member_events, Access::kRead},
+      {"POST", "/v1/drain", post_drain, Access::kWrite},
+      {"POST", "/v1/enable", post_enable, Access::kWrite},
       {"GET", "/v1/health", get_health, Access::kRead},
       {"GET", "/v1/agents", list_agents, Access::kRead},
       {"GET", "/v1/agents/{agent}/checks", get_agent_checks, Access::kAgentRead},

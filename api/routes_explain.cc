@@ -14,6 +14,7 @@
 #include "zones/dns/dname.h"
 #include "zones/dns/dns_constants.h"
 #include "zones/dns/subnet.h"
+#include "zones/model/snapshot_builder.h"
 
 // Last: ldns/common.h defines bool/false macros that break C++ headers included after it.
 #include <ldns/ldns.h>
@@ -230,6 +231,41 @@ json members_json(const Service& s, const Decision& d, const ServiceRow& row,
   return members;
 }
 
+std::vector<std::string> split_names(const std::string& list) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t comma = list.find(',', start);
+    if (comma == std::string::npos) comma = list.size();
+    out.push_back(list.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+// A copy of `snap` whose `service` has the named members down, as if every agent had seen
+// them fail: what the engine, the same code that answers clients, would answer then.
+Outcome<std::shared_ptr<const Snapshot>> assuming_down(const Snapshot& snap, const Service* service,
+                                                       const std::string& names) {
+  if (service == nullptr)
+    return invalid("the name is not a GSLB service: there are no members to assume down",
+                   "assume_down");
+  ServiceTable table = snap.services();
+  Service& target = table[service->index];
+  for (const std::string& name : split_names(names)) {
+    Member* found = nullptr;
+    for (Member& m : target.members)
+      if (m.name == name) found = &m;
+    if (found == nullptr)
+      return invalid("no member \"" + name + "\" in " + display(name_to_text(target.name)),
+                     "assume_down");
+    found->up = false;
+    found->stale = false;
+  }
+  for (Service& s : table) index_service(s);  // the copies' lists still point at the original
+  return with_services(snap, std::move(table));
+}
+
 }  // namespace
 
 HttpResponse get_explain(ApiContext& ctx, const HttpRequest& req, const Params&) {
@@ -245,6 +281,15 @@ HttpResponse get_explain(ApiContext& ctx, const HttpRequest& req, const Params&)
   QueryEngine& engine = ctx.engine();
   auto answered = answer_json(engine, *snap, *q);
   if (!answered) return error_response(answered.error());
+  if (auto names = req.param("assume_down")) {
+    // The same question, asked again of a snapshot in which those members failed.
+    auto assumed = assuming_down(*snap, engine.last_decision().service, *names);
+    if (!assumed) return error_response(assumed.error());
+    snap = *assumed;
+    answered = answer_json(engine, *snap, *q);
+    if (!answered) return error_response(answered.error());
+    (*answered)["assumed_down"] = split_names(*names);
+  }
   json& result = *answered;
 
   const Decision& d = engine.last_decision();

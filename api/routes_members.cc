@@ -2,6 +2,7 @@
 // (weight, priority, drain, enable) as PATCH.
 #include <nlohmann/json.hpp>
 
+#include "api/drain_guard.h"
 #include "api/handlers.h"
 #include "api/representation.h"
 #include "api/write_transaction.h"
@@ -138,6 +139,8 @@ HttpResponse patch_member(ApiContext& ctx, const HttpRequest& req, const Params&
   auto body = read_json_object(req);
   if (!body) return error_response(body.error());
   if (body->empty()) return error_response(invalid("nothing to change: the body is {}"));
+  auto force = bool_param(req, "force", false);
+  if (!force) return error_response(force.error());
   return in_write_transaction(ctx, [&](Store& st) -> Outcome<HttpResponse> {
     auto t = find_target(st, p, true);
     if (!t) return t.error();
@@ -161,9 +164,15 @@ HttpResponse patch_member(ApiContext& ctx, const HttpRequest& req, const Params&
     if (drain)
       row->drained_at_ms =
           *drain ? t->member->drained_at_ms.value_or(wall_ms()) : std::optional<int64_t>();
-    if (auto r = st.update_member(*row); !r) return api_error(r.failure());
     auto health = load_health_view(st, t->view, wall_ms());
     if (!health) return health.error();
+    const bool was_in = t->member->enabled && !t->member->drained_at_ms;
+    const bool stays_in = row->enabled && !row->drained_at_ms;
+    if (was_in && !stays_in && !*force) {
+      const std::string why = drain_refusal(*health, t->view, {t->member->id});
+      if (!why.empty()) return conflict(why, drain ? "drained" : "enabled");
+    }
+    if (auto r = st.update_member(*row); !r) return api_error(r.failure());
     return json_response(200, member_json(*row, *t->service, t->view, *health));
   });
 }

@@ -56,7 +56,7 @@ DOC = {
     "services": [{
         "name": SERVICE, "policy": "weighted", "ttl": 30, "check": CHECK,
         "members": [{"name": MEMBER, "address": "192.0.2.1"},
-                    {"name": "m2", "address": "192.0.2.2", "weight": 2}],
+                    {"name": "m2", "address": "192.0.2.2", "weight": 2, "region": "eu"}],
     }],
 }
 
@@ -68,6 +68,9 @@ THROWAWAY = {
     "/v1/services": {"name": "walk." + ZONE},
     "/v1/services/{service}/members": {"name": "walk-m", "address": "192.0.2.99"},
 }
+
+# The bulk operations' selections (POST /v1/drain runs before POST /v1/enable undoes it).
+BULK = {"/v1/drain": {"region": "eu"}, "/v1/enable": {"region": "eu"}}
 
 # Values for the query parameters the walk sends (every one it has a value for).
 QUERY_VALUES = {"dry_run": "true", "limit": "5", "name": SERVICE, "type": "A",
@@ -557,6 +560,8 @@ class TestOpenApiContract(harness.GslbdTestCase):
                     schema = media(spec, op["requestBody"])["application/json"]
                     if method == "post" and path.endswith("/observations"):
                         body = self.observations_body()
+                    elif method == "post" and path in BULK:
+                        body = BULK[path]
                     elif method == "post":
                         self.assertIn(path, THROWAWAY, "a POST the walk does not know")
                         body = minimal_value(spec, schema, THROWAWAY[path])

@@ -24,11 +24,11 @@ struct CommandSpec {
 constexpr CommandSpec kCommands[] = {
     {"get", 1, 2, "get zones|services|members SERVICE|health|agents|checks|catalogue|config"},
     {"apply", 0, 0, "apply -f FILE [--dry-run]"},
-    {"drain", 2, 2, "drain SERVICE MEMBER"},
-    {"enable", 2, 2, "enable SERVICE MEMBER"},
+    {"drain", 0, 2, "drain SERVICE MEMBER [--force] | drain --region R [--service S] [--force]"},
+    {"enable", 0, 2, "enable SERVICE MEMBER | enable --region R [--service S]"},
     {"disable", 2, 2, "disable SERVICE MEMBER"},
     {"set-weight", 3, 3, "set-weight SERVICE MEMBER N"},
-    {"explain", 1, 1, "explain NAME [--type A|AAAA] [--client IP[/LEN]]"},
+    {"explain", 1, 1, "explain NAME [--type A|AAAA] [--client IP[/LEN]] [--assume-down M,...]"},
     {"status", 0, 0, "status"},
 };
 
@@ -52,6 +52,11 @@ constexpr OptionSpec kOptions[] = {
     {"--dry-run", "", false, "apply"},
     {"--type", "", true, "explain"},
     {"--client", "", true, "explain"},
+    {"--assume-down", "", true, "explain"},
+    // drain and enable: checked in check_command_arguments (an option belongs to one command).
+    {"--force", "", false},
+    {"--region", "", true},
+    {"--service", "", true},
 };
 
 const OptionSpec* find_option(std::string_view name) {
@@ -126,6 +131,20 @@ gslb::Result<void> check_command_arguments(Given& given, Invocation& inv) {
     inv.file = given.count("--file") ? given["--file"] : "";
     if (inv.file.empty()) return usage_error("apply needs -f FILE (\"-f -\" reads standard input)");
     inv.dry_run = given.count("--dry-run") > 0;
+  } else if (inv.command == "drain" || inv.command == "enable") {
+    const bool by_region = given.count("--region") > 0;
+    if (by_region && !inv.args.empty())
+      return usage_error(inv.command + ": either SERVICE MEMBER or --region R, not both");
+    if (!by_region && inv.args.size() != 2)
+      return usage_error(inv.command + " needs SERVICE MEMBER, or --region R");
+    if (given.count("--service") && !by_region)
+      return usage_error("--service goes with --region (SERVICE MEMBER names the service)");
+    if (given.count("--force") && inv.command == "enable")
+      return usage_error("--force is for drain: enabling never leaves a service short");
+    inv.region = by_region ? given["--region"] : "";
+    if (by_region && inv.region.empty()) return usage_error("--region needs a name");
+    inv.only_service = given.count("--service") ? given["--service"] : "";
+    inv.force = given.count("--force") > 0;
   } else if (inv.command == "set-weight") {
     if (!is_integer(inv.args[2]))
       return usage_error("set-weight: N must be an integer, not \"" + inv.args[2] + "\"");
@@ -141,6 +160,10 @@ gslb::Result<void> check_command_arguments(Given& given, Invocation& inv) {
     if (given.count("--client")) {
       inv.client = given["--client"];
       if (inv.client.empty()) return usage_error("--client needs an IP[/LEN]");
+    }
+    if (given.count("--assume-down")) {
+      inv.assume_down = given["--assume-down"];
+      if (inv.assume_down.empty()) return usage_error("--assume-down needs MEMBER[,MEMBER...]");
     }
   }
   return {};
@@ -180,6 +203,10 @@ gslb::Result<Invocation> parse_command_line(int argc, const char* const* argv,
       return usage_error(std::string(name) + " is an option of " + std::string(opt->command) +
                          ", not of " + inv.command);
   }
+  for (const char* opt : {"--force", "--region", "--service"})
+    if (given.count(opt) && inv.command != "drain" && inv.command != "enable")
+      return usage_error(std::string(opt) + " is an option of drain and enable, not of " +
+                         inv.command);
   if (inv.args.size() < spec->min_args || inv.args.size() > spec->max_args)
     return usage_error(std::string(inv.args.size() < spec->min_args ? "too few" : "too many") +
                        " arguments; expected: gslbctl " + std::string(spec->synopsis));
@@ -206,14 +233,21 @@ commands:
   apply -f FILE [--dry-run]                 make the configuration match the document in FILE
                                             ("-": standard input); prints the changes, or
                                             "no changes"; --dry-run writes nothing
-  drain SERVICE MEMBER                      stop answering with MEMBER; it is "draining" while
-                                            resolvers may still hold it (largest TTL + 5 s)
+  drain SERVICE MEMBER [--force]            stop answering with MEMBER; it is "draining" while
+                                            resolvers may still hold it (largest TTL + 5 s);
+                                            refused when the service would be left with fewer
+                                            answering members than min_healthy, unless --force
+  drain --region R [--service S] [--force]  drain every member of region R (of service S) in
+                                            one transaction: all of them, or none
   enable SERVICE MEMBER                     enable MEMBER and end its drain
+  enable --region R [--service S]           the same for every member of region R
   disable SERVICE MEMBER                    stop answering with MEMBER (enabled: false)
   set-weight SERVICE MEMBER N               set MEMBER's weight (0-65535)
-  explain NAME [--type A|AAAA] [--client IP[/LEN]]
+  explain NAME [--type A|AAAA] [--client IP[/LEN]] [--assume-down M[,M...]]
                                             the answer gslbd gives NAME now, and why: every
-                                            member's state, eligibility, pick and observations
+                                            member's state, eligibility, pick and observations;
+                                            --assume-down: what clients would get if those
+                                            members failed (the same engine, nothing changed)
   status                                    every member's state, health, RTT per agent and
                                             freshness; how many members of each service are up
 

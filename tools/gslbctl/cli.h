@@ -36,6 +36,10 @@ struct Invocation {
   bool dry_run = false;           // apply --dry-run
   std::string type = "A";         // explain --type, A or AAAA
   std::string client;             // explain --client, "" when not given
+  std::string assume_down;        // explain --assume-down, "" when not given
+  std::string region;             // drain/enable --region: every member of it ("" : one member)
+  std::string only_service;       // with --region: --service
+  bool force = false;             // drain --force
 };
 
 // A usage error's message says what is wrong; the caller prints it with usage() and exits 2.

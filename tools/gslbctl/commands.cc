@@ -140,7 +140,28 @@ int apply(const Invocation& inv, const ApiClient& api, const Streams& io) {
   return show(inv, io, *body, view_apply);
 }
 
+// drain/enable --region: one request for every member of the region.
+int change_region(const Invocation& inv, const ApiClient& api, const Streams& io, int64_t now_ms) {
+  json selection = {{"region", inv.region}};
+  if (!inv.only_service.empty()) selection["service"] = inv.only_service;
+  std::string target = inv.command == "drain" ? "/v1/drain" : "/v1/enable";
+  if (inv.force) target += "?force=true";
+  auto body = api.call("POST", target, selection.dump());
+  if (!body) return fail(io, body.failure());
+  if (inv.output != OutputMode::kTable) return show(inv, io, *body, nullptr);
+  const json answered = json::parse(*body, nullptr, false);
+  if (!answered.is_object() || !answered.contains("members") || !answered["members"].is_array())
+    return fail(io, "the server's answer has no members list");
+  for (const json& m : answered["members"]) {
+    auto text = view_member_change(m.value("service", std::string("?")), m.dump(), now_ms);
+    if (!text) return fail(io, text.failure());
+    fputs(text->c_str(), io.out);
+  }
+  return 0;
+}
+
 int change_member(const Invocation& inv, const ApiClient& api, const Streams& io, int64_t now_ms) {
+  if (!inv.region.empty()) return change_region(inv, api, io, now_ms);
   const std::string& service = inv.args[0];
   const std::string& member = inv.args[1];
   json patch;
@@ -157,7 +178,7 @@ int change_member(const Invocation& inv, const ApiClient& api, const Streams& io
     patch = {{"weight", weight}};
   }
   const std::string target = member_target(service, member);
-  auto body = api.call("PATCH", target, patch.dump());
+  auto body = api.call("PATCH", inv.force ? target + "?force=true" : target, patch.dump());
   if (!body) return fail(io, body.failure());
   // The answer is the member as answered (with its state); fetch it when a server sends less.
   const json answered = json::parse(*body, nullptr, false);
@@ -178,6 +199,7 @@ int explain(const Invocation& inv, const ApiClient& api, const Streams& io) {
   std::string target =
       "/v1/explain?name=" + encode_component(inv.args[0]) + "&type=" + encode_component(inv.type);
   if (!inv.client.empty()) target += "&client=" + encode_component(inv.client);
+  if (!inv.assume_down.empty()) target += "&assume_down=" + encode_component(inv.assume_down);
   auto body = api.call("GET", target);
   if (!body) return fail(io, body.failure());
   return show(inv, io, *body, view_explain);

@@ -307,6 +307,10 @@ gslb::Result<std::string> view_explain(std::string_view body) {
   std::string out = cell(e, "name") + " " + cell(e, "type");
   if (!at(e, "client").is_null()) out += " from " + cell(e, "client");
   out += ": " + cell(e, "rcode") + "\n";
+  std::vector<std::string> assumed;
+  for (const json& n : list(e, "assumed_down")) assumed.push_back(cell(n));
+  if (!assumed.empty())
+    out += "assuming " + join(assumed, ", ") + " down (what clients would get; nothing changed)\n";
 
   const json& answers = list(e, "answers");
   if (answers.empty()) {
