@@ -2,6 +2,7 @@
 // interface: scripts and tests outside the repo rely on them.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,7 +35,10 @@ struct Options {
   unsigned rrl_slip = 2;                  // --rrl-slip
   unsigned rrl_window = 1;                // --rrl-window seconds
   std::string cookie_secret_file;         // --cookie-secret-file; empty: a random secret
-  std::string user;                       // NAME[:GROUP] to run as (drop_privileges); empty: stay
+  std::string dnstap;                     // --dnstap FILE or unix:PATH; empty: off
+  std::optional<std::string> dnstap_identity;  // unset: the host name; "": none sent
+  bool dnstap_decisions = true;                // --dnstap-decisions on|off
+  std::string user;  // NAME[:GROUP] to run as (drop_privileges); empty: stay
   std::string agent = "local";
   std::string health_reference;  // HealthCheckerOptions::reference
   bool help = false;
