@@ -278,7 +278,7 @@ int run_server(Options& o) {
   }
   if (o.role_dns && !o.dnstap.empty()) {
     if (auto r = start_dnstap(o, roles); !r) {
-      stop(roles, nullptr);
+      if (roles.health) roles.health->stop();
       return failed(r.error(), r.failure().kind == ErrorKind::invalid ? 2 : 1);
     }
     config.dnstap = roles.dnstap_tap.get();
