@@ -23,6 +23,12 @@ void copy_address(const sockaddr_storage* ss, uint8_t* address, uint16_t& port, 
   }
 }
 
+// decision_json.cc names the candidate sets by these values.
+static_assert(static_cast<int>(Decision::Candidates::kHealthy) == 0 &&
+              static_cast<int>(Decision::Candidates::kFallbackAll) == 1 &&
+              static_cast<int>(Decision::Candidates::kFallbackSorry) == 2 &&
+              static_cast<int>(Decision::Candidates::kNone) == 3);
+
 // Only what the writer prints is copied: names bounded by their caps, no pointer kept.
 void copy_decision(const Decision& d, DnstapDecision& out) {
   out.present = d.service != nullptr;
