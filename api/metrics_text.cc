@@ -6,6 +6,7 @@
 
 #include "api/representation.h"
 #include "api/write_transaction.h"
+#include "server/dnstap/dnstap_tap.h"
 #include "server/query_stats.h"
 #include "server/response_rate_limit.h"
 
@@ -217,6 +218,15 @@ void rate_limited(Writer& w, const ResponseRateLimiter& rrl) {
     w.sample("gslbd_rrl_slipped_total", std::string("class=\"") + name + "\"", rrl.slipped(c));
 }
 
+void dnstap_records(Writer& w, const DnstapTap& tap) {
+  w.family("gslbd_dnstap_written_total", "counter",
+           "dnstap records (one per response sent) written to the --dnstap output.");
+  w.sample("gslbd_dnstap_written_total", "", tap.written());
+  w.family("gslbd_dnstap_dropped_total", "counter",
+           "dnstap records dropped: a worker's ring was full, or the output refused them.");
+  w.sample("gslbd_dnstap_dropped_total", "", tap.dropped());
+}
+
 }  // namespace
 
 std::string metrics_text(ApiContext& ctx) {
@@ -227,6 +237,7 @@ std::string metrics_text(ApiContext& ctx) {
   const QueryStats::Totals dns = counters ? counters->totals() : QueryStats::Totals{};
   dns_responses(w, dns);
   if (const ResponseRateLimiter* rrl = ctx.shared().engine.rrl) rate_limited(w, *rrl);
+  if (const DnstapTap* tap = ctx.shared().engine.dnstap) dnstap_records(w, *tap);
   if (const UpdaterStats* u = ctx.shared().updater) snapshot_updates(w, *u, now);
 
   auto store = ctx.store();

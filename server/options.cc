@@ -74,6 +74,18 @@ Options:
                          secret of 32 hex digits from F (a second line: the previous secret,
                          still accepted while it is rolled over), shared by every NS node so
                          each accepts the others' cookies. Default: a random secret per start.
+  --dnstap FILE|unix:PATH
+                         Log every response sent, with its query, as dnstap (AUTH_RESPONSE
+                         messages in Frame Streams; off by default) to FILE (created, or
+                         truncated, at start; complete once gslbd stops) or to the Unix socket
+                         of a collector such as fstrm_capture (reconnected once a second when
+                         it goes away). The workers never wait for it: a record the writer
+                         cannot keep up with is dropped, and counted in /metrics.
+  --dnstap-identity TEXT The dnstap identity field. Default: the host name; "" sends none.
+  --dnstap-decisions on|off
+                         Put the GSLB decision behind each service answer (service, policy,
+                         candidate set, picked members, tier, TTL, ECS scope) as JSON in
+                         dnstap's extra field. Default on; off leaves extra empty.
   --threads N            UDP worker threads, each with its own SO_REUSEPORT socket per listen
                          address. Default: one per core.
   --handover PATH        Restart without losing a query: a gslbd started with the same PATH
@@ -156,6 +168,9 @@ constexpr OptionSpec kServerOptions[] = {
     {"--handover", "", true},
     {"--log-format", "", true},
     {"--log-level", "", true},
+    {"--dnstap", "", true},
+    {"--dnstap-identity", "", true},
+    {"--dnstap-decisions", "", true},
 };
 
 // "NAME=FILE" or "FILE". A "/" before the first "=" makes it all a path, so every file can be
@@ -247,6 +262,17 @@ Result<Options> parse_options(int argc, const char* const* argv) {
     } else if (a == "--cookie-secret-file") {
       if (value.empty()) return make_error("--cookie-secret-file: empty path");
       o.cookie_secret_file = value;
+    } else if (a == "--dnstap") {
+      if (value.empty() || value == "unix:")
+        return make_error("--dnstap: expected FILE or unix:PATH, got an empty path");
+      o.dnstap = value;
+    } else if (a == "--dnstap-identity") {
+      if (value.size() > 1024) return make_error("--dnstap-identity: at most 1024 octets");
+      o.dnstap_identity = value;
+    } else if (a == "--dnstap-decisions") {
+      if (value != "on" && value != "off")
+        return make_error("--dnstap-decisions: expected on or off, got \"" + value + "\"");
+      o.dnstap_decisions = value == "on";
     } else if (a == "--zone-dir") {
       if (value.empty()) return make_error("--zone-dir: empty path");
       o.zone_dir = value;

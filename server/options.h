@@ -2,6 +2,7 @@
 // interface: scripts and tests outside the repo rely on them.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,12 +35,14 @@ struct Options {
   unsigned rrl = 0;                       // --rrl responses a second per network and class; 0: off
   unsigned rrl_slip = 2;                  // --rrl-slip
   unsigned rrl_window = 1;                // --rrl-window seconds
-  std::string cookie_secret_file;
+  std::string cookie_secret_file;         // --cookie-secret-file; empty: a random secret
   std::string handover;  // --handover PATH: take the sockets of the gslbd there, then offer ours
-  LogFormat log_format = LogFormat::kText;  // --log-format
-  LogLevel log_level =
-      LogLevel::kInfo;  // --log-level         // --cookie-secret-file; empty: a random secret
-  std::string user;     // NAME[:GROUP] to run as (drop_privileges); empty: stay
+  LogFormat log_format = LogFormat::kText;     // --log-format
+  LogLevel log_level = LogLevel::kInfo;        // --log-level
+  std::string dnstap;                          // --dnstap FILE or unix:PATH; empty: off
+  std::optional<std::string> dnstap_identity;  // unset: the host name; "": none sent
+  bool dnstap_decisions = true;                // --dnstap-decisions on|off
+  std::string user;  // NAME[:GROUP] to run as (drop_privileges); empty: stay
   std::string agent = "local";
   std::string health_reference;  // HealthCheckerOptions::reference
   bool help = false;

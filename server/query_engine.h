@@ -19,6 +19,7 @@ namespace gslb {
 
 class ResponseRateLimiter;
 struct CookieSecrets;
+class DnstapTap;
 
 struct EngineConfig {
   std::string nsid;                 // RFC 5001 NSID payload; empty: not sent
@@ -31,6 +32,9 @@ struct EngineConfig {
   ResponseRateLimiter* rrl = nullptr;
   // DNS cookies (RFC 7873, RFC 9018 server cookies); null: COOKIE options are not answered.
   const CookieSecrets* cookies = nullptr;
+  // dnstap (--dnstap): where the UDP and TCP workers leave a copy of each exchange; null: off.
+  // Read by /metrics.
+  DnstapTap* dnstap = nullptr;
 };
 
 // Why the last GSLB answer was what it was (for /v1/explain; overwritten by every query).

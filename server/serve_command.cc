@@ -16,6 +16,8 @@
 #include "api/api_server.h"
 #include "healthd/health_checker.h"
 #include "server/commands.h"
+#include "server/dnstap/dnstap_tap.h"
+#include "server/dnstap/dnstap_writer.h"
 #include "server/handover.h"
 #include "server/listen_address.h"
 #include "server/privileges.h"
@@ -27,12 +29,16 @@
 #include "server/udp_server.h"
 #include "server/wire/dns_cookie.h"
 #include "zones/base/log.h"
+#include "zones/base/version.h"
 
 namespace gslb {
 namespace {
 
 // The roles that run, stopped in the reverse order of their start.
 struct Roles {
+  // First, so that it is destroyed last: the DNS workers and the api's engine point into it.
+  std::unique_ptr<DnstapTap> dnstap_tap;
+  std::unique_ptr<DnstapWriter> dnstap;
   std::unique_ptr<HealthChecker> health;
   std::unique_ptr<api::ApiServer> api;
   std::unique_ptr<UdpServer> udp;
@@ -91,10 +97,36 @@ Result<std::unique_ptr<api::ApiServer>> start_api(const Options& o, const Snapsh
   return server;
 }
 
+unsigned udp_threads(const Options& o) {
+  return o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+}
+
+// --dnstap: the output is opened here, before any worker runs, so a bad path fails the start.
+// One ring per UDP worker and one for the TCP thread.
+Result<void> start_dnstap(const Options& o, Roles& roles) {
+  constexpr size_t kRingRecords = 2048;  // ~6 MB a worker; the writer looks every 1 ms
+  auto output = DnstapOutput::open(o.dnstap);
+  if (!output) return output.failure();
+  DnstapIdentity id;
+  if (o.dnstap_identity) {
+    id.identity = *o.dnstap_identity;
+  } else {
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) == 0) id.identity = host;
+  }
+  id.version = std::string("gslbd ") + kVersion;
+  roles.dnstap_tap =
+      std::make_unique<DnstapTap>(udp_threads(o) + 1, kRingRecords, o.dnstap_decisions);
+  roles.dnstap =
+      std::make_unique<DnstapWriter>(*roles.dnstap_tap, std::move(*output), std::move(id));
+  roles.dnstap->start();
+  return {};
+}
+
 Result<void> start_dns(const Options& o, const std::vector<ListenAddress>& addresses,
                        const EngineConfig& config, SnapshotHolder& holder, Roles& roles,
                        InheritedSockets* inherited) {
-  roles.udp_threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  roles.udp_threads = udp_threads(o);
   roles.udp = std::make_unique<UdpServer>(config, holder, addresses, roles.udp_threads);
   TcpLimits limits;
   limits.idle_timeout = std::chrono::milliseconds(o.tcp_idle_timeout_ms);
@@ -120,6 +152,8 @@ std::string startup_line(const Options& o, const Roles& roles, const Snapshot& s
     if (o.rrl)
       line += ", rrl " + std::to_string(o.rrl) + "/s slip " + std::to_string(o.rrl_slip) +
               " window " + std::to_string(o.rrl_window) + " s";
+    if (roles.dnstap)
+      line += ", dnstap to " + o.dnstap + (o.dnstap_decisions ? " with decisions" : "");
   } else {
     line = "dns role off";
   }
@@ -208,6 +242,7 @@ void stop(Roles& roles, SnapshotUpdater* updater,
   // UDP first: its sockets may be a successor's now, and TCP's last queries are still answered.
   if (roles.udp) roles.udp->stop();
   if (roles.tcp) roles.tcp->stop(tcp_drain);
+  if (roles.dnstap) roles.dnstap->stop();  // after the workers: what they logged is written
 }
 
 int failed(const std::string& message, int status = 1) {
@@ -218,6 +253,8 @@ int failed(const std::string& message, int status = 1) {
 }  // namespace
 
 int run_server(Options& o) {
+  if (!o.dnstap.empty() && !o.role_dns)
+    return failed("--dnstap logs DNS responses: it needs the dns role (--roles dns,...)", 2);
   if (o.db.empty() && (o.role_health || o.role_api)) {
     if (!o.role_dns) return failed("the health and api roles need a database (--db PATH)", 2);
     o.role_health = o.role_api = false;  // zone files only: nothing to check or manage
@@ -271,6 +308,13 @@ int run_server(Options& o) {
     if (!made) return failed(made.error(), 2);
     rrl = std::move(*made);
     config.rrl = rrl.get();
+  }
+  if (o.role_dns && !o.dnstap.empty()) {
+    if (auto r = start_dnstap(o, roles); !r) {
+      if (roles.health) roles.health->stop();
+      return failed(r.error(), r.failure().kind == ErrorKind::invalid ? 2 : 1);
+    }
+    config.dnstap = roles.dnstap_tap.get();
   }
   // A running gslbd at --handover PATH gives us its sockets (nobody there: we bind).
   std::unique_ptr<Takeover> takeover;

@@ -15,6 +15,7 @@
 #include <random>
 #include <thread>
 
+#include "server/dnstap/dnstap_capture.h"
 #include "server/udp_server.h"
 #include "zones/base/log.h"
 
@@ -39,6 +40,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
   bool closed = false;
   bool busy = false;  // between a message's first octet and its answer written
   sockaddr_storage peer{};
+  sockaddr_storage local{};    // the listen address, for dnstap
   std::vector<uint8_t> reply;  // reused across queries: no allocation once it has grown
   std::list<std::shared_ptr<Connection>>::iterator self;
 
@@ -68,7 +70,12 @@ struct TcpServer::Impl {
         addresses(std::move(a)),
         limits(l),
         engine(c, std::random_device{}()),
-        reader(s) {}
+        reader(s) {
+    if (c.dnstap) {
+      tap = c.dnstap->attach();
+      tap_decisions = tap && c.dnstap->decisions();
+    }
+  }
 
   const EngineConfig& config;
   const SnapshotHolder& snapshots;
@@ -81,6 +88,8 @@ struct TcpServer::Impl {
   std::list<std::shared_ptr<Connection>> connections;  // io thread only
   QueryEngine engine;                                  // io thread only
   SnapshotHolder::Reader reader;                       // io thread only
+  DnstapProducer* tap = nullptr;                       // io thread only; null: dnstap off
+  bool tap_decisions = false;
   std::thread thread;
   // Request and response buffers are shared by all connections: the io thread answers one
   // query at a time, and a response is copied into the connection's write before the next.
@@ -100,6 +109,11 @@ struct TcpServer::Impl {
         boost::system::error_code pec;
         auto ep = c->socket.remote_endpoint(pec);
         if (!pec && ep.size() <= sizeof c->peer) memcpy(&c->peer, ep.data(), ep.size());
+        if (tap) {
+          auto local = c->socket.local_endpoint(pec);
+          if (!pec && local.size() <= sizeof c->local)
+            memcpy(&c->local, local.data(), local.size());
+        }
       }
       c->last_active = Clock::now();
       c->deadline = c->last_active + limits.initial_timeout;
@@ -152,9 +166,21 @@ struct TcpServer::Impl {
       co_await asio::async_read(c->socket, asio::buffer(in.data(), len),
                                 asio::redirect_error(use_awaitable, ec));
       if (ec) break;
+      TapExchange exchange;
+      if (tap) clock_gettime(CLOCK_REALTIME, &exchange.received);
       const Snapshot& snap = reader.refresh();
       size_t n =
           engine.answer(snap, Transport::kTcp, in.data(), len, out.data() + 2, 65535, &c->peer);
+      if (n > 0 && tap) {
+        exchange.query = in.data();
+        exchange.query_len = len;
+        exchange.response = out.data() + 2;
+        exchange.response_len = n;
+        exchange.client = &c->peer;
+        exchange.server = &c->local;
+        exchange.tcp = true;
+        tap_exchange(*tap, tap_decisions, exchange, engine.last_decision());
+      }
       if (n > 0) {
         out[0] = static_cast<uint8_t>(n >> 8);
         out[1] = static_cast<uint8_t>(n);

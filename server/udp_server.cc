@@ -11,6 +11,7 @@
 #include <cstring>
 #include <random>
 
+#include "server/dnstap/dnstap_capture.h"
 #include "server/response_rate_limit.h"
 
 namespace gslb {
@@ -155,6 +156,9 @@ static size_t reply_control(const msghdr& in, uint8_t* out) {
 void UdpServer::run_worker(std::vector<int> fds, std::vector<bool> wildcard) {
   QueryEngine engine(config_, std::random_device{}());
   ResponseRateLimiter* const rrl = config_.rrl;
+  DnstapProducer* const tap = config_.dnstap ? config_.dnstap->attach() : nullptr;
+  const bool tap_decisions = tap && config_.dnstap->decisions();
+  TapExchange exchange;
   SnapshotHolder::Reader reader(snapshots_);
   const size_t out_cap = std::min<size_t>(kOutSize, std::max<size_t>(512, config_.max_udp_payload));
   const size_t out_stride = (out_cap + 63) / 64 * 64 + 64;  // keep slots off the same cache sets
@@ -199,6 +203,10 @@ void UdpServer::run_worker(std::vector<int> fds, std::vector<bool> wildcard) {
         clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
         now_s = static_cast<uint32_t>(ts.tv_sec);
       }
+      if (tap) {
+        clock_gettime(CLOCK_REALTIME, &exchange.received);
+        exchange.server = &addresses_[s].addr;
+      }
       unsigned k = 0;
       for (int i = 0; i < n; ++i) {
         const msghdr& h = in_msg[i].msg_hdr;
@@ -214,6 +222,14 @@ void UdpServer::run_worker(std::vector<int> fds, std::vector<bool> wildcard) {
                   : rrl->account(peers[i], rrl_class_of(out), rrl_account_hash(out, len), now_s);
           if (v == RrlVerdict::kDrop) continue;
           if (v == RrlVerdict::kSlip && (len = rrl_truncate(out, len)) == 0) continue;
+        }
+        if (tap) {  // what is sent, after RRL: a dropped response is no exchange
+          exchange.query = in_buf.data() + i * kInSize;
+          exchange.query_len = in_msg[i].msg_len;
+          exchange.response = out;
+          exchange.response_len = len;
+          exchange.client = &peers[i];
+          tap_exchange(*tap, tap_decisions, exchange, engine.last_decision());
         }
         out_iov[k] = {out, len};
         msghdr& o = out_msg[k].msg_hdr;

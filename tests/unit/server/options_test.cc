@@ -34,5 +34,27 @@ TEST(Options, UsageNamesVersion) {
   EXPECT_NE(usage().find("--version"), std::string::npos);
 }
 
+TEST(Options, DnstapIsOffByDefault) {
+  auto o = parse({});
+  ASSERT_TRUE(o.ok()) << o.error();
+  EXPECT_EQ(o->dnstap, "");
+  EXPECT_FALSE(o->dnstap_identity.has_value());
+  EXPECT_TRUE(o->dnstap_decisions);
+}
+
+TEST(Options, DnstapOptions) {
+  auto o = parse(
+      {"--dnstap", "unix:/run/tap.sock", "--dnstap-identity", "", "--dnstap-decisions", "off"});
+  ASSERT_TRUE(o.ok()) << o.error();
+  EXPECT_EQ(o->dnstap, "unix:/run/tap.sock");
+  EXPECT_EQ(o->dnstap_identity, std::string());
+  EXPECT_FALSE(o->dnstap_decisions);
+  EXPECT_FALSE(parse({"--dnstap", ""}).ok());
+  EXPECT_FALSE(parse({"--dnstap", "unix:"}).ok());
+  auto bad = parse({"--dnstap-decisions", "yes"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().find("on or off"), std::string::npos) << bad.error();
+}
+
 }  // namespace
 }  // namespace gslb
