@@ -43,6 +43,9 @@ ParseOutcome parse_ecs(const uint8_t* d, uint16_t len, ClientSubnet& ecs) {
   ecs.scope_prefix = d[3];
   unsigned max = ecs.family == 1 ? 32 : ecs.family == 2 ? 128 : 0;
   if (max == 0 || ecs.source_prefix > max) return ParseOutcome::kFormErr;
+  // s6: the scope "MUST be set to 0" in queries; one that is not came from a confused or
+  // hostile client, and echoing a prefix we did not choose would mislead caches (BIND: FORMERR).
+  if (ecs.scope_prefix != 0) return ParseOutcome::kFormErr;
   unsigned bytes = (ecs.source_prefix + 7u) / 8u;
   if (len - 4u != bytes) return ParseOutcome::kFormErr;
   memset(ecs.address, 0, sizeof ecs.address);

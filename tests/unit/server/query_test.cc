@@ -218,6 +218,10 @@ std::vector<LadderCase> ladder_cases() {
       ParseOutcome::kFormErr);
   add("EcsIpv6BitsBeyondPrefixAreFormErr",
       with_opt(ecs_option(2, 57, 0, {0x20, 1, 0xd, 0xb8, 0, 0, 0, 0x40})), ParseOutcome::kFormErr);
+  add("EcsScopeInQueryIsFormErr", with_opt(ecs_option(1, 24, 24, {10, 1, 2})),
+      ParseOutcome::kFormErr);
+  add("EcsIpv6ScopeInQueryIsFormErr", with_opt(ecs_option(2, 56, 1, {0x20, 1, 0xd, 0xb8, 0, 0, 0})),
+      ParseOutcome::kFormErr);
   add("TwoEcsOptionsAreFormErr",
       with_opt(ecs_option(1, 24, 0, {10, 1, 2}) + ecs_option(1, 24, 0, {10, 1, 2})),
       ParseOutcome::kFormErr);
