@@ -574,6 +574,18 @@ TEST_F(QueryEngineTest, NotImpWithAQuestionClearsRdAndCd) {
   EXPECT_THAT(r.question(), ElementsAre("example.test. SOA"));
 }
 
+TEST_F(QueryEngineTest, NotImpToARequestWithOptCarriesOne) {
+  PacketBuilder b;
+  b.header(0x5153, flag::opcode(5), 1, 0, 0, 1)
+      .question("example.test.", rrtype::SOA)
+      .opt(1232, ecs_option(1, 24, 0, {198, 51, 100}), 0, true);
+  auto r = ask_packet(b.bytes());
+  EXPECT_EQ(r.rcode(), LDNS_RCODE_NOTIMPL);
+  EXPECT_TRUE(r.edns());
+  EXPECT_EQ(r.opcode(), LDNS_PACKET_UPDATE);
+  EXPECT_EQ(raw(b.bytes())[11], 1);  // ARCOUNT: the OPT (ldns counts it apart)
+}
+
 TEST_F(QueryEngineTest, QueryStillEchoesRdAndCd) {
   PacketBuilder b;
   b.header(0x5152, flag::kRd | flag::kCd, 1, 0, 0, 0).question("www.example.test.", rrtype::A);
