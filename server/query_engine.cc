@@ -222,7 +222,7 @@ size_t QueryEngine::answer_query(const Snapshot& snap, Transport transport, cons
       return render_error(q, request, Rcode::kFormErr, false, edns, out,
                           std::min<size_t>(capacity, 512));
     case ParseOutcome::kNotImp:
-      return render_error(q, request, Rcode::kNotImp, false, edns, out,
+      return render_error(q, request, Rcode::kNotImp, q.edns, edns, out,
                           std::min<size_t>(capacity, 512));
   }
 

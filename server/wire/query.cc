@@ -43,6 +43,9 @@ ParseOutcome parse_ecs(const uint8_t* d, uint16_t len, ClientSubnet& ecs) {
   ecs.scope_prefix = d[3];
   unsigned max = ecs.family == 1 ? 32 : ecs.family == 2 ? 128 : 0;
   if (max == 0 || ecs.source_prefix > max) return ParseOutcome::kFormErr;
+  // s6: the scope "MUST be set to 0" in queries; one that is not came from a confused or
+  // hostile client, and echoing a prefix we did not choose would mislead caches (BIND: FORMERR).
+  if (ecs.scope_prefix != 0) return ParseOutcome::kFormErr;
   unsigned bytes = (ecs.source_prefix + 7u) / 8u;
   if (len - 4u != bytes) return ParseOutcome::kFormErr;
   memset(ecs.address, 0, sizeof ecs.address);
@@ -94,10 +97,7 @@ ParseOutcome parse_opt(const uint8_t* p, size_t rr, uint16_t rdlen, Query& q) {
   return ParseOutcome::kOk;
 }
 
-}  // namespace
-
-ParseOutcome parse_query(const uint8_t* p, size_t len, Query& q) {
-  q.has_question = false;
+void reset_edns(Query& q) {
   q.edns = false;
   q.edns_version = 0;
   q.udp_size = 512;
@@ -105,6 +105,36 @@ ParseOutcome parse_query(const uint8_t* p, size_t len, Query& q) {
   q.nsid_requested = false;
   q.ecs.present = false;
   q.cookie_length = 0;
+}
+
+// The records after the question: the first `skipped` (answer and authority) are only stepped
+// over, then the additional section's OPT is read.
+ParseOutcome parse_records(const uint8_t* p, size_t len, size_t pos, uint32_t skipped, uint16_t ar,
+                           Query& q) {
+  bool seen_opt = false;
+  for (uint32_t i = 0; i < skipped + ar; ++i) {
+    size_t name_start = pos;
+    pos = skip_name(p, len, pos);
+    if (pos == 0 || pos + 10 > len) return ParseOutcome::kFormErr;
+    uint16_t type = rd16(p + pos);
+    uint16_t rdlen = rd16(p + pos + 8);
+    if (pos + 10 + rdlen > len) return ParseOutcome::kFormErr;
+    if (i >= skipped && type == rrtype::OPT) {
+      // RFC 6891 s6.1.1: one OPT, owned by the root.
+      if (seen_opt || p[name_start] != 0) return ParseOutcome::kFormErr;
+      seen_opt = true;
+      if (parse_opt(p, pos, rdlen, q) != ParseOutcome::kOk) return ParseOutcome::kFormErr;
+    }
+    pos += 10 + rdlen;
+  }
+  return ParseOutcome::kOk;
+}
+
+}  // namespace
+
+ParseOutcome parse_query(const uint8_t* p, size_t len, Query& q) {
+  q.has_question = false;
+  reset_edns(q);
   q.question_end = 12;
 
   // RFC 1035 s4.1.1: a header is 12 octets; anything shorter cannot even carry an ID to echo.
@@ -146,27 +176,16 @@ ParseOutcome parse_query(const uint8_t* p, size_t len, Query& q) {
   q.question_end = static_cast<uint16_t>(pos);
   q.has_question = true;
 
-  if (q.opcode != opcode::kQuery) return ParseOutcome::kNotImp;
+  if (q.opcode != opcode::kQuery) {
+    // RFC 6891 s7: the response to a request with an OPT carries one, a NOTIMP too. The other
+    // sections are only stepped over; when they do not parse, the NOTIMP goes without an OPT.
+    if (parse_records(p, len, pos, static_cast<uint32_t>(an) + ns, ar, q) != ParseOutcome::kOk)
+      reset_edns(q);
+    return ParseOutcome::kNotImp;
+  }
   // A query carries no answers or authority; NSD and Knot refuse such packets too.
   if (an != 0 || ns != 0) return ParseOutcome::kFormErr;
-
-  bool seen_opt = false;
-  for (uint16_t i = 0; i < ar; ++i) {
-    size_t name_start = pos;
-    pos = skip_name(p, len, pos);
-    if (pos == 0 || pos + 10 > len) return ParseOutcome::kFormErr;
-    uint16_t type = rd16(p + pos);
-    uint16_t rdlen = rd16(p + pos + 8);
-    if (pos + 10 + rdlen > len) return ParseOutcome::kFormErr;
-    if (type == rrtype::OPT) {
-      // RFC 6891 s6.1.1: one OPT, owned by the root.
-      if (seen_opt || p[name_start] != 0) return ParseOutcome::kFormErr;
-      seen_opt = true;
-      if (parse_opt(p, pos, rdlen, q) != ParseOutcome::kOk) return ParseOutcome::kFormErr;
-    }
-    pos += 10 + rdlen;
-  }
-  return ParseOutcome::kOk;
+  return parse_records(p, len, pos, 0, ar, q);
 }
 
 }  // namespace gslb

@@ -15,8 +15,13 @@ size_t opt_length(const Query& q, const EdnsReply& e) {
 
 void write_header(WireWriter& w, const Query& q, bool aa, Rcode rcode) {
   w.u16(q.id);
-  uint8_t b2 = static_cast<uint8_t>(0x80 | (q.opcode << 3) | (aa ? 0x04 : 0) | (q.rd ? 0x01 : 0));
-  uint8_t b3 = static_cast<uint8_t>((q.cd ? 0x10 : 0) | (rcode_value(rcode) & 0x0F));
+  // RD and CD are flags of QUERY: a NOTIMP for another opcode cannot claim to have read them.
+  // RFC 1035 s4.1.1 and RFC 6895 s2 leave it open; ISC's genreport ("opcode", "opcodeflg")
+  // fails a server that echoes any flag but QR to an opcode other than QUERY.
+  const bool query = q.opcode == opcode::kQuery;
+  uint8_t b2 =
+      static_cast<uint8_t>(0x80 | (q.opcode << 3) | (aa ? 0x04 : 0) | (query && q.rd ? 0x01 : 0));
+  uint8_t b3 = static_cast<uint8_t>((query && q.cd ? 0x10 : 0) | (rcode_value(rcode) & 0x0F));
   w.u8(b2);
   w.u8(b3);
   w.u16(0);

@@ -549,6 +549,52 @@ TEST_F(QueryEngineTest, OtherOpcodeIsNotImpAndEchoed) {
   EXPECT_THAT(r.question(), ElementsAre("example.test. SOA"));
 }
 
+// ISC genreport "opcodeflg": opcode 15, header only, every flag set. NOTIMP carries QR, the
+// opcode and the rcode; RD and CD belong to QUERY and are not echoed, nor is anything else.
+TEST_F(QueryEngineTest, NotImpEchoesNoFlagOfTheRejectedOpcode) {
+  constexpr uint16_t kEveryFlag = 0x07F0;  // AA TC RD RA Z AD CD
+  for (uint8_t op : {1, 2, 3, 4, 5, 6, 15}) {
+    Bytes r = raw(PacketBuilder().header(0x5150, flag::opcode(op) | kEveryFlag, 0, 0, 0, 0).bytes(),
+                  Transport::kUdp, nullptr);
+    ASSERT_EQ(r.size(), 12u) << int{op};
+    EXPECT_EQ(r[2], 0x80 | op << 3) << int{op};
+    EXPECT_EQ(r[3], LDNS_RCODE_NOTIMPL) << int{op};
+  }
+}
+
+TEST_F(QueryEngineTest, NotImpWithAQuestionClearsRdAndCd) {
+  PacketBuilder b;
+  b.header(0x5151, flag::opcode(15) | flag::kRd | flag::kCd, 1, 0, 0, 0)
+      .question("example.test.", rrtype::SOA);
+  auto r = ask_packet(b.bytes());
+  EXPECT_EQ(r.rcode(), LDNS_RCODE_NOTIMPL);
+  EXPECT_EQ(r.opcode(), 15);
+  EXPECT_FALSE(r.rd());
+  EXPECT_FALSE(r.cd());
+  EXPECT_THAT(r.question(), ElementsAre("example.test. SOA"));
+}
+
+TEST_F(QueryEngineTest, NotImpToARequestWithOptCarriesOne) {
+  PacketBuilder b;
+  b.header(0x5153, flag::opcode(5), 1, 0, 0, 1)
+      .question("example.test.", rrtype::SOA)
+      .opt(1232, ecs_option(1, 24, 0, {198, 51, 100}), 0, true);
+  auto r = ask_packet(b.bytes());
+  EXPECT_EQ(r.rcode(), LDNS_RCODE_NOTIMPL);
+  EXPECT_TRUE(r.edns());
+  EXPECT_EQ(r.opcode(), LDNS_PACKET_UPDATE);
+  EXPECT_EQ(raw(b.bytes())[11], 1);  // ARCOUNT: the OPT (ldns counts it apart)
+}
+
+TEST_F(QueryEngineTest, QueryStillEchoesRdAndCd) {
+  PacketBuilder b;
+  b.header(0x5152, flag::kRd | flag::kCd, 1, 0, 0, 0).question("www.example.test.", rrtype::A);
+  auto r = ask_packet(b.bytes());
+  EXPECT_EQ(r.rcode(), LDNS_RCODE_NOERROR);
+  EXPECT_TRUE(r.rd());
+  EXPECT_TRUE(r.cd());
+}
+
 // ---------------------------------------------------------------------------------------------
 // Size limits and truncation.
 

@@ -218,6 +218,10 @@ std::vector<LadderCase> ladder_cases() {
       ParseOutcome::kFormErr);
   add("EcsIpv6BitsBeyondPrefixAreFormErr",
       with_opt(ecs_option(2, 57, 0, {0x20, 1, 0xd, 0xb8, 0, 0, 0, 0x40})), ParseOutcome::kFormErr);
+  add("EcsScopeInQueryIsFormErr", with_opt(ecs_option(1, 24, 24, {10, 1, 2})),
+      ParseOutcome::kFormErr);
+  add("EcsIpv6ScopeInQueryIsFormErr", with_opt(ecs_option(2, 56, 1, {0x20, 1, 0xd, 0xb8, 0, 0, 0})),
+      ParseOutcome::kFormErr);
   add("TwoEcsOptionsAreFormErr",
       with_opt(ecs_option(1, 24, 0, {10, 1, 2}) + ecs_option(1, 24, 0, {10, 1, 2})),
       ParseOutcome::kFormErr);
@@ -504,6 +508,40 @@ TEST(ParseQuery, NotImpKeepsTheQuestionForTheResponse) {
   EXPECT_EQ(q.opcode, 4);
   EXPECT_TRUE(q.has_question);
   EXPECT_EQ(q.question_end, b.size());
+}
+
+// RFC 6891 s7: the NOTIMP needs the request's OPT, past NOTIFY's answer and UPDATE's records.
+TEST(ParseQuery, NotImpReadsTheOptPastTheOtherSections) {
+  Query q;
+  PacketBuilder b;
+  b.header(9, flag::opcode(4), 1, 1, 0, 1)
+      .question("example.test.", rrtype::SOA)
+      .raw({0xC0, 12})
+      .u16(rrtype::SOA)
+      .u16(1)
+      .u32(60)
+      .u16(0)
+      .opt(1400, ecs_option(1, 24, 0, {10, 1, 2}));
+  ASSERT_EQ(parse(b.bytes(), q), ParseOutcome::kNotImp);
+  EXPECT_TRUE(q.edns);
+  EXPECT_EQ(q.udp_size, 1400);
+  EXPECT_TRUE(q.ecs.present);
+}
+
+TEST(ParseQuery, NotImpWithUnparsableRecordsHasNoEdns) {
+  Query q;
+  PacketBuilder b;
+  b.header(9, flag::opcode(5), 1, 0, 1, 2)
+      .question("example.test.", rrtype::SOA)
+      .raw({0xC0, 12})
+      .u16(rrtype::A)
+      .u16(1)
+      .u32(60)
+      .u16(0)
+      .opt(1400, ecs_option(1, 24, 0, {10, 1, 2}));  // read, then ARCOUNT 2 runs past the end
+  ASSERT_EQ(parse(b.bytes(), q), ParseOutcome::kNotImp);
+  EXPECT_FALSE(q.edns);
+  EXPECT_FALSE(q.ecs.present);
 }
 
 TEST(ParseQuery, FormErrInQuestionLeavesNoQuestion) {
