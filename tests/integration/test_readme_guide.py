@@ -8,7 +8,8 @@ The conventions the guide follows (and this test relies on):
   follow). The test replaces the values of the address and port variables (ADDRESSES, PORTS
   below: each must be there) with loopback ones, keeps the others as written (names, and values
   built from the replaced ones such as API1=https://$NS1:$API_PORT), and refuses the block if an
-  IPv4 address outside 127.0.0.0/8 is left in it: nothing but loopback is ever contacted.
+  IPv4 address outside 127.0.0.0/8 is left in it; the other blocks may write out an address only
+  as a prefix (192.0.2.0/24) or after `--client`: nothing but loopback is ever contacted.
 * All blocks run in ONE bash (`set -euo pipefail`), one after the other, in a scratch directory,
   as a reader would paste them into one shell: variables and files carry over from block to
   block. Any command failing fails the test, naming the block and its line in README.md.
@@ -146,6 +147,21 @@ def variables(lineno, block, overrides):
     return out, values
 
 
+def literal_addresses(lineno, block):
+    """IPv4 literals in a block that something might contact: not loopback, not a prefix
+    (`192.0.2.0/24` in regions) and not the client that `gslbctl explain --client` pretends."""
+    found = []
+    for k, line in enumerate(block):
+        for m in re.finditer(r"(?<![\w.])(\d+\.\d+\.\d+\.\d+)(?![\w.])", line):
+            ip = m.group(1)
+            if ip.startswith("127.") or line[m.end():].startswith("/"):
+                continue
+            if re.search(r"--client\s+$", line[:m.start()]):
+                continue
+            found.append(f"README.md:{lineno + k}: {ip}")
+    return found
+
+
 def normalize(text):
     return re.sub(r"\s+", " ", text).strip()
 
@@ -159,7 +175,7 @@ def expect_pattern(text):
     return p
 
 
-def build_script(blocks, values, test_dir):
+def build_script(blocks, values, overrides, test_dir):
     """The bash script that runs every block, and the expectations it checks:
     [{"readme_line", "text", "pattern"}] indexed by group."""
     parent_refs = re.compile(r"\$\{?(PARENT_NS|RESOLVER)\b")
@@ -171,7 +187,7 @@ def build_script(blocks, values, test_dir):
     parent_started = False
     for b, (lineno, lines) in enumerate(blocks):
         if b == 0:
-            lines, _ = variables(lineno, lines, values["__overrides"])
+            lines, _ = variables(lineno, lines, overrides)
         body = "\n".join(lines)
         if not parent_started and parent_refs.search(body) and b > 0:
             out.append("__start_parent")
@@ -379,8 +395,11 @@ def apparmor_enforced(binary):
     except OSError:
         return False
     names = {binary, os.path.basename(binary), os.path.realpath(binary)}
-    return any(re.match(r"(.*) \((\w+)\)$", l) and re.match(r"(.*) \((\w+)\)$", l).group(1)
-               in names and l.endswith("(enforce)") for l in lines)
+    for line in lines:
+        m = re.match(r"(.*) \((\w+)\)$", line)
+        if m and m.group(1) in names and m.group(2) == "enforce":
+            return True
+    return False
 
 
 def processes_of(pgid, directory):
@@ -418,6 +437,9 @@ class ReadmeGuideTest(unittest.TestCase):
             self.first, self.section = guide_section(f.read())
         self.blocks = sh_blocks(self.first, self.section)
         self.assertGreater(len(self.blocks), 5, "the guide has hardly any sh blocks")
+        literals = [a for n, b in self.blocks[1:] for a in literal_addresses(n, b)]
+        self.assertEqual(literals, [], "addresses written out in the guide's commands: use the "
+                         "variables, so that the test can keep every packet on loopback")
 
         self.tmp = os.path.realpath(tempfile.mkdtemp(prefix="gslbd-guide-"))
         if os.environ.get("GUIDE_KEEP"):
@@ -456,10 +478,7 @@ class ReadmeGuideTest(unittest.TestCase):
         return path
 
     def _prepare(self):
-        values = dict(self.overrides)
         _, guide_values = variables(self.blocks[0][0], self.blocks[0][1], self.overrides)
-        values.update(guide_values)
-        values["__overrides"] = self.overrides
         zone = guide_values.get("GSLB_ZONE")
         self.assertTrue(zone and "." in zone, "the guide defines no GSLB_ZONE with a parent")
         parent = zone.split(".", 1)[1].rstrip(".")
@@ -485,9 +504,7 @@ class ReadmeGuideTest(unittest.TestCase):
                    .replace("@RESOLVER@", ADDRESSES["RESOLVER"]))
         self._write("prelude.sh", prelude)
         self._write("expect.py", EXPECT_PY)
-        values_public = {k: v for k, v in values.items() if not k.startswith("__")}
-        script, groups = build_script(self.blocks, dict(values_public, __overrides=self.overrides),
-                                      t)
+        script, groups = build_script(self.blocks, guide_values, self.overrides, t)
         self.assertTrue(groups, "the guide has no # expect: lines")
         for g in groups:
             for e in g:
