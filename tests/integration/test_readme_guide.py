@@ -197,6 +197,10 @@ def build_script(blocks, values, overrides, test_dir):
         k = 0
         while k < len(lines):
             line = lines[k]
+            if re.match(r"^\s+#\s*expect:", line):
+                raise AssertionError(f"README.md:{lineno + k}: an indented # expect: line (in a "
+                                     "loop or heredoc?) would not be checked: put it at the start "
+                                     "of a line after the command")
             m = re.match(r"^# expect: (.*)$", line)
             if not m:
                 pending.append(f"{line}")
