@@ -291,12 +291,20 @@ class EdnsTests(HostileTestCase):
             self.assert_www(r, t)
 
     def test_client_and_server_cookie_lengths_are_fine(self):
+        # Well-formed lengths (RFC 7873 s5.2.2), but server cookies we never made: over UDP
+        # BADCOOKIE with a fresh cookie to retry with (s5.2.3), over TCP the answer.
         for n in range(16, 41):
             r = self.udp_parsed(self.cookie_query(0x3140 + n, n))
             self.assertEqual(r["id"], 0x3140 + n)
-            self.assert_www(r, "cookie of %d" % n)
+            self.assertEqual(r["status"], "BADCOOKIE", "cookie of %d" % n)
+            self.assertEqual(r["answer"], [], "cookie of %d" % n)
+            got = dict(r["opt"]["options"]).get(COOKIE, b"")
+            self.assertEqual((len(got), got[:8]), (24, bytes(range(8))), "cookie of %d" % n)
         for t, r in self.expect_answer(self.cookie_query(0x3170, 40), (TCP,)).items():
             self.assert_www(r, t)
+        # A client cookie alone is answered over UDP too.
+        r = self.udp_parsed(self.cookie_query(0x3171, 8))
+        self.assert_www(r, "client cookie")
         self.assert_alive()
 
     def test_unknown_and_empty_options_ignored_not_echoed(self):
