@@ -15,8 +15,9 @@ JOBS=${JOBS:-2}
 all=$(sed -n 's/^ *"\(fuzz_[a-z_]*\):.*/\1/p' tests/fuzz/CMakeLists.txt)
 targets=${*:-$all}
 
-CC=clang CXX=clang++ cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGSLBD_FUZZ=ON \
-  >/dev/null
+# Exported: a reconfigure during the build (a new C source) must find clang too.
+export CC=clang CXX=clang++
+cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGSLBD_FUZZ=ON >/dev/null
 # shellcheck disable=SC2086
 cmake --build "$BUILD" -j"$JOBS" --target $targets >/dev/null
 
