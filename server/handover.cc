@@ -94,6 +94,12 @@ InheritedSockets::~InheritedSockets() {
   for (const HandedSocket& s : sockets_) close(s.fd);
 }
 
+bool InheritedSockets::has(std::string_view kind, std::string_view address) const {
+  for (const HandedSocket& s : sockets_)
+    if (s.kind == kind && s.address == address) return true;
+  return false;
+}
+
 int InheritedSockets::take(std::string_view kind, std::string_view address) {
   for (auto it = sockets_.begin(); it != sockets_.end(); ++it) {
     if (it->kind == kind && it->address == address) {

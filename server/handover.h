@@ -46,6 +46,7 @@ class InheritedSockets {
 
   // The first socket of `kind` for `address`, now the caller's; -1 when none is left.
   int take(std::string_view kind, std::string_view address);
+  bool has(std::string_view kind, std::string_view address) const;
   size_t size() const { return sockets_.size(); }
 
  private:

@@ -58,6 +58,25 @@ Result<int> open_bound_socket(const ListenAddress& a, int type) {
   return fd;
 }
 
+// SO_REUSEPORT lets any process of our user bind beside a running gslbd and silently take a
+// share of its queries (a second start by mistake, an old instance left behind). A probe socket
+// without it is refused while anyone is bound there: then only --handover may join.
+Result<void> check_address_free(const ListenAddress& a) {
+  int fd = socket(a.family(), SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return make_error(a.text + ": socket: " + strerror(errno));
+  int one = 1;
+  if (a.family() == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  const int r = bind(fd, reinterpret_cast<const sockaddr*>(&a.addr), a.length);
+  const int e = errno;
+  close(fd);
+  if (r == 0 || e != EADDRINUSE) return {};  // other errors: the real bind reports them
+  return make_error(ErrorKind::conflict,
+                    a.text +
+                        ": already served by another process (a gslbd still running?); "
+                        "stop it, or start this one with the same --handover PATH to take "
+                        "over its sockets");
+}
+
 UdpServer::UdpServer(const EngineConfig& config, const SnapshotHolder& snapshots,
                      std::vector<ListenAddress> addresses, unsigned threads)
     : config_(config), snapshots_(snapshots), addresses_(std::move(addresses)), threads_(threads) {}
@@ -67,6 +86,10 @@ UdpServer::~UdpServer() {
 }
 
 Result<void> UdpServer::start(InheritedSockets* inherited) {
+  for (const ListenAddress& a : addresses_) {
+    if (inherited && inherited->has("udp", a.text)) continue;
+    if (auto r = check_address_free(a); !r) return prefixed("udp ", r.failure());
+  }
   std::vector<std::vector<int>> per_worker(threads_);
   std::vector<std::vector<bool>> wildcard(threads_);
   auto add = [&](unsigned t, size_t a, int fd) {

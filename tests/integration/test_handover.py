@@ -210,5 +210,17 @@ class HandoverTests(unittest.TestCase):
         self.assertFalse(old.stop())
 
 
+    def test_a_second_gslbd_without_handover_is_refused(self):
+        # SO_REUSEPORT would let it share the queries silently.
+        old = GslbdServer(self.ZONES, args=["--db", "none"]).start()
+        proc, log, _ = self.start_successor(old.port, ["--db", "none"])
+        proc.wait(timeout=20)
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertIn("already served by another process", self.text(log))
+        self.assertIn("--handover", self.text(log))
+        self.assertIsNotNone(harness.udp_exchange(old.port, build_query("www.example.test", "A")))
+        self.assertFalse(old.stop())
+
+
 if __name__ == "__main__":
     unittest.main()
