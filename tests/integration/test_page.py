@@ -23,7 +23,6 @@ are printed.
 """
 
 import base64
-import glob
 import http.client
 import json
 import os
@@ -284,7 +283,8 @@ class DevTools:
         target = None
         while time.monotonic() < deadline and target is None:
             status, _h, text = get(port, "/json/list", timeout=5)
-            pages = [t for t in json.loads(text) if t.get("type") == "page"] if status == 200 else []
+            pages = ([t for t in json.loads(text) if t.get("type") == "page"]
+                     if status == 200 else [])
             target = pages[0]["webSocketDebuggerUrl"] if pages else None
             if target is None:
                 time.sleep(0.1)
@@ -576,7 +576,8 @@ class TestPageInChromium(TestPageTokens):
             started = time.monotonic()
             cls.browser = DevTools().start()
             cls.browser.call("Page.enable")
-            sys.stderr.write("\nchromium with DevTools up in %.1f s\n" % (time.monotonic() - started))
+            sys.stderr.write("\nchromium with DevTools up in %.1f s\n"
+                             % (time.monotonic() - started))
         except BaseException:
             if cls.browser:
                 cls.browser.stop()
