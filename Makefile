@@ -7,11 +7,13 @@ ASAN      ?= build-asan
 SHARED    ?= $(CURDIR)/../shared
 DEMO_PORT ?= 5353
 
-# Build and test dependencies (Debian package names).
+# Build and test dependencies (Debian package names). chromium: the status page's browser test
+# (tests/integration/test_page.py); prometheus: promtool, which checks tools/monitoring/.
 PKGS = g++ cmake make pkg-config libldns-dev libc-ares-dev libboost-dev libsqlite3-dev \
 	   nlohmann-json3-dev libgtest-dev libgmock-dev libssl-dev python3 bind9-dnsutils \
 	   knot-dnsutils ldnsutils nsd unbound psmisc procps sqlite3 systemd openssl python3-yaml \
-	   dpkg-dev lintian libfstrm-dev libprotobuf-c-dev protobuf-c-compiler dnstap-ldns fstrm-bin
+	   dpkg-dev lintian libfstrm-dev libprotobuf-c-dev protobuf-c-compiler dnstap-ldns fstrm-bin \
+	   chromium prometheus
 # Peers for `make bench`, and iproute2 for its network namespace (the agent CPU figure with the
 # sites apart).
 BENCH_PKGS = gdnsd nsd knot pdns-server pdns-backend-bind dnsperf psmisc gcc iproute2

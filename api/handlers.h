@@ -55,8 +55,15 @@ GSLB_HANDLER(get_health);
 GSLB_HANDLER(list_agents);
 GSLB_HANDLER(get_agent_checks);
 GSLB_HANDLER(post_observations);
+// routes_events.cc
+GSLB_HANDLER(list_events);
 // routes_explain.cc
 GSLB_HANDLER(get_explain);
+// ui_page.cc: the status page, and the explain form's answer rendered in it
+GSLB_HANDLER(get_ui_page);
+GSLB_HANDLER(get_ui_explain);
+// ui_assets.cc
+GSLB_HANDLER(get_ui_asset);
 
 #undef GSLB_HANDLER
 

@@ -2,6 +2,7 @@
 
 #include <strings.h>
 
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -122,6 +123,16 @@ Outcome<bool> bool_param(const HttpRequest& req, const char* name, bool fallback
   if (*v == "true" || *v == "1" || v->empty()) return true;
   if (*v == "false" || *v == "0") return false;
   return bad_request(std::string("query parameter ") + name + ": expected true or false", name);
+}
+
+Outcome<size_t> limit_param(const HttpRequest& req, size_t fallback) {
+  auto l = req.param("limit");
+  if (!l) return fallback;
+  char* end = nullptr;
+  long v = strtol(l->c_str(), &end, 10);
+  if (l->empty() || *end != '\0' || v < 1 || v > 10000)
+    return bad_request("limit: expected an integer 1 to 10000", "limit");
+  return static_cast<size_t>(v);
 }
 
 }  // namespace gslb::api

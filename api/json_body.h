@@ -3,6 +3,7 @@
 // responses.
 #pragma once
 
+#include <cstddef>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 
@@ -17,5 +18,7 @@ HttpResponse no_content();
 
 // A boolean query parameter ("true"/"false"/"1"/"0"; absent: `fallback`).
 Outcome<bool> bool_param(const HttpRequest& req, const char* name, bool fallback);
+// ?limit=N of the lists that page: an integer 1 to 10000 (absent: `fallback`).
+Outcome<size_t> limit_param(const HttpRequest& req, size_t fallback);
 
 }  // namespace gslb::api

@@ -145,6 +145,12 @@ void member_states(Writer& w, const ConfigView& view, const HealthView& health) 
   w.family("gslbd_member_up", "gauge",
            "1 when the member is healthy by quorum of fresh agents (what DNS acts on).");
   w.family("gslbd_member_state", "gauge", "The member's state (1 for the current one).");
+  w.family("gslbd_member_fresh_agents", "gauge",
+           "Agents whose last observation of the member is fresh (within 3 check intervals).");
+  w.family("gslbd_member_quorum_met", "gauge",
+           "1 when at least the service's quorum (default 1: a majority of the fresh) of agents "
+           "observed the member freshly; 0: its health is the last known or rests on fewer "
+           "agents than the quorum asks.");
   for (const MemberRow& m : view.rows.members) {
     const ServiceRow* s = view.service_by_id(m.service_id);
     if (!s) continue;
@@ -153,6 +159,12 @@ void member_states(Writer& w, const ConfigView& view, const HealthView& health) 
         "service=\"" + label(display(s->name)) + "\",member=\"" + label(m.name) + "\"";
     w.sample("gslbd_member_up", labels, mj["health"] == "up" ? 1 : 0);
     w.sample("gslbd_member_state", labels + ",state=\"" + mj["state"].get<std::string>() + "\"", 1);
+    // Only observed members: a member without a check is never observed, and that is no alert.
+    if (mj["observations"].empty()) continue;
+    size_t fresh = 0;
+    for (const json& o : mj["observations"]) fresh += o["stale"].get<bool>() ? 0 : 1;
+    w.sample("gslbd_member_fresh_agents", labels, fresh);
+    w.sample("gslbd_member_quorum_met", labels, fresh >= s->quorum.value_or(1) ? 1 : 0);
   }
 }
 

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "api/auth_failures.h"
+#include "api/ui_page.h"
 #include "api/write_transaction.h"
 
 namespace gslb::api {
@@ -14,6 +15,7 @@ namespace {
 // DNS hot path.
 bool matches(std::string_view pattern, const std::vector<std::string>& segments, Params& params) {
   params.clear();
+  if (pattern == "/") return segments.empty();
   size_t i = 0, pos = 1;
   while (pos <= pattern.size()) {
     size_t end = pattern.find('/', pos);
@@ -141,7 +143,8 @@ HttpResponse dispatch(ApiContext& ctx, const HttpRequest& req) {
         found->pattern);
   if (ctx.shared().tokens && found->access != Access::kOpen) {
     if (auto refused = check_token(ctx, req, *found, params))
-      return count(*refused, found->pattern);
+      return count(found->access == Access::kPage ? page_refused(*refused) : *refused,
+                   found->pattern);
   }
   return count(found->handler(ctx, req, params), found->pattern);
 }

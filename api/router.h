@@ -17,8 +17,11 @@ using Handler = HttpResponse (*)(ApiContext& ctx, const HttpRequest& req, const 
 
 // Who may call a route. kAgentRead and kAgentWrite are a remote agent's own routes
 // (/v1/agents/{agent}/…): an agent token may call them (as its agent only, when bound to one)
-// and nothing else; kAgentRead is also open to read tokens, kAgentWrite to admin tokens.
-enum class Access { kOpen, kRead, kWrite, kAgentRead, kAgentWrite };
+// and nothing else; kAgentRead is also open to read tokens, kAgentWrite to admin tokens. kPage
+// is kRead for an HTML page: a browser cannot send a token with a navigation, so a refusal is
+// the page's shell (api/ui_page.h, no data in it) with the refusal's status and headers, from
+// which the page's script asks for a token, rather than a JSON error.
+enum class Access { kOpen, kRead, kWrite, kAgentRead, kAgentWrite, kPage };
 
 struct Route {
   std::string_view method;

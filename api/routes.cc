@@ -44,9 +44,15 @@ const std::vector<Route>& routes() {
       {"POST", "/v1/enable", post_enable, Access::kWrite},
       {"GET", "/v1/health", get_health, Access::kRead},
       {"GET", "/v1/agents", list_agents, Access::kRead},
+      {"GET", "/v1/events", list_events, Access::kRead},
       {"GET", "/v1/agents/{agent}/checks", get_agent_checks, Access::kAgentRead},
       {"POST", "/v1/agents/{agent}/observations", post_observations, Access::kAgentWrite},
       {"GET", "/v1/explain", get_explain, Access::kRead},
+      {"GET", "/", get_ui_page, Access::kPage},
+      {"GET", "/ui/explain", get_ui_explain, Access::kPage},
+      // Static files without data in them: the token prompt needs them before it has a token.
+      {"GET", "/ui/ui.css", get_ui_asset, Access::kOpen},
+      {"GET", "/ui/ui.js", get_ui_asset, Access::kOpen},
   };
   return table;
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "api/handlers.h"
+#include "api/read_bodies.h"
 #include "api/representation.h"
 #include "api/write_transaction.h"
 #include "server/policy/policy.h"
@@ -268,32 +269,32 @@ Outcome<std::shared_ptr<const Snapshot>> assuming_down(const Snapshot& snap, con
 
 }  // namespace
 
-HttpResponse get_explain(ApiContext& ctx, const HttpRequest& req, const Params&) {
+Outcome<json> explain_body(ApiContext& ctx, const HttpRequest& req) {
   auto q = parse_question(req);
-  if (!q) return error_response(q.error());
+  if (!q) return q.error();
   if (ctx.shared().snapshots == nullptr)
     // Not a failure of the server: this process was started without the role (503, as the
     // busy database is, so a client knows to ask another node rather than report a bug).
-    return error_response(api_error(make_error(
-        ErrorKind::busy, "explain needs the dns role in this process (--roles dns,api)")));
+    return api_error(make_error(ErrorKind::busy,
+                                "explain needs the dns role in this process (--roles dns,api)"));
 
   std::shared_ptr<const Snapshot> snap = ctx.shared().snapshots->get();
   QueryEngine& engine = ctx.engine();
   auto answered = answer_json(engine, *snap, *q);
-  if (!answered) return error_response(answered.error());
+  if (!answered) return answered.error();
   if (auto names = req.param("assume_down")) {
     // The same question, asked again of a snapshot in which those members failed.
     auto assumed = assuming_down(*snap, engine.last_decision().service, *names);
-    if (!assumed) return error_response(assumed.error());
+    if (!assumed) return assumed.error();
     snap = *assumed;
     answered = answer_json(engine, *snap, *q);
-    if (!answered) return error_response(answered.error());
+    if (!answered) return answered.error();
     (*answered)["assumed_down"] = split_names(*names);
   }
   json& result = *answered;
 
   const Decision& d = engine.last_decision();
-  if (d.service == nullptr) return json_response(200, result);
+  if (d.service == nullptr) return result;
   const Service& s = *d.service;
   result["decision"] = {{"candidates", candidates_name(d.candidates)},
                         {"degraded", d.degraded},
@@ -302,17 +303,23 @@ HttpResponse get_explain(ApiContext& ctx, const HttpRequest& req, const Params&)
                         {"picked", d.pick_count}};
 
   auto store = ctx.store();
-  if (!store) return error_response(store.error());
+  if (!store) return store.error();
   auto view = load_view(**store);
-  if (!view) return error_response(view.error());
+  if (!view) return view.error();
   const ServiceRow* row = view->service_by_id(s.id);
-  if (row == nullptr) return json_response(200, result);  // deleted since the snapshot
+  if (row == nullptr) return result;  // deleted since the snapshot
   auto health = load_health_view(**store, *view, wall_ms());
-  if (!health) return error_response(health.error());
+  if (!health) return health.error();
   result["service"] = service_settings_json(*row, *view);
   if (s.policy_type != nullptr) result["policy"] = policy_json(s);
   result["members"] = members_json(s, d, *row, *view, *health, q->qtype);
-  return json_response(200, result);
+  return result;
+}
+
+HttpResponse get_explain(ApiContext& ctx, const HttpRequest& req, const Params&) {
+  auto body = explain_body(ctx, req);
+  if (!body) return error_response(body.error());
+  return json_response(200, *body);
 }
 
 }  // namespace gslb::api

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "api/handlers.h"
+#include "api/read_bodies.h"
 #include "api/representation.h"
 #include "api/write_transaction.h"
 #include "zones/base/plain_name.h"
@@ -17,16 +18,15 @@ constexpr int64_t kFutureSlackMs = 60000;  // an agent's clock may be a little a
 
 }  // namespace
 
-HttpResponse get_health(ApiContext& ctx, const HttpRequest& req, const Params&) {
+Outcome<json> health_body(ApiContext& ctx, const std::optional<std::string>& only) {
   auto store = ctx.store();
-  if (!store) return error_response(store.error());
+  if (!store) return store.error();
   auto view = load_view(**store);
-  if (!view) return error_response(view.error());
+  if (!view) return view.error();
   const int64_t now = wall_ms();
   auto health = load_health_view(**store, *view, now);
-  if (!health) return error_response(health.error());
-  auto only = req.param("service");
-  if (only && !view->service(*only)) return error_response(not_found("no service " + *only));
+  if (!health) return health.error();
+  if (only && !view->service(*only)) return not_found("no service " + *only);
   json services = json::array();
   for (const ServiceRow& s : view->rows.services) {
     if (only && s.name != canonical_name(*only)) continue;
@@ -45,14 +45,20 @@ HttpResponse get_health(ApiContext& ctx, const HttpRequest& req, const Params&) 
                         {"members_total", total},
                         {"members", std::move(members)}});
   }
-  return json_response(200, {{"now_ms", now}, {"services", services}});
+  return json{{"now_ms", now}, {"services", services}};
 }
 
-HttpResponse list_agents(ApiContext& ctx, const HttpRequest&, const Params&) {
+HttpResponse get_health(ApiContext& ctx, const HttpRequest& req, const Params&) {
+  auto body = health_body(ctx, req.param("service"));
+  if (!body) return error_response(body.error());
+  return json_response(200, *body);
+}
+
+Outcome<json> agents_body(ApiContext& ctx) {
   auto store = ctx.store();
-  if (!store) return error_response(store.error());
+  if (!store) return store.error();
   auto rows = (*store)->load_health();
-  if (!rows) return error_response(api_error(rows.failure()));
+  if (!rows) return api_error(rows.failure());
   const int64_t now = wall_ms();
   json list = json::array();
   for (const AgentRow& a : rows->agents)
@@ -60,7 +66,13 @@ HttpResponse list_agents(ApiContext& ctx, const HttpRequest&, const Params&) {
                     {"region", a.region},
                     {"last_seen_ms", a.last_seen_ms},
                     {"age_ms", now - a.last_seen_ms}});
-  return json_response(200, {{"agents", list}});
+  return json{{"agents", list}};
+}
+
+HttpResponse list_agents(ApiContext& ctx, const HttpRequest&, const Params&) {
+  auto body = agents_body(ctx);
+  if (!body) return error_response(body.error());
+  return json_response(200, *body);
 }
 
 HttpResponse get_agent_checks(ApiContext& ctx, const HttpRequest& req, const Params& p) {

@@ -187,14 +187,8 @@ HttpResponse delete_member(ApiContext& ctx, const HttpRequest&, const Params& p)
 }
 
 HttpResponse list_member_events(ApiContext& ctx, const HttpRequest& req, const Params& p) {
-  size_t limit = 100;
-  if (auto l = req.param("limit")) {
-    char* end = nullptr;
-    long v = strtol(l->c_str(), &end, 10);
-    if (l->empty() || *end != '\0' || v < 1 || v > 10000)
-      return error_response(bad_request("limit: expected an integer 1 to 10000", "limit"));
-    limit = static_cast<size_t>(v);
-  }
+  auto limit = limit_param(req, 100);
+  if (!limit) return error_response(limit.error());
   auto store = ctx.store();
   if (!store) return error_response(store.error());
   auto view = load_view(**store);
@@ -203,7 +197,7 @@ HttpResponse list_member_events(ApiContext& ctx, const HttpRequest& req, const P
   if (!s) return error_response(s.error());
   auto m = view->need_member(**s, p[1]);
   if (!m) return error_response(m.error());
-  auto events = (*store)->load_events((*m)->id, limit);
+  auto events = (*store)->load_events((*m)->id, *limit);
   if (!events) return error_response(api_error(events.failure()));
   json list = json::array();
   for (const EventRow& e : *events) list.push_back(event_json(e));

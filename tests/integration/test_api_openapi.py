@@ -489,7 +489,8 @@ class TestOpenApiContract(harness.GslbdTestCase):
                 declared = {p["name"] for p in parameters(spec, path, op) if p["in"] == "path"}
                 self.assertEqual(named, declared)
                 self.assertTrue(any(s.startswith("2") for s in op["responses"]))
-                public = path in ("/healthz", "/readyz", "/v1/openapi.json", "/v1/catalogue")
+                public = path in ("/healthz", "/readyz", "/v1/openapi.json", "/v1/catalogue",
+                                  "/ui/ui.css", "/ui/ui.js")
                 self.assertEqual(op.get("security") == [], public,
                                  "security: [] exactly on the public routes")
 

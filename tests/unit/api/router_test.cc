@@ -32,8 +32,10 @@ TEST_F(ApiRouter, AnUnknownPathIs404WithAJsonBody) {
 }
 
 TEST_F(ApiRouter, PathsLongerOrShorterThanARouteAre404) {
-  EXPECT_EQ(get("/").status, 404);
+  EXPECT_EQ(get("/").status, 200);  // the status page; nothing shorter than a route is one
   EXPECT_EQ(get("/v1").status, 404);
+  EXPECT_EQ(get("/ui").status, 404);
+  EXPECT_EQ(get("/ui/explain/x").status, 404);
   EXPECT_EQ(get("/v1/services/app.gslb.test/members/tokyo/events/1").status, 404);
   EXPECT_EQ(get("/healthz/extra").status, 404);
 }
