@@ -31,13 +31,25 @@ DOC = {
                   "members": [{"name": "a", "address": "192.0.2.1"},
                               {"name": "b", "address": "192.0.2.2"}]}],
 }
-BUSY = 8        # connections with a burst
-PER_CONN = 1000  # pipelined queries on each
-IDLE = 4        # connections that sent nothing
+BUSY = 8         # connections with a burst
+SLOW = 2         # of which read their answers late (a 4 KiB receive buffer, large answers)
+PER_CONN = 1000  # pipelined queries on each fast one
+PER_SLOW = 3000  # on each slow one: 7.5 MB of answers, more than the socket buffers hold
+IDLE = 4         # connections that sent nothing
 
 
 def frame(msg):
     return struct.pack("!H", len(msg)) + msg
+
+
+def slow_reader(port):
+    """A connection whose small receive window backs the server's answers up: most of the
+    queries it pipelined are still unread in gslbd's socket when SIGTERM comes."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(3)
+    s.connect((harness.HOST, port))
+    return s
 
 
 def read_all(sock, timeout):
@@ -93,16 +105,21 @@ class SigtermUnderLoad(unittest.TestCase):
     def test_sigterm_answers_what_was_sent_and_closes_the_database(self):
         port = self.server.port
         names = ["www.example.test", "app.term.test", "mail.example.test"]
-        busy = [tcp_connect(port) for _ in range(BUSY)]
+        busy = [slow_reader(port) if c < SLOW else tcp_connect(port) for c in range(BUSY)]
         idle = [tcp_connect(port) for _ in range(IDLE)]
         for s in busy:  # each connection in use once, so none is new when the burst comes
             s.sendall(frame(build_query("www.example.test", "A", qid=1)))
             self.assertEqual(parse_message(harness.tcp_read_message(s))["id"], 1)
         bursts = []
         for c in range(BUSY):
-            ids = list(range(100, 100 + PER_CONN))
-            bursts.append((ids, b"".join(frame(build_query(names[i % 3], "A", qid=q))
-                                         for i, q in enumerate(ids))))
+            ids = list(range(100, 100 + (PER_SLOW if c < SLOW else PER_CONN)))
+            if c < SLOW:
+                blob = b"".join(frame(build_query("big.example.test", "TXT", qid=q))
+                                for q in ids)
+            else:
+                blob = b"".join(frame(build_query(names[i % 3], "A", qid=q))
+                                for i, q in enumerate(ids))
+            bursts.append((ids, blob))
         status, body = self.patch_weight(7)  # acknowledged right before the signal
         self.assertEqual(status, 200, body)
         for s, (_, blob) in zip(busy, bursts):
@@ -111,7 +128,12 @@ class SigtermUnderLoad(unittest.TestCase):
         t0 = time.monotonic()
 
         answered, endings, missing = 0, {}, []
-        for c, (s, (ids, _)) in enumerate(zip(busy, bursts)):
+        for c in list(range(SLOW, BUSY)) + list(range(SLOW)):
+            s, (ids, _) = busy[c], bursts[c]
+            if c < SLOW:
+                # A client busy elsewhere for a second: gslbd is draining by then, with most of
+                # this connection's queries still unread (answers stuck behind its window).
+                time.sleep(max(0.0, t0 + 1.0 - time.monotonic()))
             msgs, ended = read_all(s, timeout=6.0)
             endings[ended] = endings.get(ended, 0) + 1
             got = {parse_message(m)["id"] for m in msgs}
@@ -136,10 +158,11 @@ class SigtermUnderLoad(unittest.TestCase):
                               "s.id = m.service_id WHERE m.name = 'b'").fetchone()[0]
         conn.close()
         sys.stderr.write(
-            "\nSIGTERM with %d pipelined TCP queries in flight on %d connections (+%d idle): "
+            "\nSIGTERM with %d pipelined TCP queries in flight on %d connections (%d reading "
+            "slowly, +%d idle): "
             "%d answered, busy connections ended %s, idle ones %s; exit %d after %.0f ms; "
             "files left beside the db %s; integrity_check %r; acknowledged weight %s\n"
-            % (BUSY * PER_CONN, BUSY, IDLE, answered, endings, idle_endings, code,
+            % (SLOW * PER_SLOW + (BUSY - SLOW) * PER_CONN, BUSY, SLOW, IDLE, answered, endings, idle_endings, code,
                exit_s * 1000, leftovers, check.stdout.strip(), weight))
         self.assertEqual(code, 0, stderr[-3000:])
         self.assertEqual(problems, [])
