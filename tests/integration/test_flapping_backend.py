@@ -2,8 +2,10 @@
 503 for the next 100 ms, and so on, probed by gslbd's health role every 100 ms. The site records
 what it answered to each probe, so the expected health is derived exactly: the rise/fall machine
 (healthd/verdict.cc) run over that record. With rise = fall = 1 the state follows every flap;
-with rise = fall = 3 a 100 ms flap (never three equal results in a row) never changes it. The
-transitions gslbd wrote (the events table) must be exactly the derived ones, and every DNS
+with rise = fall = 3 a 100 ms flap changes it only where three equal results came in a row
+(the ±10 % jitter of healthd's schedule lets a probe skip a phase now and then; the site's record
+says when, so nothing is left to chance). The transitions gslbd wrote (the events table) must be
+exactly the derived ones, and every DNS
 answer (queried at full speed) one of the two that exist: the flapping member while it is up,
 the stable one while it is down.
 
@@ -229,13 +231,14 @@ class FlappingHealth(unittest.TestCase):
         self.assertEqual(set(querier.seen), {("NOERROR", (FLAP,)), ("NOERROR", (STABLE,))},
                          "DNS did not follow the flaps")
 
-    def test_rise_fall_3_never_changes_on_a_100_ms_flap(self):
+    def test_rise_fall_3_changes_only_after_three_equal_results(self):
         # Frozen up at the end, as seeded: the tail of equal results changes nothing either.
         results, events, expected, _, querier = self.run_flaps("damped", 3, 3, freeze_up=True)
         self.assertEqual(events, expected)
-        if longest_run(results) < 3:
-            self.assertEqual(events, [])
+        if not expected:  # no three failures in a row: up throughout, in DNS too
             self.assertEqual(set(querier.seen), {("NOERROR", (FLAP,))})
+        else:
+            self.assertLessEqual(len(expected), len(results) // 3)
 
 
 class NoMixedSnapshot(unittest.TestCase):
