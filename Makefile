@@ -18,7 +18,7 @@ PKGS = g++ cmake make pkg-config libldns-dev libc-ares-dev libboost-dev libsqlit
 # sites apart).
 BENCH_PKGS = gdnsd nsd knot pdns-server pdns-backend-bind dnsperf psmisc gcc iproute2
 
-.PHONY: all deps bench-deps build build-asan deb demo test unit bench fuzz clean format
+.PHONY: all deps bench-deps build build-asan deb demo test unit bench soak fuzz clean format
 
 all: build
 
@@ -79,6 +79,12 @@ bench: bench-deps build
 	./tools/bench.sh
 	./tools/bench_health.py $(BUILD)/gslbd
 	./tools/bench_api.py $(BUILD)/gslbd
+
+# The long fault runs of issue 14 against the sanitized gslbd: the mutation flood for 10 minutes,
+# a backend flapping at 10 Hz for 60 s a part, 1000 stalled TCP connections held 25 s.
+soak: build-asan
+	cd tests/integration && GSLBD_SOAK=1 GSLBD=$(CURDIR)/$(ASAN)/gslbd GSLBD_SOURCE_DIR=$(CURDIR) \
+	  python3 -m unittest -v test_mutation_flood test_flapping_backend test_tcp_stall
 
 # libFuzzer over every tests/fuzz target (clang), FUZZ_SECONDS each (default 60).
 fuzz: deps

@@ -51,6 +51,13 @@ struct Connection : std::enable_shared_from_this<Connection> {
     if (earlier) timer.cancel();
   }
 
+  // Octets the client sent that we have not read: pipelined queries a drain must still answer
+  // (closing with them unread would also reset the connection, losing answers already sent).
+  bool has_input() {
+    boost::system::error_code ec;
+    return socket.available(ec) > 0 && !ec;
+  }
+
   void close() {
     if (closed) return;
     closed = true;
@@ -154,7 +161,7 @@ struct TcpServer::Impl {
     uint8_t len_buf[2];
     for (;;) {
       boost::system::error_code ec;
-      if (draining) break;
+      if (draining && !c->has_input()) break;
       co_await asio::async_read(c->socket, asio::buffer(len_buf, 2),
                                 asio::redirect_error(use_awaitable, ec));
       if (ec) break;
@@ -197,13 +204,15 @@ struct TcpServer::Impl {
     forget(c);
   }
 
-  // Stopping gracefully: the idle connections go now, the others once their answer is written
-  // (RFC 7766 s6.2.3: a server may close idle connections), all of them by `deadline`.
+  // Stopping gracefully: the idle connections go now, the others once every query they sent
+  // before is answered (RFC 7766 s6.2.3: a server may close idle connections), all of them by
+  // `deadline`. Idle means nothing unread either: a session about to wake for a query that has
+  // arrived is not idle.
   awaitable<void> drain(Clock::time_point deadline) {
     draining = true;
     for (auto it = connections.begin(); it != connections.end();) {
       std::shared_ptr<Connection> c = *it++;
-      if (!c->busy) forget(c);
+      if (!c->busy && !c->has_input()) forget(c);
     }
     asio::steady_timer tick(io);
     while (!connections.empty() && Clock::now() < deadline) {
@@ -212,7 +221,7 @@ struct TcpServer::Impl {
       co_await tick.async_wait(asio::redirect_error(use_awaitable, ec));
       for (auto it = connections.begin(); it != connections.end();) {
         std::shared_ptr<Connection> c = *it++;
-        if (!c->busy) forget(c);
+        if (!c->busy && !c->has_input()) forget(c);
       }
     }
     while (!connections.empty()) forget(connections.front());

@@ -31,8 +31,8 @@ class TcpServer {
 
   // Listeners a predecessor handed over (`inherited`, nullable) are used before new ones.
   Result<void> start(InheritedSockets* inherited = nullptr);
-  // Stops accepting; connections idle now are closed, the others once the query they are in is
-  // answered, all of them after `drain` at the latest.
+  // Stops accepting; connections idle now are closed, the others once the queries they had sent
+  // (pipelined ones included) are answered, all of them after `drain` at the latest.
   void stop(std::chrono::milliseconds drain = std::chrono::milliseconds(0));
   // The listening sockets and their addresses, for a successor (--handover).
   std::vector<HandedSocket> handed_sockets() const;

@@ -5,91 +5,15 @@ over the running one's sockets, the old one exits, and every query sent is answe
 the old one serving."""
 
 import os
-import select
-import socket
 import struct
 import subprocess
 import tempfile
-import threading
 import time
 import unittest
 
 import harness
+from flood import Flood
 from harness import GslbdServer, build_query, parse_message, tcp_connect, tcp_read_message
-
-
-class Flood:
-    """Queries at `rate` a second from `sockets` source ports, each with its own ID space, and
-    the replies counted per (socket, ID)."""
-
-    def __init__(self, port, rate=2000, sockets=16):
-        self.port = port
-        self.rate = rate
-        self.socks = []
-        for _ in range(sockets):
-            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
-            s.bind((harness.HOST, 0))
-            s.setblocking(False)
-            self.socks.append(s)
-        self.sent = set()
-        self.answered = set()
-        self.stop_sending = threading.Event()
-        self.done = threading.Event()
-        self.lock = threading.Lock()
-        self.sender = threading.Thread(target=self._send, daemon=True)
-        self.receiver = threading.Thread(target=self._receive, daemon=True)
-
-    def start(self):
-        self.receiver.start()
-        self.sender.start()
-        return self
-
-    def _send(self):
-        qid = 0
-        t0 = time.monotonic()
-        n = 0
-        while not self.stop_sending.is_set():
-            # Pace to the rate in small bursts.
-            due = int((time.monotonic() - t0) * self.rate)
-            while n < due:
-                qid = (qid % 65535) + 1  # unique per test: far fewer than 65535 are sent
-                i = n % len(self.socks)
-                q = build_query("www.example.test", "A", qid=qid)
-                with self.lock:
-                    self.sent.add((i, qid))
-                try:
-                    self.socks[i].sendto(q, (harness.HOST, self.port))
-                except BlockingIOError:
-                    pass
-                n += 1
-            time.sleep(0.002)
-
-    def _receive(self):
-        while not self.done.is_set():
-            ready, _, _ = select.select(self.socks, [], [], 0.05)
-            for s in ready:
-                while True:
-                    try:
-                        data = s.recv(4096)
-                    except BlockingIOError:
-                        break
-                    qid = struct.unpack("!H", data[:2])[0]
-                    r = parse_message(data)
-                    if r["answer"]:
-                        with self.lock:
-                            self.answered.add((self.socks.index(s), qid))
-
-    def finish(self, linger=1.5):
-        self.stop_sending.set()
-        self.sender.join()
-        time.sleep(linger)  # the last replies
-        self.done.set()
-        self.receiver.join()
-        for s in self.socks:
-            s.close()
-        with self.lock:
-            return len(self.sent), len(self.sent - self.answered)
 
 
 def successor(port, zones, args, tmp):
