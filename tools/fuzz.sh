@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make fuzz: builds tests/fuzz with clang and libFuzzer (ASan+UBSan) in build-fuzz/ and runs
+# make fuzz: builds tests/fuzz with clang and libFuzzer (ASan) in build-fuzz/ and runs
 # each target for FUZZ_SECONDS (default 60) on a copy of its committed corpus, then prints one
 # line per target: executions per second, coverage (libFuzzer's "cov" edges and "ft" features),
 # corpus size, and whether it found anything (the reproducer is left in build-fuzz/findings/).
@@ -17,7 +17,7 @@ targets=${*:-$all}
 
 # Exported: a reconfigure during the build (a new C source) must find clang too.
 export CC=clang CXX=clang++
-cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGSLBD_FUZZ=ON >/dev/null
+cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DGSLBD_FUZZ=ON >/dev/null
 # shellcheck disable=SC2086
 cmake --build "$BUILD" -j"$JOBS" --target $targets >/dev/null
 
