@@ -10,6 +10,8 @@
 #include <ctime>
 #include <string>
 
+#include "zones/base/json_quoted.h"
+
 namespace gslb {
 namespace {
 
@@ -56,38 +58,6 @@ bool stderr_is_journal() {
   return fstat(STDERR_FILENO, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
 }
 
-void append_json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7F) {
-          char buf[8];
-          snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));  // UTF-8 passes through as it came
-        }
-    }
-  }
-  out.push_back('"');
-}
-
 }  // namespace
 
 void set_log_format(LogFormat format) {
@@ -132,7 +102,7 @@ std::string format_log_line(LogLevel level, std::string_view message, bool journ
     line += "\",\"level\":\"";
     line += level_name(level);
     line += "\",\"message\":";
-    append_json_string(line, message);
+    line += json_quoted(message);
     line += '}';
     return line;
   }

@@ -5,50 +5,9 @@
 #include <cstdio>
 #include <cstring>
 
+#include "zones/base/json_quoted.h"
+
 namespace gslb {
-namespace {
-
-// As JSON writes a string, so that text from a document reads back in the message as written.
-std::string quoted(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (u < 0x20) {
-          char hex[7];
-          snprintf(hex, sizeof hex, "\\u%04x", u);
-          out += hex;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
-
-}  // namespace
 
 std::string Subnet::text() const {
   char out[INET6_ADDRSTRLEN] = {};
@@ -59,7 +18,7 @@ std::string Subnet::text() const {
 Result<Subnet> parse_subnet(std::string_view text, SubnetText form) {
   const size_t slash = text.find('/');
   if (slash == std::string_view::npos && form == SubnetText::kNetwork)
-    return make_error(quoted(text) + " is not ADDRESS/PREFIX, such as \"198.51.100.0/24\"");
+    return make_error(json_quoted(text) + " is not ADDRESS/PREFIX, such as \"198.51.100.0/24\"");
   const std::string address(text.substr(0, slash));
   Subnet s;
   if (inet_pton(AF_INET, address.c_str(), s.address) == 1)
@@ -67,7 +26,7 @@ Result<Subnet> parse_subnet(std::string_view text, SubnetText form) {
   else if (inet_pton(AF_INET6, address.c_str(), s.address) == 1)
     s.family = 6;
   else
-    return make_error(quoted(address) + " is not an IP address");
+    return make_error(json_quoted(address) + " is not an IP address");
   const unsigned max_length = s.family == 4 ? 32 : 128;
   if (slash == std::string_view::npos) {
     s.prefix = static_cast<uint8_t>(max_length);
@@ -77,7 +36,7 @@ Result<Subnet> parse_subnet(std::string_view text, SubnetText form) {
   if (length.empty() || length.size() > 3 ||
       length.find_first_not_of("0123456789") != std::string_view::npos ||
       static_cast<unsigned>(std::stoi(std::string(length))) > max_length)
-    return make_error("prefix length " + quoted(length) + " is not 0 to " +
+    return make_error("prefix length " + json_quoted(length) + " is not 0 to " +
                       std::to_string(max_length));
   s.prefix = static_cast<uint8_t>(std::stoi(std::string(length)));
   if (form == SubnetText::kClient) return s;

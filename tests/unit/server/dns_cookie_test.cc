@@ -14,6 +14,7 @@
 #include "server/wire/siphash.h"
 #include "tests/unit/testing/ldns_response.h"
 #include "tests/unit/testing/packet_builder.h"
+#include "tests/unit/testing/socket_address.h"
 #include "zones/model/snapshot_builder.h"
 #include "zones/zonefile/zone_file.h"
 
@@ -38,17 +39,7 @@ std::string to_hex(const uint8_t* p, size_t n) {
 }
 
 sockaddr_storage address(const char* text) {
-  sockaddr_storage ss{};
-  if (strchr(text, ':')) {
-    auto& a = reinterpret_cast<sockaddr_in6&>(ss);
-    a.sin6_family = AF_INET6;
-    inet_pton(AF_INET6, text, &a.sin6_addr);
-  } else {
-    auto& a = reinterpret_cast<sockaddr_in&>(ss);
-    a.sin_family = AF_INET;
-    inet_pton(AF_INET, text, &a.sin_addr);
-  }
-  return ss;
+  return testing::socket_address(text);
 }
 
 CookieSecrets secret(const std::string& current, const std::string& previous = "") {

@@ -2,6 +2,7 @@
 // and slips over the limit in the --rrl-slip pattern; refill by the second; the window's debt;
 // and the truncated slip response.
 #include "server/response_rate_limit.h"
+#include "tests/unit/testing/socket_address.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -15,17 +16,7 @@ namespace gslb {
 namespace {
 
 sockaddr_storage address(const char* text) {
-  sockaddr_storage ss{};
-  if (strchr(text, ':')) {
-    auto& a = reinterpret_cast<sockaddr_in6&>(ss);
-    a.sin6_family = AF_INET6;
-    inet_pton(AF_INET6, text, &a.sin6_addr);
-  } else {
-    auto& a = reinterpret_cast<sockaddr_in&>(ss);
-    a.sin_family = AF_INET;
-    inet_pton(AF_INET, text, &a.sin_addr);
-  }
-  return ss;
+  return testing::socket_address(text);
 }
 
 std::unique_ptr<ResponseRateLimiter> limiter(uint32_t rate, uint32_t slip = 2,
