@@ -135,7 +135,10 @@ std::string implied_origin(const std::string& path, const std::vector<std::strin
     if (l.rfind("$TTL", 0) == 0) continue;
     if (l.rfind("$ORIGIN", 0) == 0) return "";
     if (raw[0] == ' ' || raw[0] == '\t') break;  // owner omitted: relative to nothing
-    std::string owner = tokens(l)[0];
+    // strip() keeps white space the token reader skips (\f, \v): a line of it has no owner.
+    const std::vector<std::string> words = tokens(l);
+    if (words.empty()) continue;
+    const std::string& owner = words[0];
     if (owner.back() == '.' && owner != "@") return "";
     break;
   }

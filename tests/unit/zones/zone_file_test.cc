@@ -102,6 +102,16 @@ TEST(LoadZoneFile, OriginComesFromTheFileNameWhenTheSoaOwnerIsRelative) {
   EXPECT_EQ(z->records[2].owner, wire_name("ns1.implied.test."));
 }
 
+// Found by fuzz_zone_file: a line of white space the token reader skips (form feed, vertical
+// tab) before the first record crashed the origin guess.
+TEST(LoadZoneFile, LinesOfFormFeedsAndVerticalTabsAreBlank) {
+  auto z = load_zone_file(data("formfeed.test.zone"));
+  ASSERT_TRUE(z.ok()) << z.error();
+  EXPECT_EQ(z->origin, wire_name("formfeed.test."));
+  ASSERT_EQ(z->records.size(), 3u);
+  EXPECT_EQ(z->records[2].owner, wire_name("ns1.formfeed.test."));
+}
+
 TEST(LoadZoneFile, RecordsKeepTheLineTheyStartOn) {
   // The SOA spans lines 4-9 (parentheses); blank, comment and $ lines are counted too.
   auto z = load_zone_file(data("example.test.zone"));
