@@ -572,7 +572,7 @@ class ApiTlsTest(unittest.TestCase):
                              ("another CA", ["--ca-file", self.other.ca])):
             with self.subTest(label):
                 p = self.gslbctl(*common, *extra, "get", "zones")
-                self.assertEqual(p.returncode, 1, p.transcript)
+                self.assertEqual(p.returncode, 3, p.transcript)  # no answer: 3 (gslbctl(1))
                 self.assertIn("TLS handshake failed: certificate verify failed", p.stderr)
                 self.assertIn(url, p.stderr)
                 self.assertEqual(p.stdout, "")
@@ -581,7 +581,7 @@ class ApiTlsTest(unittest.TestCase):
         # http:// to the https port is an error, not an answer.
         p = self.gslbctl("--server", "http://%s:%d" % (harness.HOST, self.api_port),
                          "--token-file", self.admin_file, "get", "zones")
-        self.assertEqual(p.returncode, 1, p.transcript)
+        self.assertEqual(p.returncode, 3, p.transcript)
         self.assertIn("https://", p.stderr, "the message suggests https")
 
     def start_agent(self, agent_id, extra):
