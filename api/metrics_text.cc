@@ -118,6 +118,25 @@ void snapshot_updates(Writer& w, const UpdaterStats& u, int64_t now) {
   w.family("gslbd_snapshot_failures_total", "counter",
            "Snapshot updates that failed (the last good snapshot kept serving).");
   w.sample("gslbd_snapshot_failures_total", "", u.failures.load());
+  if (u.geo == nullptr) return;
+  const std::vector<GeoFileStatus> geo = u.geo->status();
+  if (geo.empty()) return;
+  w.family("gslbd_geoip_loaded", "gauge",
+           "1 when a good copy of the geoip file is held (maybe older than the file on disk).");
+  for (const GeoFileStatus& g : geo)
+    w.sample("gslbd_geoip_loaded", "kind=\"" + label(g.kind) + "\"", g.loaded ? 1 : 0);
+  w.family("gslbd_geoip_error", "gauge",
+           "1 when the last load of the geoip file failed (the last good copy kept serving).");
+  for (const GeoFileStatus& g : geo)
+    w.sample("gslbd_geoip_error", "kind=\"" + label(g.kind) + "\"", g.error.empty() ? 0 : 1);
+  w.family("gslbd_geoip_records", "gauge", "Distinct data records of the geoip file held.");
+  for (const GeoFileStatus& g : geo)
+    w.sample("gslbd_geoip_records", "kind=\"" + label(g.kind) + "\"", g.records);
+  w.family("gslbd_geoip_age_seconds", "gauge", "Time since the held geoip file was loaded.");
+  for (const GeoFileStatus& g : geo)
+    if (g.loaded)
+      w.sample("gslbd_geoip_age_seconds", "kind=\"" + label(g.kind) + "\"",
+               static_cast<double>(now - g.loaded_at_ms) / 1e3);
 }
 
 // Names from the database, counts from the DNS workers.

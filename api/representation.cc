@@ -81,9 +81,41 @@ json record_json(const RecordRow& r) {
       {"id", r.id}, {"name", display(r.name)}, {"type", r.type}, {"ttl", r.ttl}, {"data", r.rdata}};
 }
 
+namespace {
+
+// A pool's settings as the document gives them: name, policy and its keys, fallback.
+json pool_settings_json(const PoolRow& p) {
+  json j = {{"name", p.name}, {"policy", p.policy}};
+  for (const auto& [key, value] : p.policy_options)
+    std::visit([&j, &key = key](const auto& v) { j[key] = v; }, value);
+  j["fallback"] = p.fallback;
+  return j;
+}
+
+json rule_json(const RuleRow& r) {
+  json j = json::object();
+  if (!r.country.empty()) j["country"] = r.country;
+  if (!r.continent.empty()) j["continent"] = r.continent;
+  if (!r.subdivision.empty()) j["subdivision"] = r.subdivision;
+  if (!r.asn.empty()) j["asn"] = r.asn;
+  if (!r.region.empty()) j["region"] = r.region;
+  j["pool"] = r.pool;
+  if (!r.split_pool.empty()) j["split"] = {{"pool", r.split_pool}, {"percent", r.split_percent}};
+  return j;
+}
+
+json rules_json(const TopologyRows& t) {
+  json rules = json::array();
+  for (const RuleRow& r : t.rules) rules.push_back(rule_json(r));
+  return rules;
+}
+
+}  // namespace
+
 json service_settings_json(const ServiceRow& s, const ConfigView& view) {
   json persistence = false;
   if (s.persistence) persistence = {{"v4", s.persist_v4}, {"v6", s.persist_v6}};
+  const bool pooled = !s.topology.pools.empty();
   json j = {{"name", display(s.name)},
             {"policy", s.policy},
             {"ttl", s.ttl},
@@ -94,6 +126,15 @@ json service_settings_json(const ServiceRow& s, const ConfigView& view) {
             {"quorum", nullable(s.quorum)},
             {"min_healthy", s.min_healthy},
             {"check", name_or_null(view.check_name(s.check_id))}};
+  // A service with pools has its policies in them.
+  if (pooled) {
+    j.erase("policy");
+    json pools = json::array();
+    for (const PoolRow& p : s.topology.pools) pools.push_back(pool_settings_json(p));
+    j["pools"] = std::move(pools);
+    j["rules"] = rules_json(s.topology);
+    return j;
+  }
   // The policy's own keys sit beside the others, as the document gives them.
   for (const auto& [key, value] : s.policy_options)
     std::visit([&j, &key = key](const auto& v) { j[key] = v; }, value);
@@ -101,11 +142,34 @@ json service_settings_json(const ServiceRow& s, const ConfigView& view) {
 }
 
 json member_settings_json(const MemberRow& m, const ConfigView& view) {
-  return {{"name", m.name},     {"address", m.address},
-          {"weight", m.weight}, {"priority", m.priority},
-          {"region", m.region}, {"enabled", m.enabled},
-          {"sorry", m.sorry},   {"check", name_or_null(view.check_name(m.check_id))}};
+  json j = {{"name", m.name},     {"address", m.address},
+            {"weight", m.weight}, {"priority", m.priority},
+            {"region", m.region}, {"enabled", m.enabled},
+            {"sorry", m.sorry},   {"check", name_or_null(view.check_name(m.check_id))}};
+  if (m.latitude && m.longitude)
+    j["location"] = {{"latitude", *m.latitude}, {"longitude", *m.longitude}};
+  return j;
 }
+
+namespace {
+
+// The service's pools in the document's shape, each member given by `member` (settings, or
+// settings with health).
+template <typename MemberJson>
+json pools_json(const ServiceRow& s, const ConfigView& view, MemberJson member) {
+  json pools = json::array();
+  for (const PoolRow& p : s.topology.pools) {
+    json j = pool_settings_json(p);
+    json members = json::array();
+    for (const MemberRow* m : view.members_of(s.id))
+      if (m->pool == p.name) members.push_back(member(*m));
+    j["members"] = std::move(members);
+    pools.push_back(std::move(j));
+  }
+  return pools;
+}
+
+}  // namespace
 
 json document_json(const ConfigView& view) {
   json zones = json::array(), checks = json::array(), services = json::array();
@@ -113,13 +177,23 @@ json document_json(const ConfigView& view) {
   for (const CheckRow& c : view.rows.checks) checks.push_back(check_json(c));
   for (const ServiceRow& s : view.rows.services) {
     json j = service_settings_json(s, view);
-    json members = json::array();
-    for (const MemberRow* m : view.members_of(s.id))
-      members.push_back(member_settings_json(*m, view));
-    j["members"] = std::move(members);
+    if (!s.topology.pools.empty()) {
+      j["pools"] =
+          pools_json(s, view, [&](const MemberRow& m) { return member_settings_json(m, view); });
+    } else {
+      json members = json::array();
+      for (const MemberRow* m : view.members_of(s.id))
+        members.push_back(member_settings_json(*m, view));
+      j["members"] = std::move(members);
+    }
     services.push_back(std::move(j));
   }
   json doc = {{"zones", zones}, {"checks", checks}, {"services", services}};
+  if (!view.rows.geoip_files.empty()) {
+    json geoip = json::object();
+    for (const GeoipFileRow& g : view.rows.geoip_files) geoip[g.kind] = g.path;
+    doc["geoip"] = std::move(geoip);
+  }
   // "regions" is optional (absent: none): left out when there are none.
   if (!view.rows.client_subnets.empty()) {
     json regions = json::object();
@@ -214,9 +288,15 @@ json service_json(const ServiceRow& s, const ConfigView& view, const HealthView*
   json j = service_settings_json(s, view);
   const ZoneRow* z = view.zone_by_id(s.zone_id);
   j["zone"] = z ? display(z->name) : std::string();
+  auto one = [&](const MemberRow& m) {
+    return health ? member_json(m, s, view, *health) : member_settings_json(m, view);
+  };
+  if (!s.topology.pools.empty()) {
+    j["pools"] = pools_json(s, view, one);
+    return j;
+  }
   json members = json::array();
-  for (const MemberRow* m : view.members_of(s.id))
-    members.push_back(health ? member_json(*m, s, view, *health) : member_settings_json(*m, view));
+  for (const MemberRow* m : view.members_of(s.id)) members.push_back(one(*m));
   j["members"] = std::move(members);
   return j;
 }

@@ -194,6 +194,48 @@ json policy_json(const Service& s) {
   return {{"name", s.policy_type->name}, {"summary", s.policy_type->summary}, {"keys", keys}};
 }
 
+// Which rule sent the client to which pool, and which pool answered, in words and as data.
+json topology_json(const Service& s, const Decision& d, const ServiceRow& row) {
+  auto pool_name = [&](int16_t p) -> json {
+    if (p < 0 || static_cast<size_t>(p) >= s.pools.size()) return nullptr;
+    return s.pools[static_cast<size_t>(p)].name;
+  };
+  json j = {{"rule", d.rule >= 0 ? json(d.rule) : json(nullptr)},
+            {"pool", pool_name(d.pool)},
+            {"split", d.split},
+            {"answered_by", pool_name(d.answered_pool)}};
+  std::string reason;
+  if (d.rule >= 0 && static_cast<size_t>(d.rule) < row.topology.rules.size()) {
+    const RuleRow& r = row.topology.rules[static_cast<size_t>(d.rule)];
+    std::string what;
+    auto list = [&](const char* key, const std::vector<std::string>& v) {
+      if (v.empty()) return;
+      std::string joined;
+      for (const std::string& x : v) joined += (joined.empty() ? "" : ",") + x;
+      what += (what.empty() ? "" : " and ") + std::string(key) + " " + joined;
+    };
+    list("country", r.country);
+    list("continent", r.continent);
+    list("subdivision", r.subdivision);
+    list("region", r.region);
+    if (!r.asn.empty()) {
+      std::string joined;
+      for (uint32_t a : r.asn) joined += (joined.empty() ? "AS" : ",AS") + std::to_string(a);
+      what += (what.empty() ? "" : " and ") + std::string("asn ") + joined;
+    }
+    reason = "rule " + std::to_string(d.rule) + " (" + (what.empty() ? "default" : what) +
+             ") chose pool " + r.pool;
+    if (d.split) reason += ", and the client's subnet falls in its split to " + r.split_pool;
+  } else {
+    reason = "no rule matched: the first pool, " + s.pools[0].name;
+  }
+  if (d.answered_pool >= 0 && d.answered_pool != d.pool)
+    reason += "; it had nothing healthy, so its fallback " +
+              s.pools[static_cast<size_t>(d.answered_pool)].name + " answered";
+  j["reason"] = reason;
+  return j;
+}
+
 // Whether the decision's candidates held `m`.
 bool eligible_in(const Member& m, Decision::Candidates candidates) {
   switch (candidates) {
@@ -221,7 +263,8 @@ json members_json(const Service& s, const Decision& d, const ServiceRow& row,
     for (const Member& sm : s.members)
       if (sm.id == m->id) served = &sm;
     bool eligible = false, picked = false;
-    if (served != nullptr && served->family == family) {
+    if (served != nullptr && served->family == family &&
+        (s.pools.empty() || served->pool == d.answered_pool)) {
       eligible = eligible_in(*served, d.candidates);
       for (size_t i = 0; i < d.pick_count && i < 16; ++i) picked = picked || d.picks[i] == served;
     }
@@ -311,7 +354,13 @@ Outcome<json> explain_body(ApiContext& ctx, const HttpRequest& req) {
   auto health = load_health_view(**store, *view, wall_ms());
   if (!health) return health.error();
   result["service"] = service_settings_json(*row, *view);
-  if (s.policy_type != nullptr) result["policy"] = policy_json(s);
+  if (!s.pools.empty()) {
+    result["topology"] = topology_json(s, d, *row);
+    if (d.answered_pool >= 0 && static_cast<size_t>(d.answered_pool) < s.pools.size())
+      result["policy"] = policy_json(s.pools[static_cast<size_t>(d.answered_pool)].view);
+  } else if (s.policy_type != nullptr) {
+    result["policy"] = policy_json(s);
+  }
   result["members"] = members_json(s, d, *row, *view, *health, q->qtype);
   return result;
 }

@@ -18,6 +18,7 @@ Outcome<MemberRow> validated_member(const std::string& text, const ConfigView& v
   for (const CheckRow& c : view.rows.checks) context.checks.push_back(c.name);
   for (const MemberRow* m : view.members_of(service.id))
     if (m->id != replacing_id) context.members.emplace_back(m->name, m->address);
+  for (const PoolRow& pool : service.topology.pools) context.pools.push_back(pool.name);
   auto parsed = config::parse_member_object(text, context);
   if (!parsed) return api_error(parsed.failure());
   MemberRow row = parsed->row;
@@ -145,6 +146,7 @@ HttpResponse patch_member(ApiContext& ctx, const HttpRequest& req, const Params&
     auto t = find_target(st, p, true);
     if (!t) return t.error();
     json merged = member_settings_json(*t->member, t->view);
+    if (!t->member->pool.empty()) merged["pool"] = t->member->pool;
     std::optional<bool> drain;
     for (const auto& [key, value] : body->items()) {
       if (key == "drained") {

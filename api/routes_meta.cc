@@ -34,11 +34,34 @@ HttpResponse get_readyz(ApiContext& ctx, const HttpRequest&, const Params&) {
     out["database"] = v.error();
     problem = "database unreachable";
   }
+  std::string degraded;
   if (const UpdaterStats* u = ctx.shared().updater) {
     const int64_t age = wall_ms() - u->checked_ms.load();
     out["snapshot_age_ms"] = age;
     if (age > kFreshMs && problem.empty())
       problem = "the served snapshot was last checked " + std::to_string(age) + " ms ago";
+    // A geoip file that failed to load still serves (the last good copy, or the default
+    // rules): degraded, not down.
+    if (u->geo != nullptr) {
+      const std::vector<GeoFileStatus> geo = u->geo->status();
+      if (!geo.empty()) {
+        json files = json::array();
+        for (const GeoFileStatus& g : geo) {
+          files.push_back({{"kind", g.kind},
+                           {"path", g.path},
+                           {"loaded", g.loaded},
+                           {"error", g.error.empty() ? json(nullptr) : json(g.error)},
+                           {"loaded_at_ms", g.loaded ? json(g.loaded_at_ms) : json(nullptr)},
+                           {"records", g.records}});
+          if (!g.error.empty() && degraded.empty()) degraded = "geoip " + g.kind + ": " + g.error;
+        }
+        out["geoip"] = std::move(files);
+      }
+    }
+  }
+  if (problem.empty() && !degraded.empty()) {
+    out["status"] = "degraded";
+    out["message"] = degraded;
   }
   if (problem.empty()) return json_response(200, out);
   out["status"] = "not_ready";

@@ -3,6 +3,8 @@
 // its first members.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "api/handlers.h"
 #include "api/representation.h"
 #include "api/write_transaction.h"
@@ -15,6 +17,8 @@ config::ObjectContext context_of(const ConfigView& view) {
   config::ObjectContext c;
   for (const ZoneRow& z : view.rows.zones) c.zones.push_back(z.name);
   for (const CheckRow& k : view.rows.checks) c.checks.push_back(k.name);
+  for (const ClientSubnetRow& r : view.rows.client_subnets) c.regions.push_back(r.region);
+  for (const GeoipFileRow& g : view.rows.geoip_files) c.geoip_kinds.push_back(g.kind);
   return c;
 }
 
@@ -44,12 +48,40 @@ Outcome<HttpResponse> service_response(int status, Store& st, int64_t id) {
 // PUT and PATCH: the settings in `settings` replace the service's, its members stay.
 Outcome<HttpResponse> update_settings(Store& st, const ConfigView& view, const ServiceRow& cur,
                                       json settings) {
-  json members = json::array();
-  for (const MemberRow* m : view.members_of(cur.id))
-    members.push_back(member_settings_json(*m, view));
-  settings["members"] = std::move(members);  // validated with them ("sorry" needs one)
+  // Validated with them ("sorry" needs one); in a service with pools, each pool's own.
+  if (settings.contains("pools") && settings["pools"].is_array()) {
+    for (json& pool : settings["pools"]) {
+      if (!pool.is_object()) continue;
+      json members = json::array();
+      for (const MemberRow* m : view.members_of(cur.id))
+        if (pool.contains("name") && pool["name"] == m->pool)
+          members.push_back(member_settings_json(*m, view));
+      pool["members"] = std::move(members);
+    }
+  } else {
+    json members = json::array();
+    for (const MemberRow* m : view.members_of(cur.id))
+      members.push_back(member_settings_json(*m, view));
+    settings["members"] = std::move(members);
+  }
   auto d = validated_service(settings.dump(), view);
   if (!d) return d.error();
+  // Every member keeps a pool it can belong to: pools are renamed or removed with their
+  // members (under /members), never out from under them.
+  for (const MemberRow* m : view.members_of(cur.id)) {
+    const auto& pools = d->row.topology.pools;
+    const bool ok = pools.empty() ? m->pool.empty()
+                                  : std::any_of(pools.begin(), pools.end(), [&](const PoolRow& p) {
+                                      return p.name == m->pool;
+                                    });
+    if (!ok)
+      return conflict(
+          "member " + m->name +
+              (m->pool.empty() ? " belongs to no pool" : " belongs to pool \"" + m->pool + "\"") +
+              ", which these settings do not have; move or remove it first "
+              "(PUT /v1/config changes pools and members at once)",
+          "pools");
+  }
   ServiceRow row = row_of(*d, view);
   row.id = cur.id;
   if (auto r = st.update_service(row); !r) return api_error(r.failure());

@@ -8,6 +8,7 @@
 
 #include "server/wire/dns_cookie.h"
 #include "server/wire/response.h"
+#include "zones/geo/geo_database.h"
 
 namespace gslb {
 namespace {
@@ -60,11 +61,20 @@ void QueryEngine::on_new_snapshot(const Snapshot& snap) {
   const ServiceTable& services = snap.services();
   // Health-only swaps keep service and member order, so a rotation carries over; a row whose
   // size changed starts again.
-  policy_state_.member_state.resize(services.size());
+  size_t slots = services.size();
+  for (const Service& s : services) slots += s.pools.size();
+  policy_state_.member_state.resize(slots);
+  auto size_slot = [&](uint32_t slot, bool keeps, size_t members) {
+    const size_t n = keeps ? members : 0;
+    if (slot < slots && policy_state_.member_state[slot].size() != n)
+      policy_state_.member_state[slot].assign(n, 0);
+  };
   for (size_t i = 0; i < services.size(); ++i) {
-    const size_t members = services[i].keeps_member_state ? services[i].members.size() : 0;
-    if (policy_state_.member_state[i].size() != members)
-      policy_state_.member_state[i].assign(members, 0);
+    const Service& s = services[i];
+    size_slot(static_cast<uint32_t>(i), s.keeps_member_state, s.members.size());
+    // A pool view's members are its service's (Member::index is the position there).
+    for (const Pool& p : s.pools)
+      size_slot(p.view.index, p.view.keeps_member_state, s.members.size());
   }
 }
 
@@ -135,15 +145,134 @@ inline Client client_of(const Query& q, const sockaddr_storage* peer) {
 }
 
 // RFC 7871 s7.2.1: the scope is the prefix the answer depended on: the persistence subnet,
-// the client's region subnet, or both (the longer). 0 without ECS.
+// the client's region subnet or MMDB network, the networks the topology rules read (the
+// longest of them). 0 without ECS.
 inline uint8_t ecs_scope_of(const Query& q, const Service& s, const Client& client,
-                            uint8_t region_scope) {
+                            uint8_t region_scope, uint8_t topology_scope) {
   uint8_t scope = 0;
   if (q.ecs.present) {
     if (s.persistence) scope = persistence_prefix(s, client);
-    if (s.needs_region && q.ecs.source_prefix > 0) scope = std::max(scope, region_scope);
+    if ((s.needs_region || s.needs_location) && q.ecs.source_prefix > 0)
+      scope = std::max(scope, region_scope);
+    if (q.ecs.source_prefix > 0) scope = std::max(scope, topology_scope);
   }
   return scope;
+}
+
+// What the MMDB files and client regions say about the client, looked up once per query for the
+// services whose rules need it.
+struct ClientFacts {
+  GeoFacts place, network;
+  ClientRegions::Match region;
+};
+
+inline bool has(const std::vector<uint32_t>& list, uint32_t v) {
+  for (uint32_t x : list)
+    if (x == v) return true;
+  return false;
+}
+
+// splitmix64 over the client's subnet (its persistence prefix): the same subnet always lands in
+// the same share of a split, so a resolver's cache and its clients agree.
+inline uint32_t subnet_bucket(const Client& c, uint8_t prefix) {
+  uint64_t h = 0x9E3779B97F4A7C15ull ^ c.family;
+  const unsigned bytes = (prefix + 7u) / 8u;
+  for (unsigned i = 0; i < bytes && i < 16; ++i) {
+    uint8_t b = c.address[i];
+    if (i == bytes - 1 && prefix % 8 != 0) b &= static_cast<uint8_t>(0xFF << (8 - prefix % 8));
+    h = (h ^ b) * 0x100000001B3ull;
+  }
+  h ^= h >> 33;
+  h *= 0xFF51AFD7ED558CCDull;
+  h ^= h >> 33;
+  return static_cast<uint32_t>(h % 10000);
+}
+
+struct PoolChoice {
+  int16_t rule = -1;
+  uint16_t pool = 0;
+  bool split = false;
+  uint8_t scope = 0;  // leading client bits the choice depended on
+};
+
+// The first rule whose every condition holds (none: the first pool). Each condition read
+// widens the scope to the prefix of the network that answered it (RFC 7871 s7.2.1): a client
+// sharing those bits gets the same pool, whatever the rest of its address.
+inline PoolChoice choose_pool(const Service& s, const Client& client, const ClientFacts& facts) {
+  PoolChoice c;
+  for (size_t i = 0; i < s.rules.size(); ++i) {
+    const TopologyRule& r = s.rules[i];
+    bool match = true;
+    if (!r.regions.empty()) {
+      c.scope = std::max(c.scope, facts.region.scope);
+      match = false;
+      for (int32_t k : r.regions) match = match || (k >= 0 && k == facts.region.region);
+    }
+    if (match && r.needs_place()) {
+      c.scope = std::max(c.scope, facts.place.prefix);
+      const GeoFacts& g = facts.place;
+      if (!r.countries.empty()) match = g.found && has(r.countries, g.country);
+      if (match && !r.continents.empty()) match = g.found && has(r.continents, g.continent);
+      if (match && !r.subdivisions.empty()) {
+        bool any = false;
+        for (const auto& [country, sub] : r.subdivisions)
+          any = any || (g.found && g.country == country && g.subdivision == sub);
+        match = any;
+      }
+    }
+    if (match && !r.asns.empty()) {
+      c.scope = std::max(c.scope, facts.network.prefix);
+      match = facts.network.found && has(r.asns, facts.network.asn);
+    }
+    if (!match) continue;
+    c.rule = static_cast<int16_t>(i);
+    c.pool = r.pool;
+    if (r.split_per_10k > 0) {
+      const uint8_t prefix = std::min(client.prefix, persistence_prefix(s, client));
+      c.scope = std::max(c.scope, prefix);
+      if (subnet_bucket(client, prefix) < r.split_per_10k) {
+        c.pool = r.split_pool;
+        c.split = true;
+      }
+    }
+    return c;
+  }
+  return c;
+}
+
+// The pool view that answers family `f` for a client sent to pool `start`: the first pool with
+// a healthy member of that family along `start`'s fallbacks (depth first, each pool once).
+// When none has one: the first of them with any member of the family, for the service's own
+// fallback (all / sorry / servfail); null when no pool of the chain has that family at all.
+inline const Service* serving_pool(const Service& s, uint16_t start, int f, bool& healthy) {
+  constexpr size_t kMaxPools = 64;  // the document's limit
+  uint64_t seen = 0;
+  uint16_t stack[kMaxPools];
+  size_t depth = 0;
+  stack[depth++] = start;
+  const Service* with_family = nullptr;
+  while (depth > 0) {
+    const uint16_t p = stack[--depth];
+    if (p >= s.pools.size() || p >= kMaxPools || (seen & (1ull << p))) continue;
+    seen |= 1ull << p;
+    const Pool& pool = s.pools[p];
+    if (!pool.view.healthy[f].empty()) {
+      healthy = true;
+      return &pool.view;
+    }
+    if (with_family == nullptr && pool.view.has_family[f]) with_family = &pool.view;
+    // Pushed in reverse so the first fallback is tried first.
+    for (size_t k = pool.fallback.size(); k > 0 && depth < kMaxPools; --k)
+      stack[depth++] = pool.fallback[k - 1];
+  }
+  healthy = false;
+  return with_family;
+}
+
+inline int16_t pool_of_view(const Service& s, const Service* view) {
+  for (size_t i = 0; i < s.pools.size(); ++i)
+    if (&s.pools[i].view == view) return static_cast<int16_t>(i);
+  return -1;
 }
 
 }  // namespace
@@ -156,31 +285,66 @@ Rcode QueryEngine::pick_for_service(const sockaddr_storage* peer, uint8_t& ecs_s
   d.service = &s;  // explain names the service even when it has no such address
   d.pick_count = 0;
   d.candidates = Decision::Candidates::kNone;
+  d.rule = d.pool = d.answered_pool = -1;
+  d.split = false;
   if (!s.has_family[f]) {
     plan_nodata(a);
     return Rcode::kNoError;
   }
   d.ecs_scope = 0;
-  const std::vector<const Member*>* candidates = candidates_for(s, f, d);
-  if (candidates == nullptr) return Rcode::kServFail;
-  d.degraded = s.healthy[f].empty() || s.healthy[f].size() < s.enabled[f].size();
-
   const Query& q = query_;
   Client client = client_of(q, peer);
+  // Topology first: the pool decides the candidates, the policy and its keys (the pool's view).
+  const Service* view = &s;
+  uint8_t topology_scope = 0;
+  ClientFacts facts;
+  if (!s.pools.empty()) {
+    if (s.rules_need_place && s.geo_place)
+      facts.place = s.geo_place->lookup(client.family, client.address, client.prefix);
+    if (s.rules_need_network && s.geo_network)
+      facts.network = s.geo_network->lookup(client.family, client.address, client.prefix);
+    if (s.rules_need_region && s.regions)
+      facts.region = s.regions->lookup(client.family, client.address, client.prefix);
+    const PoolChoice choice = choose_pool(s, client, facts);
+    topology_scope = choice.scope;
+    d.rule = choice.rule;
+    d.pool = static_cast<int16_t>(choice.pool);
+    d.split = choice.split;
+    bool healthy = false;
+    view = serving_pool(s, choice.pool, f, healthy);
+    if (view == nullptr) {  // no pool this client may use has an address of the family
+      plan_nodata(a);
+      return Rcode::kNoError;
+    }
+    d.answered_pool = pool_of_view(s, view);
+  }
+  const std::vector<const Member*>* candidates = candidates_for(*view, f, d);
+  if (candidates == nullptr) return Rcode::kServFail;
+  d.degraded = view->healthy[f].empty() || view->healthy[f].size() < view->enabled[f].size();
+
   // Only policies that answer by region pay for the lookup (a walk down a small trie).
   uint8_t region_scope = 0;
-  if (s.needs_region) {
+  if (view->needs_region) {
     const ClientRegions::Match match =
-        s.regions->lookup(client.family, client.address, client.prefix);
+        s.rules_need_region ? facts.region
+                            : view->regions->lookup(client.family, client.address, client.prefix);
     client.region = match.region;
     region_scope = match.scope;
   }
+  if (view->needs_location) {
+    if (!facts.place.found && s.geo_place && !s.rules_need_place)
+      facts.place = s.geo_place->lookup(client.family, client.address, client.prefix);
+    client.has_location = facts.place.found && facts.place.has_location;
+    client.lat_rad = facts.place.latitude * kRadiansPerDegree;
+    client.lon_rad = facts.place.longitude * kRadiansPerDegree;
+    region_scope = std::max(region_scope, facts.place.prefix);
+  }
   size_t want = std::clamp<size_t>(s.answers, 1, Answer::kMaxPicks);
-  a.pick_count = s.policy(s, candidates->data(), candidates->size(), client, rng_, policy_state_,
-                          a.picks, want);
+  a.pick_count = view->policy(*view, candidates->data(), candidates->size(), client, rng_,
+                              policy_state_, a.picks, want);
   if (a.pick_count == 0) return Rcode::kServFail;
   a.pick_ttl = d.degraded ? s.ttl_degraded : s.ttl;
-  ecs_scope = ecs_scope_of(q, s, client, region_scope);
+  ecs_scope = ecs_scope_of(q, *view, client, region_scope, topology_scope);
   d.ttl = a.pick_ttl;
   d.ecs_scope = ecs_scope;
   d.pick_count = a.pick_count;

@@ -51,6 +51,13 @@ struct Decision {
   uint8_t ecs_scope = 0;
   size_t pick_count = 0;
   const Member* picks[16] = {};
+  // Topology (services with pools): the rule that matched (-1: none, the first pool answers),
+  // the pool it chose, whether the client fell in the rule's split share, and the pool that
+  // answered (another one when the chosen pool had nothing healthy and a fallback pool did).
+  int16_t rule = -1;
+  int16_t pool = -1;
+  bool split = false;
+  int16_t answered_pool = -1;
 };
 
 enum class Transport : uint8_t { kUdp, kTcp };

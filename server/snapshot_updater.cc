@@ -42,7 +42,9 @@ int64_t now_unix_ms() {
 }
 
 SnapshotUpdater::SnapshotUpdater(std::string db_path, std::vector<ConfiguredZoneFile> zone_files)
-    : db_path_(std::move(db_path)), zone_files_(std::move(zone_files)) {}
+    : db_path_(std::move(db_path)), zone_files_(std::move(zone_files)) {
+  stats_.geo = &geo_files_;
+}
 
 SnapshotUpdater::~SnapshotUpdater() {
   stop();
@@ -74,6 +76,21 @@ void SnapshotUpdater::report(const std::string& error) {
   last_error_ = error;
 }
 
+bool SnapshotUpdater::refresh_geo(const ConfigRows& config) {
+  std::map<std::string, std::string> configured;
+  for (const GeoipFileRow& g : config.geoip_files) configured[g.kind] = g.path;
+  return geo_files_.refresh(configured);
+}
+
+GeoSources SnapshotUpdater::geo_sources() const {
+  // A city database answers everything a country one does, and places more precisely.
+  GeoSources geo;
+  geo.place = geo_files_.get("city");
+  if (!geo.place) geo.place = geo_files_.get("country");
+  geo.network = geo_files_.get("asn");
+  return geo;
+}
+
 Result<std::shared_ptr<const Snapshot>> SnapshotUpdater::full_rebuild(int64_t now_ms) {
   auto config = store_->load_config();
   if (!config) return config.failure();
@@ -81,7 +98,8 @@ Result<std::shared_ptr<const Snapshot>> SnapshotUpdater::full_rebuild(int64_t no
   if (!health) return health.failure();
   auto db_zones = zones_from_rows(*config);
   if (!db_zones) return db_zones.failure();
-  auto services = services_from_rows(*config, *health, now_ms);
+  refresh_geo(*config);
+  auto services = services_from_rows(*config, *health, now_ms, geo_sources());
   if (!services) return services.failure();
   std::vector<ZoneData> zones = file_zones_;
   for (ZoneData& z : *db_zones) zones.push_back(std::move(z));
@@ -94,13 +112,14 @@ Result<std::shared_ptr<const Snapshot>> SnapshotUpdater::full_rebuild(int64_t no
   return *snap;
 }
 
-Result<std::shared_ptr<const Snapshot>> SnapshotUpdater::health_rebuild(int64_t now_ms) {
+Result<std::shared_ptr<const Snapshot>> SnapshotUpdater::health_rebuild(int64_t now_ms,
+                                                                        bool geo_changed) {
   auto health = store_->load_health();
   if (!health) return health.failure();
-  auto services = services_from_rows(config_, *health, now_ms);
+  auto services = services_from_rows(config_, *health, now_ms, geo_sources());
   if (!services) return services.failure();
   uint64_t fp = fingerprint(*services);
-  if (fp == health_fingerprint_) return std::shared_ptr<const Snapshot>();
+  if (fp == health_fingerprint_ && !geo_changed) return std::shared_ptr<const Snapshot>();
   health_fingerprint_ = fp;
   return with_services(*current_, std::move(*services));
 }
@@ -199,8 +218,10 @@ std::shared_ptr<const Snapshot> SnapshotUpdater::poll(int64_t now_ms) {
   if (files_changed || !have_config_ || *gen != config_generation_) {
     next = full_rebuild(now_ms);
     if (next) config_generation_ = *gen;
-  } else if (*dv != data_version_ || now_ms - last_health_ms_ >= kHealthRefreshMs) {
-    next = health_rebuild(now_ms);
+  } else if (const bool geo_changed = refresh_geo(config_);
+             geo_changed || *dv != data_version_ || now_ms - last_health_ms_ >= kHealthRefreshMs) {
+    // A new MMDB changes only what the services point at: the zones stay.
+    next = health_rebuild(now_ms, geo_changed);
     last_health_ms_ = now_ms;
   }
   if (!next) {

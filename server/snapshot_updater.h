@@ -18,6 +18,8 @@
 
 #include "zones/base/result.h"
 #include "zones/dns/zone_data.h"
+#include "zones/geo/geo_files.h"
+#include "zones/model/service_table_builder.h"
 #include "zones/model/snapshot_holder.h"
 #include "zones/store/store.h"
 #include "zones/store/store_rows.h"
@@ -34,6 +36,9 @@ struct UpdaterStats {
   // Reload requests (SIGHUP) carried out, the new zones published or the failure logged: what
   // systemd's RELOADING=1 waits for before READY=1.
   std::atomic<uint64_t> reloads{0};
+  // The MMDB files of the document's "geoip" (status() is safe from any thread); set by the
+  // updater that owns them.
+  const GeoFiles* geo = nullptr;
 };
 
 class SnapshotUpdater {
@@ -56,11 +61,16 @@ class SnapshotUpdater {
   std::shared_ptr<const Snapshot> poll(int64_t now_ms);
 
   const UpdaterStats& stats() const { return stats_; }
+  // The MMDB files of the document's "geoip", as last loaded (status() is safe from any thread).
+  const GeoFiles& geo_files() const { return geo_files_; }
 
  private:
   Result<std::shared_ptr<const Snapshot>> full_rebuild(int64_t now_ms);
-  Result<std::shared_ptr<const Snapshot>> health_rebuild(int64_t now_ms);
+  Result<std::shared_ptr<const Snapshot>> health_rebuild(int64_t now_ms, bool geo_changed = false);
   Result<void> load_files();
+  // Loads the geoip files `config` names when they are new or changed; true when any changed.
+  bool refresh_geo(const ConfigRows& config);
+  GeoSources geo_sources() const;
   void report(const std::string& error);
 
   std::string db_path_;
@@ -94,6 +104,7 @@ class SnapshotUpdater {
   bool polled_reload_ = false;  // the last poll() carried out a reload request
 
   UpdaterStats stats_;
+  GeoFiles geo_files_;
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;

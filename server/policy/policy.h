@@ -25,7 +25,12 @@ struct Client {
   // The client's region: an index into the service's ClientRegions names (zones/service.h), or
   // -1 when unknown. Looked up only for services with needs_region; -1 for the others.
   int32_t region = -1;
+  // The client's location from the place MMDB (radians), for policies with kLocation input.
+  bool has_location = false;
+  float lat_rad = 0, lon_rad = 0;
 };
+
+inline constexpr float kRadiansPerDegree = 3.14159265358979323846f / 180;
 
 // splitmix64: small, fast, good enough for load spreading; seeded per worker (tests seed it).
 class Rng {
@@ -63,6 +68,10 @@ enum class ClientInput : uint8_t {
   // each member's RTT per region, and the scope is the longer of the region subnet's and the
   // persistence prefix.
   kRegion,
+  // The client's location (latitude and longitude from the place MMDB of the document's
+  // "geoip"): the engine looks it up, and the scope is the longer of that network's prefix and
+  // the persistence prefix.
+  kLocation,
 };
 
 // A selection policy as its file declares it: `extern const PolicyType kNamePolicy{...}` in the

@@ -17,7 +17,8 @@ namespace {
   X(kRoundRobinPolicy)           \
   X(kPriorityPolicy)             \
   X(kRttPolicy)                  \
-  X(kLeastLoadPolicy)
+  X(kLeastLoadPolicy)            \
+  X(kClosestPolicy)
 
 #define GSLB_DECLARE(policy) extern const PolicyType policy;
 #define GSLB_ADDRESS(policy) &policy,

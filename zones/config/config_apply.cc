@@ -13,6 +13,8 @@
 //   8. checks the document drops deleted    (no kept row refers to them any more)
 //   9. client subnets the document drops (or moves to another region) deleted, then the new
 //      ones created                          (UNIQUE(subnet) holds after every statement)
+//  10. geoip files, by kind
+#include <cstdio>
 #include <map>
 #include <optional>
 #include <set>
@@ -21,6 +23,7 @@
 
 #include "zones/config/config_desired.h"
 #include "zones/store/store.h"
+#include "zones/store/topology_json.h"
 
 namespace gslb::config {
 namespace {
@@ -100,9 +103,10 @@ class Sync {
   }
 
   Result<std::vector<std::string>> run() {
-    for (auto step : {&Sync::upsert_checks, &Sync::upsert_zones, &Sync::delete_members,
-                      &Sync::upsert_services, &Sync::delete_services, &Sync::upsert_members,
-                      &Sync::delete_zones, &Sync::delete_checks, &Sync::sync_client_subnets}) {
+    for (auto step :
+         {&Sync::upsert_checks, &Sync::upsert_zones, &Sync::delete_members, &Sync::upsert_services,
+          &Sync::delete_services, &Sync::upsert_members, &Sync::delete_zones, &Sync::delete_checks,
+          &Sync::sync_client_subnets, &Sync::sync_geoip_files}) {
       if (auto r = (this->*step)(); !r) return r.failure();
     }
     std::vector<std::string> all;
@@ -277,6 +281,7 @@ class Sync {
       d.opt("quorum", have->quorum, row.quorum);
       d.keys(have->policy_options, row.policy_options);
       d.num("min_healthy", have->min_healthy, row.min_healthy);
+      d.raw("topology", topology_json(have->topology), topology_json(row.topology));
       if (have->check_id != row.check_id)
         d.raw("check", check_name(have->check_id), check_name(want.check));
       if (d.changed())
@@ -325,6 +330,9 @@ class Sync {
         d.str("region", h.region, row.region);
         d.flag("enabled", h.enabled, row.enabled);
         d.flag("sorry", h.sorry, row.sorry);
+        d.str("pool", h.pool, row.pool);
+        if (h.latitude != row.latitude || h.longitude != row.longitude)
+          d.raw("location", location_text(h), location_text(row));
         if (h.check_id != row.check_id) d.raw("check", check_name(h.check_id), check_name(w.check));
         if (!d.changed()) continue;
         if (h.address != row.address) {
@@ -388,6 +396,42 @@ class Sync {
       region_lines_.push_back("+ region " + w.region + " " + w.subnet);
     }
     return {};
+  }
+
+  static std::string location_text(const MemberRow& m) {
+    if (!m.latitude || !m.longitude) return "(none)";
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.6g,%.6g", *m.latitude, *m.longitude);
+    return buf;
+  }
+
+  // One file per kind: updated in place, created, or dropped.
+  Result<void> sync_geoip_files() {
+    for (const GeoipFileRow& h : have_.geoip_files) {
+      const GeoipFileRow* w = find_kind(want_.geoip_files, h.kind);
+      if (w == nullptr) {
+        if (auto r = store_.delete_geoip_file(h.id); !r) return r;
+        region_lines_.push_back("- geoip " + h.kind);
+      } else if (w->path != h.path) {
+        GeoipFileRow row = *w;
+        row.id = h.id;
+        if (auto r = store_.update_geoip_file(row); !r) return r;
+        region_lines_.push_back("~ geoip " + h.kind + ": " + quote(h.path) + " -> " +
+                                quote(w->path));
+      }
+    }
+    for (const GeoipFileRow& w : want_.geoip_files) {
+      if (find_kind(have_.geoip_files, w.kind) != nullptr) continue;
+      if (auto id = store_.insert_geoip_file(w); !id) return id.failure();
+      region_lines_.push_back("+ geoip " + w.kind + " " + quote(w.path));
+    }
+    return {};
+  }
+  static const GeoipFileRow* find_kind(const std::vector<GeoipFileRow>& rows,
+                                       const std::string& kind) {
+    for (const GeoipFileRow& r : rows)
+      if (r.kind == kind) return &r;
+    return nullptr;
   }
 
   Store& store_;

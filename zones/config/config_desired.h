@@ -43,6 +43,7 @@ struct Desired {
   // "regions": one row per subnet (canonical "network/prefix"), by region name, then document
   // order. Each subnet appears once.
   std::vector<ClientSubnetRow> client_subnets;
+  std::vector<GeoipFileRow> geoip_files;  // "geoip": one per kind
 };
 
 // Parses and validates a document; the error (kind invalid) lists every problem, one per line,
@@ -66,6 +67,10 @@ struct ObjectContext {
   std::vector<std::string> checks;  // existing check names
   // Existing members of the service (name, address), other than the one being replaced.
   std::vector<std::pair<std::string, std::string>> members;
+  // The service's pools (a member then names one of them with "pool"); empty: no pools.
+  std::vector<std::string> pools;
+  std::vector<std::string> regions;      // existing client region names
+  std::vector<std::string> geoip_kinds;  // existing geoip files: "country", "city", "asn"
 };
 Result<CheckRow> parse_check_object(std::string_view json_text, const ObjectContext& context);
 Result<DesiredService> parse_service_object(std::string_view json_text,

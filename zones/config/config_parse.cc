@@ -11,12 +11,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+#include <tuple>
 
 #include "healthd/probes/probe.h"
 #include "server/policy/policy.h"
@@ -44,8 +46,8 @@ constexpr int64_t kMaxU32 = 4294967295;
 constexpr std::initializer_list<const char*> kFallbacks = {"all", "sorry", "servfail"};
 // The service keys of every policy; a policy adds its own (PolicyType::keys).
 constexpr std::initializer_list<const char*> kServiceKeys = {
-    "name",        "policy", "ttl",         "ttl_degraded", "answers", "fallback",
-    "persistence", "quorum", "min_healthy", "check",        "members"};
+    "name",   "policy",      "ttl",   "ttl_degraded", "answers", "fallback", "persistence",
+    "quorum", "min_healthy", "check", "members",      "pools",   "rules"};
 
 std::string at(const std::string& path, std::string_view key) {
   return path.empty() ? std::string(key) : path + "." + std::string(key);
@@ -332,7 +334,8 @@ class Parser {
   Result<Desired> run(const json& doc) {
     if (!doc.is_object())
       return make_error(ErrorKind::invalid, "document: expected a JSON object", "document");
-    c_.known_keys(doc, "", {"zones", "checks", "services", "regions"});
+    c_.known_keys(doc, "", {"zones", "checks", "services", "regions", "geoip"});
+    if (const json* g = Checker::get(doc, "geoip")) geoip(*g);
     if (const json* zones = c_.array_field(doc, "", "zones"))
       for (size_t i = 0; i < zones->size(); ++i) zone((*zones)[i], at("zones", i));
     if (const json* checks = c_.array_field(doc, "", "checks"))
@@ -340,6 +343,7 @@ class Parser {
     if (const json* services = c_.array_field(doc, "", "services"))
       for (size_t i = 0; i < services->size(); ++i) service((*services)[i], at("services", i));
     if (const json* r = Checker::get(doc, "regions")) regions(*r);
+    topology_references(doc);
     if (c_.errors.empty()) whole_zones();
     if (!c_.errors.empty()) return rejected(std::move(c_.errors));
     return std::move(out_);
@@ -372,9 +376,21 @@ class Parser {
       return out_.checks.empty() ? CheckRow{} : out_.checks.back();
     });
   }
-  Result<DesiredService> one_service(std::string_view text) {
+  Result<DesiredService> one_service(std::string_view text, const ObjectContext& context) {
     return one<DesiredService>(text, [&](const json& j) {
       service(j, "");
+      // What the rules name must exist already: the regions and geoip files of the database.
+      for (const std::string& kind : context.geoip_kinds) {
+        GeoipFileRow row;
+        row.kind = kind;
+        out_.geoip_files.push_back(std::move(row));
+      }
+      for (const std::string& r : context.regions) {
+        ClientSubnetRow row;
+        row.region = r;
+        out_.client_subnets.push_back(std::move(row));
+      }
+      topology_references(json::object({{"regions", json::object()}}));
       return out_.services.empty() ? DesiredService{} : out_.services.back();
     });
   }
@@ -386,9 +402,26 @@ class Parser {
         names.emplace(name, "member " + json_quote(name));
         addresses.emplace(address, "member " + json_quote(name));
       }
-      member(j, "", s, names, addresses);
+      // A member of a service with pools names its pool; "pool" is not a key otherwise.
+      std::string pool;
+      json rest = j;
+      if (j.is_object() && !context.pools.empty()) {
+        if (auto p = c_.required_string(j, "", "pool")) {
+          if (std::find(context.pools.begin(), context.pools.end(), *p) == context.pools.end())
+            c_.fail("pool", "unknown pool " + json_quote(*p) +
+                                " (the service's pools: " + join(context.pools) + ")");
+          pool = *p;
+        }
+        rest.erase("pool");
+      }
+      member(rest, "", s, pool, names, addresses);
       return s.members.empty() ? DesiredMember{} : s.members.back();
     });
+  }
+  static std::string join(const std::vector<std::string>& v) {
+    std::string out;
+    for (const std::string& x : v) out += (out.empty() ? "" : ", ") + x;
+    return out;
   }
 
  private:
@@ -782,41 +815,64 @@ class Parser {
     out = *s;  // the sync resolves it to the check's id
   }
 
-  void service(const json& j, const std::string& path) {
-    if (!c_.object(j, path)) return;
-    DesiredService s;
-    ServiceRow& row = s.row;
-    row.policy = "weighted";
-    const PolicyType* policy = find_policy(row.policy);
+  // The policy a service or pool names ("weighted" when none) and its own keys among the
+  // object's; `skip` are the object's other keys. With `keys_allowed` false (a service with
+  // pools) the policy and its keys belong to each pool instead.
+  const PolicyType* policy_and_keys(const json& j, const std::string& path,
+                                    std::initializer_list<const char*> skip, bool keys_allowed,
+                                    std::string& policy_name, KeyValues& options) {
+    policy_name = "weighted";
+    const PolicyType* policy = find_policy(policy_name);
     if (const json* p = Checker::get(j, "policy")) {
-      if (auto v = c_.string(*p, at(path, "policy"))) {
+      if (!keys_allowed) {
+        c_.fail(at(path, "policy"), "a service with pools sets the policy of each pool");
+      } else if (auto v = c_.string(*p, at(path, "policy"))) {
         policy = find_policy(*v);
         if (policy != nullptr)
-          row.policy = *v;
+          policy_name = *v;
         else
           c_.fail(at(path, "policy"),
                   "unknown policy " + json_quote(*v) + " (" +
                       names_of(policy_types(), [](const PolicyType& t) { return t.name; }) + ")");
       }
     }
-    // The service keys, and those of its policy; another policy's key is named as such.
-    KeyValues policy_given;
+    // The object's keys, and those of its policy; another policy's key is named as such.
+    KeyValues given;
     for (const auto& item : j.items()) {
-      if (in(kServiceKeys, item.key())) continue;
+      if (in(skip, item.key())) continue;
       const auto& own = policy != nullptr ? policy->keys : std::span<const KeySpec>();
-      if (std::any_of(own.begin(), own.end(),
-                      [&](const KeySpec& k) { return k.name == item.key(); })) {
+      const bool is_own = std::any_of(own.begin(), own.end(),
+                                      [&](const KeySpec& k) { return k.name == item.key(); });
+      if (is_own && keys_allowed) {
         json one = json::object();
         one[item.key()] = item.value();
-        for (auto& kv : key_values_of(one, path, c_)) policy_given.push_back(std::move(kv));
+        for (auto& kv : key_values_of(one, path, c_)) given.push_back(std::move(kv));
         continue;
       }
-      const std::string others = policies_with_key(item.key(), row.policy);
-      if (policy != nullptr && !others.empty())
-        c_.fail(at(path, item.key()), "a key of policy " + others + ", not " + row.policy);
+      const std::string others = policies_with_key(item.key(), keys_allowed ? policy_name : "");
+      if (!keys_allowed && (is_own || !others.empty()))
+        c_.fail(at(path, item.key()), "a policy key: a service with pools sets it in its pools");
+      else if (policy != nullptr && !others.empty())
+        c_.fail(at(path, item.key()), "a key of policy " + others + ", not " + policy_name);
       else
         c_.fail(at(path, item.key()), "unknown key");
     }
+    if (policy != nullptr && keys_allowed) {
+      // Stored with every key of the policy, defaults included: the row says what is served.
+      ResolvedKeys r = resolve_keys(given, policy->keys);
+      for (const KeyProblem& p : r.problems) c_.fail(at(path, p.key), p.message);
+      for (size_t k = 0; k < policy->keys.size(); ++k)
+        if (r.is_set[k]) options.emplace_back(policy->keys[k].name, r.values[k]);
+    }
+    return policy;
+  }
+
+  void service(const json& j, const std::string& path) {
+    if (!c_.object(j, path)) return;
+    DesiredService s;
+    ServiceRow& row = s.row;
+    const json* pools = Checker::get(j, "pools");
+    policy_and_keys(j, path, kServiceKeys, pools == nullptr, row.policy, row.policy_options);
     if (auto name = c_.required_string(j, path, "name")) {
       auto n = parse_name(*name);
       if (!n) {
@@ -865,20 +921,19 @@ class Parser {
       }
     }
     c_.nullable_integer_field(j, path, "quorum", 1, 1000, row.quorum);
-    if (policy != nullptr) {
-      // Stored with every key of the policy, defaults included: the row says what is served.
-      ResolvedKeys r = resolve_keys(policy_given, policy->keys);
-      for (const KeyProblem& p : r.problems) c_.fail(at(path, p.key), p.message);
-      for (size_t k = 0; k < policy->keys.size(); ++k)
-        if (r.is_set[k]) row.policy_options.emplace_back(policy->keys[k].name, r.values[k]);
-    }
     c_.integer_field(j, path, "min_healthy", 1, 65535, row.min_healthy);
     check_ref(j, path, s.check);
 
-    if (const json* members = c_.array_field(j, path, "members")) {
-      std::map<std::string, std::string> names, addresses;  // -> path, for duplicates
-      for (size_t k = 0; k < members->size(); ++k)
-        member((*members)[k], at(at(path, "members"), k), s, names, addresses);
+    std::map<std::string, std::string> names, addresses;  // -> path, for duplicates
+    if (pools != nullptr) {
+      if (Checker::get(j, "members"))
+        c_.fail(at(path, "members"), "a service with pools lists its members in its pools");
+      topology(j, path, *pools, s, names, addresses);
+    } else {
+      if (Checker::get(j, "rules")) c_.fail(at(path, "rules"), "rules choose among \"pools\"");
+      if (const json* members = c_.array_field(j, path, "members"))
+        for (size_t k = 0; k < members->size(); ++k)
+          member((*members)[k], at(at(path, "members"), k), s, "", names, addresses);
     }
     if (row.fallback == "sorry") {
       bool any_sorry = false;
@@ -889,14 +944,309 @@ class Parser {
     out_.services.push_back(std::move(s));
   }
 
-  void member(const json& j, const std::string& path, DesiredService& s,
+  // "pools" and "rules" of a service (DESIGN "Topology").
+  void topology(const json& j, const std::string& path, const json& pools, DesiredService& s,
+                std::map<std::string, std::string>& names,
+                std::map<std::string, std::string>& addresses) {
+    const std::string pools_path = at(path, "pools");
+    if (!c_.array(pools, pools_path)) return;
+    if (pools.empty()) {
+      c_.fail(pools_path, "must list at least one pool");
+      return;
+    }
+    TopologyRows& t = s.row.topology;
+    std::map<std::string, std::string> pool_paths;  // name -> path
+    std::vector<std::string> fallback_paths;        // per pool, for errors
+    for (size_t i = 0; i < pools.size(); ++i) {
+      const json& p = pools[i];
+      const std::string pp = at(pools_path, i);
+      if (!c_.object(p, pp)) continue;
+      PoolRow row;
+      policy_and_keys(p, pp, {"name", "policy", "fallback", "members"}, true, row.policy,
+                      row.policy_options);
+      if (auto name = c_.required_string(p, pp, "name")) {
+        if (!is_plain_name(*name))
+          c_.fail(at(pp, "name"), "pool name " + json_quote(*name) + " is not " + kPlainNameRule);
+        else if (auto [it, fresh] = pool_paths.emplace(*name, pp); !fresh)
+          c_.fail(at(pp, "name"),
+                  "duplicate pool " + json_quote(*name) + " (also " + it->second + ")");
+        row.name = *name;
+      }
+      if (const json* f = c_.array_field(p, pp, "fallback")) {
+        for (size_t k = 0; k < f->size(); ++k)
+          if (auto v = c_.string((*f)[k], at(at(pp, "fallback"), k))) row.fallback.push_back(*v);
+      }
+      const json* members = c_.array_field(p, pp, "members");
+      if (members == nullptr || members->empty())
+        c_.fail(at(pp, "members"), "a pool needs at least one member");
+      if (members != nullptr)
+        for (size_t k = 0; k < members->size(); ++k)
+          member((*members)[k], at(at(pp, "members"), k), s, row.name, names, addresses);
+      t.pools.push_back(std::move(row));
+      fallback_paths.push_back(at(pp, "fallback"));
+    }
+    // Fallbacks name other pools, and following them never comes back.
+    for (size_t i = 0; i < t.pools.size(); ++i) {
+      const PoolRow& p = t.pools[i];
+      std::set<std::string> seen;
+      for (size_t k = 0; k < p.fallback.size(); ++k) {
+        const std::string& f = p.fallback[k];
+        const std::string fp = at(fallback_paths[i], k);
+        if (!pool_paths.count(f))
+          c_.fail(fp, "unknown pool " + json_quote(f));
+        else if (f == p.name)
+          c_.fail(fp, "a pool cannot fall back to itself");
+        else if (!seen.insert(f).second)
+          c_.fail(fp, "pool " + json_quote(f) + " is listed twice");
+      }
+      if (std::string cycle = fallback_cycle(t, i); !cycle.empty())
+        c_.fail(fallback_paths[i], "the fallbacks go round in a circle: " + cycle);
+    }
+    rules(j, path, s, pool_paths);
+  }
+
+  // "a -> b -> a" when following pool i's fallbacks comes back to it; "" when it never does.
+  static std::string fallback_cycle(const TopologyRows& t, size_t start) {
+    std::map<std::string, const PoolRow*> by_name;
+    for (const PoolRow& p : t.pools) by_name[p.name] = &p;
+    std::vector<std::string> trail{t.pools[start].name};
+    std::set<std::string> done;
+    std::function<bool(const PoolRow&)> walk = [&](const PoolRow& p) {
+      for (const std::string& f : p.fallback) {
+        if (f == p.name) continue;  // reported on its own
+        if (f == t.pools[start].name) {
+          trail.push_back(f);
+          return true;
+        }
+        auto it = by_name.find(f);
+        if (it == by_name.end() || !done.insert(f).second) continue;
+        trail.push_back(f);
+        if (walk(*it->second)) return true;
+        trail.pop_back();
+      }
+      return false;
+    };
+    if (!walk(t.pools[start])) return {};
+    std::string out;
+    for (const std::string& n : trail) out += (out.empty() ? "" : " -> ") + n;
+    return out;
+  }
+
+  // A rule condition's values: one string or an array of them, each normalized by `check`
+  // (which returns "" for a bad one, after reporting it).
+  std::vector<std::string> rule_values(
+      const json& v, const std::string& path,
+      const std::function<std::string(const std::string&, const std::string&)>& check) {
+    std::vector<std::string> out;
+    if (v.is_string()) {
+      if (std::string n = check(v.get<std::string>(), path); !n.empty()) out.push_back(n);
+    } else if (v.is_array() && !v.empty()) {
+      for (size_t k = 0; k < v.size(); ++k)
+        if (auto text = c_.string(v[k], at(path, k)))
+          if (std::string n = check(*text, at(path, k)); !n.empty()) out.push_back(n);
+    } else {
+      c_.fail(path, "expected a string or a non-empty array of strings");
+    }
+    return out;
+  }
+
+  void rules(const json& j, const std::string& path, DesiredService& s,
+             const std::map<std::string, std::string>& pools) {
+    TopologyRows& t = s.row.topology;
+    const json* list = c_.array_field(j, path, "rules");
+    if (list == nullptr) return;  // no rules: every client gets the first pool
+    const std::string rules_path = at(path, "rules");
+    auto pool_ref = [&](const json& obj, const std::string& p, std::string& out) {
+      if (auto v = c_.required_string(obj, p, "pool")) {
+        if (!pools.count(*v))
+          c_.fail(at(p, "pool"), "unknown pool " + json_quote(*v));
+        else
+          out = *v;
+      }
+    };
+    auto upper = [](std::string v) {
+      for (char& ch : v) ch = static_cast<char>(toupper(static_cast<unsigned char>(ch)));
+      return v;
+    };
+    auto country = [&](const std::string& v, const std::string& p) -> std::string {
+      if (v.size() == 2 && isalpha(static_cast<unsigned char>(v[0])) &&
+          isalpha(static_cast<unsigned char>(v[1])))
+        return upper(v);
+      c_.fail(p, json_quote(v) + " is not an ISO 3166-1 country code (two letters: \"JP\")");
+      return {};
+    };
+    auto continent = [&](const std::string& v, const std::string& p) -> std::string {
+      const std::string u = upper(v);
+      if (in({"AF", "AN", "AS", "EU", "NA", "OC", "SA"}, u)) return u;
+      c_.fail(p, json_quote(v) + " is not a continent code (AF, AN, AS, EU, NA, OC, SA)");
+      return {};
+    };
+    auto subdivision = [&](const std::string& v, const std::string& p) -> std::string {
+      const size_t dash = v.find('-');
+      bool ok = dash == 2 && v.size() >= 4 && v.size() <= 6 &&
+                isalpha(static_cast<unsigned char>(v[0])) &&
+                isalpha(static_cast<unsigned char>(v[1]));
+      for (size_t k = 3; ok && k < v.size(); ++k) ok = isalnum(static_cast<unsigned char>(v[k]));
+      if (ok) return upper(v);
+      c_.fail(p, json_quote(v) + " is not an ISO 3166-2 subdivision (\"US-CA\", \"GB-ENG\")");
+      return {};
+    };
+    auto region = [&](const std::string& v, const std::string& p) -> std::string {
+      if (!is_plain_name(v)) {
+        c_.fail(p, "region name " + json_quote(v) + " is not " + kPlainNameRule);
+        return {};
+      }
+      region_refs_.emplace_back(v, p);
+      return v;
+    };
+    for (size_t i = 0; i < list->size(); ++i) {
+      const json& r = (*list)[i];
+      const std::string rp = at(rules_path, i);
+      if (!c_.object(r, rp)) continue;
+      c_.known_keys(r, rp,
+                    {"country", "continent", "subdivision", "asn", "region", "pool", "split"});
+      RuleRow row;
+      pool_ref(r, rp, row.pool);
+      if (const json* v = Checker::get(r, "country"))
+        row.country = rule_values(*v, at(rp, "country"), country);
+      if (const json* v = Checker::get(r, "continent"))
+        row.continent = rule_values(*v, at(rp, "continent"), continent);
+      if (const json* v = Checker::get(r, "subdivision"))
+        row.subdivision = rule_values(*v, at(rp, "subdivision"), subdivision);
+      if (const json* v = Checker::get(r, "region"))
+        row.region = rule_values(*v, at(rp, "region"), region);
+      if (const json* v = Checker::get(r, "asn")) {
+        const std::string ap = at(rp, "asn");
+        if (!v->is_array() || v->empty()) c_.fail(ap, "expected a non-empty array of AS numbers");
+        if (v->is_array())
+          for (size_t k = 0; k < v->size(); ++k)
+            if (auto n = c_.integer((*v)[k], at(ap, k), 1, kMaxU32))
+              row.asn.push_back(static_cast<uint32_t>(*n));
+      }
+      const bool geo_place =
+          !row.country.empty() || !row.continent.empty() || !row.subdivision.empty();
+      if (geo_place)
+        geo_refs_.emplace_back(
+            "country",
+            at(rp, row.country.empty() ? (row.continent.empty() ? "subdivision" : "continent")
+                                       : "country"));
+      if (!row.asn.empty()) geo_refs_.emplace_back("asn", at(rp, "asn"));
+      if (const json* split = Checker::get(r, "split")) {
+        const std::string sp = at(rp, "split");
+        if (c_.object(*split, sp)) {
+          c_.known_keys(*split, sp, {"pool", "percent"});
+          pool_ref(*split, sp, row.split_pool);
+          const json* pct = Checker::get(*split, "percent");
+          if (pct == nullptr)
+            c_.fail(at(sp, "percent"), "required: the share of matching clients, 0 to 100");
+          else if (!pct->is_number() || pct->get<double>() <= 0 || pct->get<double>() >= 100)
+            c_.fail(at(sp, "percent"),
+                    "must be a number above 0 and below 100 (got " + pct->dump() + ")");
+          else
+            row.split_percent = pct->get<double>();
+          if (!row.split_pool.empty() && row.split_pool == row.pool)
+            c_.fail(at(sp, "pool"), "the split goes to the rule's own pool");
+        }
+      }
+      // A rule that an earlier one covers never matches: it is a mistake, not a no-op.
+      for (size_t e = 0; e < t.rules.size(); ++e)
+        if (covers(t.rules[e], row)) {
+          c_.fail(rp, "can never match: " + at(rules_path, e) + " matches every client it would" +
+                          (rule_conditions(t.rules[e]) == 0 ? " (it has no condition)" : ""));
+          break;
+        }
+      t.rules.push_back(std::move(row));
+    }
+  }
+
+  static size_t rule_conditions(const RuleRow& r) {
+    return !r.country.empty() + !r.continent.empty() + !r.subdivision.empty() + !r.asn.empty() +
+           !r.region.empty();
+  }
+
+  // Every client `later` matches, `earlier` matches too: each condition of `earlier` is also a
+  // condition of `later` with no value outside it.
+  static bool covers(const RuleRow& earlier, const RuleRow& later) {
+    auto within = [](const auto& outer, const auto& inner) {
+      if (outer.empty()) return true;  // no condition of that kind: anything passes
+      if (inner.empty()) return false;
+      for (const auto& v : inner)
+        if (std::find(outer.begin(), outer.end(), v) == outer.end()) return false;
+      return true;
+    };
+    return within(earlier.country, later.country) && within(earlier.continent, later.continent) &&
+           within(earlier.subdivision, later.subdivision) && within(earlier.asn, later.asn) &&
+           within(earlier.region, later.region);
+  }
+
+  // "geoip": {"country": PATH, "city": PATH, "asn": PATH}
+  void geoip(const json& j) {
+    const std::string path = "geoip";
+    if (!c_.object(j, path)) return;
+    c_.known_keys(j, path, {"country", "city", "asn"});
+    for (const char* kind : {"country", "city", "asn"}) {
+      std::string file;
+      c_.string_field(j, path, kind, file, 4096);
+      if (!Checker::get(j, kind)) continue;
+      if (file.empty()) {
+        c_.fail(at(path, kind), "expected the path of an MMDB file");
+        continue;
+      }
+      GeoipFileRow row;
+      row.kind = kind;
+      row.path = file.front() == '/' || base_dir_.empty() ? file : base_dir_ + "/" + file;
+      out_.geoip_files.push_back(std::move(row));
+    }
+  }
+
+  // Rules by country, continent or subdivision need a "country" or "city" file; by ASN an "asn"
+  // one. Region names must be regions of the document.
+  void topology_references(const json& doc) {
+    std::set<std::string> kinds;
+    for (const GeoipFileRow& g : out_.geoip_files) kinds.insert(g.kind);
+    for (const auto& [kind, p] : geo_refs_) {
+      const bool have = kind == "asn" ? kinds.count("asn") > 0
+                                      : kinds.count("country") > 0 || kinds.count("city") > 0;
+      if (!have)
+        c_.fail(p, kind == "asn"
+                       ? "rules by ASN need \"geoip\": {\"asn\": FILE}"
+                       : "rules by place need \"geoip\": {\"country\": FILE} (or \"city\")");
+    }
+    std::set<std::string> regions;
+    for (const ClientSubnetRow& r : out_.client_subnets) regions.insert(r.region);
+    for (const auto& [name, p] : region_refs_)
+      if (!regions.count(name))
+        c_.fail(p, "unknown region " + json_quote(name) +
+                       (Checker::get(doc, "regions") ? "" : " (the document has no \"regions\")"));
+  }
+
+  void member(const json& j, const std::string& path, DesiredService& s, const std::string& pool,
               std::map<std::string, std::string>& names,
               std::map<std::string, std::string>& addresses) {
     if (!c_.object(j, path)) return;
     c_.known_keys(j, path,
-                  {"name", "address", "weight", "priority", "region", "enabled", "sorry", "check"});
+                  {"name", "address", "weight", "priority", "region", "enabled", "sorry", "check",
+                   "location"});
     DesiredMember m;
     MemberRow& row = m.row;
+    row.pool = pool;
+    if (const json* loc = Checker::get(j, "location")) {
+      const std::string lp = at(path, "location");
+      if (c_.object(*loc, lp)) {
+        c_.known_keys(*loc, lp, {"latitude", "longitude"});
+        for (auto [key, lo, hi, out] : {std::tuple{"latitude", -90.0, 90.0, &row.latitude},
+                                        std::tuple{"longitude", -180.0, 180.0, &row.longitude}}) {
+          const json* v = Checker::get(*loc, key);
+          if (v == nullptr)
+            c_.fail(at(lp, key), "required (degrees)");
+          else if (!v->is_number() || v->get<double>() < lo || v->get<double>() > hi)
+            c_.fail(at(lp, key), "must be a number of degrees, " + std::to_string(int(lo)) +
+                                     " to " + std::to_string(int(hi)) + " (got " + v->dump() + ")");
+          else
+            *out = v->get<double>();
+        }
+      }
+    }
     if (auto name = c_.label_name(j, path)) {
       if (auto [it, fresh] = names.emplace(*name, path); !fresh)
         c_.fail(at(path, "name"),
@@ -975,6 +1325,8 @@ class Parser {
   Desired out_;
   std::vector<ZoneInfo> zones_;
   std::map<std::string, std::string> zone_paths_, check_paths_, service_paths_;  // name -> path
+  // What the rules refer to, checked once the whole document is read: (kind or region, path).
+  std::vector<std::pair<std::string, std::string>> geo_refs_, region_refs_;
 };
 
 // Parses JSON, reporting a key repeated inside one object (nlohmann would keep the last one
@@ -1090,7 +1442,7 @@ Result<DesiredService> parse_service_object(std::string_view json_text,
                                             const ObjectContext& context) {
   Parser p("");
   p.seed(context);
-  return p.one_service(json_text);
+  return p.one_service(json_text, context);
 }
 
 Result<DesiredMember> parse_member_object(std::string_view json_text,

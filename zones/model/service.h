@@ -67,6 +67,7 @@ struct Member {
   uint32_t weight = 1;
   uint32_t priority = 1;  // tier: lower is preferred
   uint16_t index = 0;     // position in Service::members (per-worker policy state)
+  int16_t pool = -1;      // index into Service::pools; -1 in a service without pools
   bool sorry = false;
   bool enabled = true;  // enabled and not drained
   // Health, from the observations (quorum and staleness already applied).
@@ -83,12 +84,34 @@ struct Member {
     uint32_t us = 0;
   };
   std::vector<RegionRtt> region_rtt;
+  // Where the site is, for the closest policy (radians, precomputed for the distance).
+  bool has_location = false;
+  float lat_rad = 0, lon_rad = 0;
 };
 
 enum class Fallback : uint8_t { kAll, kSorry, kServfail };
 
 struct Service;
+struct Pool;
 struct Client;
+class GeoDatabase;
+
+// A topology rule as the query path reads it (from RuleRow): the first rule whose every
+// condition holds picks the pool. Codes are zones/geo/geo_code.h values; an empty list is no
+// condition.
+struct TopologyRule {
+  std::vector<uint32_t> countries, continents;
+  std::vector<std::pair<uint32_t, uint32_t>> subdivisions;  // (country, subdivision)
+  std::vector<uint32_t> asns;
+  std::vector<int32_t> regions;  // ClientRegions indices
+  uint16_t pool = 0;
+  // A share (per 10 000 client subnets) of the matching clients goes to split_pool.
+  uint16_t split_pool = 0;
+  uint32_t split_per_10k = 0;
+  bool needs_place() const {
+    return !countries.empty() || !continents.empty() || !subdivisions.empty();
+  }
+};
 class Rng;
 struct PolicyState;
 struct PolicyType;
@@ -102,8 +125,10 @@ using PolicyFn = size_t (*)(const Service& service, const Member* const* candida
 
 struct Service {
   int64_t id = 0;
-  uint32_t index = 0;  // position in the Snapshot's service table
-  std::string name;    // lowercase wire form
+  // Position in the Snapshot's service table; for a pool view, a slot past its end (the index
+  // of its per-worker policy state, PolicyState::member_state).
+  uint32_t index = 0;
+  std::string name;  // lowercase wire form
   std::string policy_name;
   const PolicyType* policy_type = nullptr;  // server/policy/policy.h
   PolicyFn policy = nullptr;                // policy_type->pick, called once per answer
@@ -128,6 +153,27 @@ struct Service {
   std::shared_ptr<const ClientRegions> regions;
   bool needs_region = false;        // implies regions != nullptr
   bool keeps_member_state = false;  // PolicyState::member_state is sized for this service
+  // The client's location (PolicyType::client_input kLocation: the closest policy): the place
+  // database looks it up.
+  bool needs_location = false;
+
+  // Topology (DESIGN "Topology"): the pools (each a view of this service's members with its
+  // own policy) and the rules that map a client to one. Empty: one flat member list.
+  std::vector<Pool> pools;
+  std::vector<TopologyRule> rules;
+  // The MMDB files the rules read (null: not configured or never loaded). place: a country or
+  // city database (country, continent, subdivision, location); network: an ASN database.
+  std::shared_ptr<const GeoDatabase> geo_place, geo_network;
+  bool rules_need_place = false, rules_need_network = false, rules_need_region = false;
+};
+
+// A pool of a service with topology. `view` is the service as the pool's policy sees it: the
+// pool's policy and keys, the service's other settings, and candidate lists holding only the
+// pool's members (pointers into the owning Service::members, rebuilt by index_service).
+struct Pool {
+  std::string name;
+  Service view;
+  std::vector<uint16_t> fallback;  // pools tried in order when this one has nothing healthy
 };
 
 // --- ClientRegions, inline: the lookup runs on the query path ---

@@ -13,6 +13,7 @@
 #include "server/policy/policy.h"
 #include "zones/dns/dname.h"
 #include "zones/dns/subnet.h"
+#include "zones/geo/geo_code.h"
 #include "zones/zonefile/ldns_record.h"
 #include "zones/zonefile/zone_file.h"
 
@@ -112,33 +113,22 @@ Result<std::vector<ZoneData>> zones_from_rows(const ConfigRows& config) {
 
 namespace {
 
+Result<void> set_policy(Service& s, const std::string& policy, const KeyValues& given,
+                        const std::string& where);
+Result<void> add_topology(Service& s, const TopologyRows& t, const std::string& where,
+                          const GeoSources& geo);
+
 // A service as the snapshot serves it, from its row: the policy found and its keys resolved,
 // the numbers held to their ranges.
 Result<Service> service_from_row(const ServiceRow& r,
-                                 const std::shared_ptr<const ClientRegions>& regions) {
+                                 const std::shared_ptr<const ClientRegions>& regions,
+                                 const GeoSources& geo) {
   Service s;
   s.id = r.id;
   std::string name = r.name.empty() || r.name.back() == '.' ? r.name : r.name + ".";
   auto wire = name_from_text(name);
   if (!wire) return make_error("services row " + std::to_string(r.id) + ": " + wire.error());
   s.name = lowercase_name(*wire);
-  s.policy_name = r.policy;
-  s.policy_type = find_policy(r.policy);
-  if (s.policy_type == nullptr)
-    return make_error("services row " + std::to_string(r.id) + ": unknown policy \"" + r.policy +
-                      "\"");
-  s.policy = s.policy_type->pick;
-  // Keys of another policy (a row edited by hand, the policy changed but not its options) are
-  // not this policy's business; a bad value of its own is an error.
-  KeyValues own;
-  for (const auto& kv : r.policy_options)
-    for (const KeySpec& k : s.policy_type->keys)
-      if (k.name == kv.first) own.push_back(kv);
-  ResolvedKeys options = resolve_keys(own, s.policy_type->keys);
-  if (!options.ok())
-    return make_error("services row " + std::to_string(r.id) + ": policy_options." +
-                      options.problems[0].key + ": " + options.problems[0].message);
-  s.policy_options = std::move(options.values);
   s.ttl = r.ttl;
   s.ttl_degraded = r.ttl_degraded.value_or(r.ttl);
   s.answers = std::clamp<uint32_t>(r.answers, 1, 16);
@@ -150,13 +140,115 @@ Result<Service> service_from_row(const ServiceRow& r,
   s.persist_v6 = static_cast<uint8_t>(std::min<uint32_t>(r.persist_v6, 128));
   s.min_healthy = std::max<uint32_t>(r.min_healthy, 1);
   s.regions = regions;
-  s.needs_region = regions != nullptr && s.policy_type->client_input == ClientInput::kRegion;
-  s.keeps_member_state = s.policy_type->keeps_member_state;
+  const std::string where = "services row " + std::to_string(r.id);
+  if (auto p = set_policy(s, r.policy, r.policy_options, where); !p) return p.failure();
+  if (auto t = add_topology(s, r.topology, where, geo); !t) return t.failure();
   return s;
 }
 
+// The policy of a service or pool by name, with its own keys resolved (keys of another policy are
+// not its business; a bad value of its own is an error named by `where`).
+Result<void> set_policy(Service& s, const std::string& policy, const KeyValues& given,
+                        const std::string& where) {
+  s.policy_name = policy;
+  s.policy_type = find_policy(policy);
+  if (s.policy_type == nullptr) return make_error(where + ": unknown policy \"" + policy + "\"");
+  s.policy = s.policy_type->pick;
+  KeyValues own;
+  for (const auto& kv : given)
+    for (const KeySpec& k : s.policy_type->keys)
+      if (k.name == kv.first) own.push_back(kv);
+  ResolvedKeys options = resolve_keys(own, s.policy_type->keys);
+  if (!options.ok())
+    return make_error(where + ": policy_options." + options.problems[0].key + ": " +
+                      options.problems[0].message);
+  s.policy_options = std::move(options.values);
+  s.needs_region = s.regions != nullptr && s.policy_type->client_input == ClientInput::kRegion;
+  s.needs_location = s.policy_type->client_input == ClientInput::kLocation;
+  s.keeps_member_state = s.policy_type->keeps_member_state;
+  return {};
+}
+
+// The pools and rules of a service row, as views and codes. Names were checked by the
+// document's validation; a row written by hand that names an unknown pool is an error.
+Result<void> add_topology(Service& s, const TopologyRows& t, const std::string& where,
+                          const GeoSources& geo) {
+  if (t.pools.empty()) return {};
+  auto pool_index = [&](const std::string& name) -> int {
+    for (size_t i = 0; i < t.pools.size(); ++i)
+      if (t.pools[i].name == name) return static_cast<int>(i);
+    return -1;
+  };
+  for (size_t i = 0; i < t.pools.size(); ++i) {
+    const PoolRow& row = t.pools[i];
+    Pool pool;
+    pool.name = row.name;
+    // The view shares the service's settings; its policy, keys and candidates are the pool's.
+    pool.view.id = s.id;
+    pool.view.name = s.name;
+    pool.view.ttl = s.ttl;
+    pool.view.ttl_degraded = s.ttl_degraded;
+    pool.view.answers = s.answers;
+    pool.view.fallback = s.fallback;
+    pool.view.persistence = s.persistence;
+    pool.view.persist_v4 = s.persist_v4;
+    pool.view.persist_v6 = s.persist_v6;
+    pool.view.min_healthy = s.min_healthy;
+    pool.view.regions = s.regions;
+    if (auto r = set_policy(pool.view, row.policy, row.policy_options,
+                            where + ": pool \"" + row.name + "\"");
+        !r)
+      return r;
+    s.needs_region = s.needs_region || pool.view.needs_region;
+    s.needs_location = s.needs_location || pool.view.needs_location;
+    for (const std::string& f : row.fallback) {
+      const int k = pool_index(f);
+      if (k < 0)
+        return make_error(where + ": pool \"" + row.name + "\" falls back to unknown pool \"" + f +
+                          "\"");
+      pool.fallback.push_back(static_cast<uint16_t>(k));
+    }
+    s.pools.push_back(std::move(pool));
+  }
+  for (const RuleRow& r : t.rules) {
+    TopologyRule rule;
+    const int p = pool_index(r.pool);
+    if (p < 0) return make_error(where + ": a rule names unknown pool \"" + r.pool + "\"");
+    rule.pool = static_cast<uint16_t>(p);
+    if (!r.split_pool.empty()) {
+      const int sp = pool_index(r.split_pool);
+      if (sp < 0)
+        return make_error(where + ": a rule splits to unknown pool \"" + r.split_pool + "\"");
+      rule.split_pool = static_cast<uint16_t>(sp);
+      rule.split_per_10k =
+          static_cast<uint32_t>(std::clamp(r.split_percent, 0.0, 100.0) * 100 + 0.5);
+    }
+    for (const std::string& c : r.country) rule.countries.push_back(geo_code(c));
+    for (const std::string& c : r.continent) rule.continents.push_back(geo_code(c));
+    for (const std::string& c : r.subdivision) {
+      const size_t dash = c.find('-');
+      if (dash == std::string::npos)
+        return make_error(where + ": subdivision \"" + c + "\" is not COUNTRY-CODE");
+      rule.subdivisions.emplace_back(geo_code(c.substr(0, dash)), geo_code(c.substr(dash + 1)));
+    }
+    rule.asns = r.asn;
+    for (const std::string& name : r.region) {
+      // A region with no subnet (left after an edit) matches nobody.
+      const int32_t k = s.regions != nullptr ? s.regions->find(name) : -1;
+      rule.regions.push_back(k);
+    }
+    s.rules_need_place = s.rules_need_place || rule.needs_place();
+    s.rules_need_network = s.rules_need_network || !rule.asns.empty();
+    s.rules_need_region = s.rules_need_region || !rule.regions.empty();
+    s.rules.push_back(std::move(rule));
+  }
+  s.geo_place = geo.place;
+  s.geo_network = geo.network;
+  return {};
+}
+
 // A member from its row, before its health is known.
-Result<Member> member_from_row(const MemberRow& r, size_t region_count) {
+Result<Member> member_from_row(const MemberRow& r, const Service& s, size_t region_count) {
   Member m;
   m.id = r.id;
   m.name = r.name;
@@ -173,6 +265,19 @@ Result<Member> member_from_row(const MemberRow& r, size_t region_count) {
   m.sorry = r.sorry;
   m.enabled = r.enabled && !r.drained_at_ms.has_value();
   m.region_rtt.resize(region_count);
+  if (r.latitude && r.longitude) {
+    constexpr double kRadians = 3.14159265358979323846 / 180;
+    m.has_location = true;
+    m.lat_rad = static_cast<float>(*r.latitude * kRadians);
+    m.lon_rad = static_cast<float>(*r.longitude * kRadians);
+  }
+  if (!s.pools.empty()) {
+    for (size_t i = 0; i < s.pools.size(); ++i)
+      if (s.pools[i].name == r.pool) m.pool = static_cast<int16_t>(i);
+    if (m.pool < 0)
+      return make_error("members row " + std::to_string(r.id) + ": pool \"" + r.pool +
+                        "\" is not a pool of its service");
+  }
   return m;
 }
 
@@ -224,7 +329,7 @@ void fold_observations(Member& m, const std::vector<const ObservationRow*>& obse
 }  // namespace
 
 Result<ServiceTable> services_from_rows(const ConfigRows& config, const HealthRows& health,
-                                        int64_t now_ms) {
+                                        int64_t now_ms, const GeoSources& geo) {
   std::unordered_map<int64_t, const CheckRow*> checks;
   for (const CheckRow& c : config.checks) checks[c.id] = &c;
   std::unordered_map<int64_t, std::vector<const ObservationRow*>> observed;
@@ -243,7 +348,7 @@ Result<ServiceTable> services_from_rows(const ConfigRows& config, const HealthRo
   table.reserve(config.services.size());
   std::unordered_map<int64_t, size_t> by_id;
   for (const ServiceRow& r : config.services) {
-    auto s = service_from_row(r, *regions);
+    auto s = service_from_row(r, *regions, geo);
     if (!s) return s.failure();
     by_id[r.id] = table.size();
     table.push_back(std::move(*s));
@@ -254,7 +359,7 @@ Result<ServiceTable> services_from_rows(const ConfigRows& config, const HealthRo
     if (it == by_id.end()) continue;
     Service& s = table[it->second];
     const ServiceRow& srow = config.services[it->second];
-    auto m = member_from_row(r, region_count);
+    auto m = member_from_row(r, s, region_count);
     if (!m) return m.failure();
     std::optional<int64_t> check_id = r.check_id ? r.check_id : srow.check_id;
     int64_t stale_after_ms = -1;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -30,7 +31,14 @@ Result<std::vector<ZoneData>> zones_from_rows(const ConfigRows& config);
 // - RTT: the lowest among the fresh "up" observations, overall and per client region (the
 //   agents whose region is that region's name); every service shares the client regions of
 //   config.client_subnets (null when there are none), and an rtt service needs them.
+// - topology: each pool becomes a view of the service (its policy and keys over its members),
+//   each rule the codes it matches; `geo` gives the MMDB databases the rules read (none: rules
+//   by place or ASN never match, and the default or first pool answers).
+struct GeoSources {
+  std::shared_ptr<const GeoDatabase> place;    // a city or country database
+  std::shared_ptr<const GeoDatabase> network;  // an ASN database
+};
 Result<ServiceTable> services_from_rows(const ConfigRows& config, const HealthRows& health,
-                                        int64_t now_ms);
+                                        int64_t now_ms, const GeoSources& geo = {});
 
 }  // namespace gslb

@@ -284,6 +284,7 @@ Result<std::shared_ptr<const Snapshot>> build_snapshot(const std::vector<ZoneDat
   }
   auto table = std::make_shared<ServiceTable>(std::move(services));
   for (Service& s : *table) index_service(s);
+  number_pool_views(*table);
   return std::make_shared<const Snapshot>(std::move(set), std::move(table));
 }
 
@@ -295,7 +296,16 @@ std::shared_ptr<const Snapshot> with_services(const Snapshot& base, ServiceTable
     s.index = static_cast<uint32_t>(i);
     index_service(s);
   }
+  number_pool_views(*table);
   return std::make_shared<const Snapshot>(base.zone_set(), std::move(table));
+}
+
+void number_pool_views(ServiceTable& table) {
+  // Pool views follow the services in the per-worker state, in table order, so a health-only
+  // swap (same services, same pools) keeps every slot where it was.
+  auto slot = static_cast<uint32_t>(table.size());
+  for (Service& s : table)
+    for (Pool& p : s.pools) p.view.index = slot++;
 }
 
 void index_service(Service& s) {
@@ -317,6 +327,28 @@ void index_service(Service& s) {
     }
     s.enabled[f].push_back(&m);
     if (m.up) s.healthy[f].push_back(&m);
+  }
+  // Each pool's view: the same lists, of its own members only.
+  for (size_t p = 0; p < s.pools.size(); ++p) {
+    Service& v = s.pools[p].view;
+    for (int f = 0; f < 2; ++f) {
+      v.healthy[f].clear();
+      v.enabled[f].clear();
+      v.sorry[f].clear();
+      v.has_family[f] = false;
+    }
+    for (const Member& m : s.members) {
+      if (m.pool != static_cast<int>(p)) continue;
+      const int f = m.family == 6 ? 1 : 0;
+      v.has_family[f] = true;
+      if (!m.enabled) continue;
+      if (m.sorry) {
+        v.sorry[f].push_back(&m);
+        continue;
+      }
+      v.enabled[f].push_back(&m);
+      if (m.up) v.healthy[f].push_back(&m);
+    }
   }
 }
 

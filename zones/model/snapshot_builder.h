@@ -25,5 +25,7 @@ std::shared_ptr<const Snapshot> with_services(const Snapshot& base, ServiceTable
 // Fills a service's per-family candidate lists from its members. Called by the builders once
 // the table is in its final place (the lists point into `members`).
 void index_service(Service& s);
+// Gives each pool view its per-worker state slot (Service::index past the table's end).
+void number_pool_views(ServiceTable& table);
 
 }  // namespace gslb

@@ -14,6 +14,7 @@
 
 #include "zones/store/key_values_json.h"
 #include "zones/store/store_sql.h"
+#include "zones/store/topology_json.h"
 
 namespace gslb {
 namespace {
@@ -127,6 +128,12 @@ void read_into(const sql::Stmt& s, int col, std::optional<int64_t>& v) {
 void read_into(const sql::Stmt& s, int col, std::optional<uint32_t>& v) {
   v = s.opt_u32(col);
 }
+void read_into(const sql::Stmt& s, int col, std::optional<double>& v) {
+  if (s.is_null(col))
+    v.reset();
+  else
+    v = s.real(col);
+}
 
 template <typename Row>
 struct Column {
@@ -215,19 +222,41 @@ constexpr Column<ServiceRow> kServiceColumns[] = {
      }},
     field<&ServiceRow::min_healthy>("min_healthy"),
     field<&ServiceRow::check_id>("check_id"),
+    {"topology",
+     [](sql::Stmt& s, int param, const ServiceRow& v) { s.bind(param, topology_json(v.topology)); },
+     [](const sql::Stmt& s, int col, ServiceRow& v, std::string& problem) {
+       auto topology = topology_from_json(s.text(col));
+       if (topology)
+         v.topology = std::move(*topology);
+       else
+         problem = "topology " + topology.error();
+     }},
 };
 
 constexpr Column<MemberRow> kMemberColumns[] = {
-    field<&MemberRow::service_id>("service_id"), field<&MemberRow::name>("name"),
-    field<&MemberRow::address>("address"),       field<&MemberRow::weight>("weight"),
-    field<&MemberRow::priority>("priority"),     field<&MemberRow::region>("region"),
-    field<&MemberRow::enabled>("enabled"),       field<&MemberRow::drained_at_ms>("drained_at_ms"),
-    field<&MemberRow::sorry>("sorry"),           field<&MemberRow::check_id>("check_id"),
+    field<&MemberRow::service_id>("service_id"),
+    field<&MemberRow::name>("name"),
+    field<&MemberRow::address>("address"),
+    field<&MemberRow::weight>("weight"),
+    field<&MemberRow::priority>("priority"),
+    field<&MemberRow::region>("region"),
+    field<&MemberRow::enabled>("enabled"),
+    field<&MemberRow::drained_at_ms>("drained_at_ms"),
+    field<&MemberRow::sorry>("sorry"),
+    field<&MemberRow::check_id>("check_id"),
+    field<&MemberRow::pool>("pool"),
+    field<&MemberRow::latitude>("latitude"),
+    field<&MemberRow::longitude>("longitude"),
 };
 
 constexpr Column<ClientSubnetRow> kClientSubnetColumns[] = {
     field<&ClientSubnetRow::region>("region"),
     field<&ClientSubnetRow::subnet>("subnet"),
+};
+
+constexpr Column<GeoipFileRow> kGeoipFileColumns[] = {
+    field<&GeoipFileRow::kind>("kind"),
+    field<&GeoipFileRow::path>("path"),
 };
 
 // "SELECT id, name, ... FROM zones ORDER BY id"
@@ -366,6 +395,8 @@ Result<ConfigRows> Store::load_config() {
   if (auto r = load_rows(db_, path_, "services", kServiceColumns, out.services); !r)
     return r.failure();
   if (auto r = load_rows(db_, path_, "members", kMemberColumns, out.members); !r)
+    return r.failure();
+  if (auto r = load_rows(db_, path_, "geoip_files", kGeoipFileColumns, out.geoip_files); !r)
     return r.failure();
   if (auto r = load_rows(db_, path_, "client_subnets", kClientSubnetColumns, out.client_subnets);
       !r)
@@ -622,6 +653,18 @@ Result<int64_t> Store::insert_client_subnet(const ClientSubnetRow& row) {
 
 Result<void> Store::delete_client_subnet(int64_t id) {
   return delete_by_id(db_, path_, "DELETE FROM client_subnets WHERE id = ?1", "client subnet", id);
+}
+
+Result<int64_t> Store::insert_geoip_file(const GeoipFileRow& row) {
+  return insert_row(db_, path_, "geoip_files", kGeoipFileColumns, row);
+}
+
+Result<void> Store::update_geoip_file(const GeoipFileRow& row) {
+  return update_row(db_, path_, "geoip_files", "geoip file", kGeoipFileColumns, row);
+}
+
+Result<void> Store::delete_geoip_file(int64_t id) {
+  return delete_by_id(db_, path_, "DELETE FROM geoip_files WHERE id = ?1", "geoip file", id);
 }
 
 Result<void> Store::set_member_drained(int64_t member_id, std::optional<int64_t> at_ms) {

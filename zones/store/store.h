@@ -89,6 +89,9 @@ class Store {
   Result<void> delete_member(int64_t id);
   Result<int64_t> insert_client_subnet(const ClientSubnetRow& row);
   Result<void> delete_client_subnet(int64_t id);
+  Result<int64_t> insert_geoip_file(const GeoipFileRow& row);
+  Result<void> update_geoip_file(const GeoipFileRow& row);
+  Result<void> delete_geoip_file(int64_t id);
   // Drains a member since `at_ms`, or undrains it (nullopt). Operational state: a config
   // document apply keeps it. Fails when no such member exists.
   Result<void> set_member_drained(int64_t member_id, std::optional<int64_t> at_ms);

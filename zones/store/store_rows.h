@@ -44,6 +44,35 @@ struct CheckRow {
   std::string options_json;  // type-specific extras ({} when none)
 };
 
+// A pool of a service with topology (the document's "pools"): its own policy and keys over the
+// members that name it (MemberRow::pool).
+struct PoolRow {
+  std::string name;
+  std::string policy = "weighted";
+  KeyValues policy_options;           // the policy's own keys, as ServiceRow::policy_options
+  std::vector<std::string> fallback;  // pools tried in order when this one has nothing healthy
+};
+
+// A rule mapping clients to a pool (the document's "rules"), tried in order: the first whose
+// every given condition holds decides; a rule with no condition matches every client.
+struct RuleRow {
+  std::vector<std::string> country;      // ISO 3166-1 alpha-2, uppercase: "JP"
+  std::vector<std::string> continent;    // "EU", "AS", ...
+  std::vector<std::string> subdivision;  // country-subdivision: "US-CA", "GB-ENG"
+  std::vector<uint32_t> asn;
+  std::vector<std::string> region;  // client regions (the document's "regions")
+  std::string pool;
+  // A share of the matching clients (by client subnet, so each keeps its pool) goes to
+  // split_pool instead: a canary.
+  std::string split_pool;
+  double split_percent = 0;
+};
+
+struct TopologyRows {
+  std::vector<PoolRow> pools;  // empty: the service has one flat member list
+  std::vector<RuleRow> rules;
+};
+
 struct ServiceRow {
   int64_t id = 0;
   int64_t zone_id = 0;
@@ -61,6 +90,7 @@ struct ServiceRow {
   KeyValues policy_options;
   uint32_t min_healthy = 1;  // priority: a tier needs this many healthy members
   std::optional<int64_t> check_id;
+  TopologyRows topology;  // column topology (a JSON object)
 };
 
 struct MemberRow {
@@ -75,6 +105,9 @@ struct MemberRow {
   std::optional<int64_t> drained_at_ms;  // set: drained since then (not answered)
   bool sorry = false;                    // sorry server: answered only by fallback "sorry"
   std::optional<int64_t> check_id;       // overrides the service's check
+  std::string pool;                      // the pool it belongs to; "" in a service without pools
+  // Where the site is (degrees), for the closest policy; both or neither.
+  std::optional<double> latitude, longitude;
 };
 
 struct ObservationRow {
@@ -112,6 +145,14 @@ struct ClientSubnetRow {
   std::string subnet;  // "198.51.100.0/24", "2001:db8:1::/48": inet_ntop form, host bits zero
 };
 
+// An MMDB file the topology rules read (the document's "geoip"): kind "country", "city" or
+// "asn".
+struct GeoipFileRow {
+  int64_t id = 0;
+  std::string kind;
+  std::string path;
+};
+
 // Everything but health: changes to these rebuild the zones.
 struct ConfigRows {
   std::vector<ZoneRow> zones;
@@ -120,6 +161,7 @@ struct ConfigRows {
   std::vector<ServiceRow> services;
   std::vector<MemberRow> members;
   std::vector<ClientSubnetRow> client_subnets;
+  std::vector<GeoipFileRow> geoip_files;
 };
 
 struct HealthRows {

@@ -175,6 +175,25 @@ UPDATE sqlite_schema
 PRAGMA writable_schema = OFF;
 )sql";
 
+// Migration 4: topology (issue 11). A service may hold named pools, each with its own policy, and
+// ordered rules mapping clients to them by country, continent, subdivision, ASN or client region;
+// pools and rules live in one JSON object beside the service (the writer validates them whole,
+// as it does policy_options), members name their pool, and sites may carry coordinates for the
+// closest policy. geoip_files names the MMDB files the rules read, one per kind.
+constexpr const char* kTopologyV4 = R"sql(
+ALTER TABLE services ADD COLUMN topology TEXT NOT NULL DEFAULT '{}'
+  CHECK (json_valid(topology) AND json_type(topology) = 'object');
+ALTER TABLE members ADD COLUMN pool TEXT NOT NULL DEFAULT '' CHECK (length(pool) <= 63);
+ALTER TABLE members ADD COLUMN latitude REAL CHECK (latitude IS NULL OR latitude BETWEEN -90 AND 90);
+ALTER TABLE members ADD COLUMN longitude REAL
+  CHECK (longitude IS NULL OR longitude BETWEEN -180 AND 180);
+CREATE TABLE geoip_files (
+  id   INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL UNIQUE CHECK (kind IN ('country', 'city', 'asn')),
+  path TEXT NOT NULL CHECK (path <> '')
+) STRICT;
+)sql";
+
 // The triggers that move meta.config_generation: every change of the configuration tables, and
 // none of observations, agents or events, so a reader can tell a config change from a
 // health-only one. SQLite has only row triggers: a bulk change bumps the counter once per row,
@@ -191,7 +210,7 @@ std::string generation_triggers(std::initializer_list<const char*> tables) {
   return sql;
 }
 
-constexpr size_t kMigrationCount = 3;
+constexpr size_t kMigrationCount = 4;
 
 // The SQL taking user_version i to i + 1. Append cases only; never edit one that has shipped.
 std::string migration_sql(size_t i) {
@@ -204,6 +223,8 @@ std::string migration_sql(size_t i) {
       // Moving the rtt keys changes no configuration: config_generation stays.
       return "DROP TRIGGER services_gen_update;\n" + std::string(kCatalogueV3) +
              generation_trigger("services", "update");
+    case 3:
+      return kTopologyV4 + generation_triggers({"geoip_files"});
   }
   return {};
 }

@@ -16,6 +16,7 @@
 #include "tests/unit/testing/store_testing.h"
 #include "zones/config/config_document.h"
 #include "zones/store/store.h"
+#include "zones/store/store_sql.h"
 
 namespace gslb {
 namespace {
@@ -46,7 +47,7 @@ class ClientSubnetStore : public ::testing::Test {
 };
 
 TEST_F(ClientSubnetStore, ANewDatabaseIsAtVersion2WithTheTable) {
-  EXPECT_EQ(raw_int(store_->handle(), "PRAGMA user_version"), 3);
+  EXPECT_EQ(raw_int(store_->handle(), "PRAGMA user_version"), gslb::sql::schema_version());
   EXPECT_EQ(raw_int(store_->handle(),
                     "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
                     "name = 'client_subnets' AND sql LIKE '%STRICT'"),
@@ -135,7 +136,7 @@ TEST(ClientSubnetMigration, AVersion1DatabaseMigratesInPlace) {
   auto s = Store::open(path, /*create=*/false);
   ASSERT_TRUE(s.ok()) << s.error();
   Store& store = **s;
-  EXPECT_EQ(raw_int(store.handle(), "PRAGMA user_version"), 3);
+  EXPECT_EQ(raw_int(store.handle(), "PRAGMA user_version"), gslb::sql::schema_version());
   EXPECT_EQ(raw_int(store.handle(),
                     "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
                     "name = 'client_subnets'"),
@@ -169,7 +170,7 @@ TEST(ClientSubnetMigration, AVersion1DatabaseMigratesInPlace) {
   EXPECT_GT(*store.config_generation(), g);
   auto again = Store::open(path, false);
   ASSERT_TRUE(again.ok()) << again.error();
-  EXPECT_EQ(raw_int((*again)->handle(), "PRAGMA user_version"), 3);
+  EXPECT_EQ(raw_int((*again)->handle(), "PRAGMA user_version"), gslb::sql::schema_version());
   EXPECT_EQ((*again)->load_config()->client_subnets.size(), 1u);
 }
 
@@ -183,7 +184,7 @@ TEST(CatalogueMigration, AVersion1DatabaseKeepsItsRttKeysAndAcceptsNewNames) {
   auto s = Store::open(path, /*create=*/false);
   ASSERT_TRUE(s.ok()) << s.error();
   Store& store = **s;
-  EXPECT_EQ(raw_int(store.handle(), "PRAGMA user_version"), 3);
+  EXPECT_EQ(raw_int(store.handle(), "PRAGMA user_version"), gslb::sql::schema_version());
   EXPECT_EQ(raw_int(store.handle(),
                     "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'"),
             0);

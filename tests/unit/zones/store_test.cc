@@ -1,5 +1,6 @@
 #include "zones/store/store.h"
 #include "tests/unit/testing/store_testing.h"
+#include "zones/store/store_sql.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -87,7 +88,7 @@ TEST(StoreOpen, CreatesTheSchemaAndSetsUserVersion) {
   auto s = open_ok(dir.file("gslb.db"));
   ASSERT_TRUE(s);
   EXPECT_TRUE(std::filesystem::exists(dir.file("gslb.db")));
-  EXPECT_EQ(raw_int(*s, "PRAGMA user_version"), 3);
+  EXPECT_EQ(raw_int(*s, "PRAGMA user_version"), gslb::sql::schema_version());
   EXPECT_EQ(raw_text(*s, "PRAGMA journal_mode"), "wal");
   EXPECT_EQ(raw_int(*s, "PRAGMA foreign_keys"), 1);
   EXPECT_EQ(raw_int(*s, "PRAGMA synchronous"), 1);  // NORMAL
@@ -114,7 +115,7 @@ TEST(StoreOpen, ReopeningKeepsDataAndSchema) {
   }
   auto s = open_ok(path);
   ASSERT_TRUE(s);
-  EXPECT_EQ(raw_int(*s, "PRAGMA user_version"), 3);
+  EXPECT_EQ(raw_int(*s, "PRAGMA user_version"), gslb::sql::schema_version());
   auto config = s->load_config();
   ASSERT_TRUE(config.ok()) << config.error();
   EXPECT_EQ(config->zones.size(), 1u);
