@@ -127,7 +127,8 @@ sub generate {
     };
     # A tenth IPv6 /32s, spread over 2000::/3 (2^29 of them) in increasing order.
     my $v6 = $opt{'ip-version'} == 6 ? int($n / 10) : 0;
-    my $at = 0x20000000;
+    # 2001::/32 (Teredo) and 2002::/16 (6to4) are aliases of the IPv4 networks: start past them.
+    my $at = 0x20030000;
     for (1 .. $v6) {
         $at += 1 + next_random() % 1000;
         $add->(sprintf('%x:%x::/32', $at >> 16, $at & 0xFFFF));
