@@ -13,7 +13,7 @@ PKGS = g++ cmake make pkg-config libldns-dev libc-ares-dev libboost-dev libsqlit
 	   nlohmann-json3-dev libgtest-dev libgmock-dev libssl-dev python3 bind9-dnsutils \
 	   knot-dnsutils ldnsutils nsd unbound psmisc procps sqlite3 systemd openssl python3-yaml \
 	   dpkg-dev lintian libfstrm-dev libprotobuf-c-dev protobuf-c-compiler dnstap-ldns fstrm-bin \
-	   chromium prometheus
+	   chromium prometheus libmaxminddb-dev libmaxmind-db-writer-perl mmdb-bin
 # Peers for `make bench`, and iproute2 for its network namespace (the agent CPU figure with the
 # sites apart).
 BENCH_PKGS = gdnsd nsd knot pdns-server pdns-backend-bind dnsperf psmisc gcc iproute2
