@@ -288,15 +288,14 @@ json service_json(const ServiceRow& s, const ConfigView& view, const HealthView*
   json j = service_settings_json(s, view);
   const ZoneRow* z = view.zone_by_id(s.zone_id);
   j["zone"] = z ? display(z->name) : std::string();
-  auto one = [&](const MemberRow& m) {
-    return health ? member_json(m, s, view, *health) : member_settings_json(m, view);
-  };
-  if (!s.topology.pools.empty()) {
-    j["pools"] = pools_json(s, view, one);
-    return j;
-  }
+  // Flat, as for every service (each member names its pool); the pools' settings are in
+  // "pools" (the document nests the members in them instead: document_json).
   json members = json::array();
-  for (const MemberRow* m : view.members_of(s.id)) members.push_back(one(*m));
+  for (const MemberRow* m : view.members_of(s.id)) {
+    json mj = health ? member_json(*m, s, view, *health) : member_settings_json(*m, view);
+    if (!s.topology.pools.empty()) mj["pool"] = m->pool;
+    members.push_back(std::move(mj));
+  }
   j["members"] = std::move(members);
   return j;
 }
