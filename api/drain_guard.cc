@@ -15,7 +15,7 @@ std::string drain_refusal(const HealthView& health, const ConfigView& view,
     for (uint8_t family : {uint8_t{4}, uint8_t{6}}) {
       size_t before = 0, after = 0, taken = 0;
       for (const Member& m : s.members) {
-        if (m.family != family || !answering(m)) continue;
+        if (!m.serves(family == 4 ? 0 : 1) || !answering(m)) continue;
         ++before;
         if (leaving.count(m.id))
           ++taken;

@@ -148,6 +148,16 @@ json member_settings_json(const MemberRow& m, const ConfigView& view) {
             {"sorry", m.sorry},   {"check", name_or_null(view.check_name(m.check_id))}};
   if (m.latitude && m.longitude)
     j["location"] = {{"latitude", *m.latitude}, {"longitude", *m.longitude}};
+  // A site of several addresses lists them all ("address" stays its first, for readers that
+  // show one); a CNAME target has no address of ours.
+  if (!m.more_addresses.empty()) {
+    json all = json::array({m.address});
+    for (const std::string& a : m.more_addresses) all.push_back(a);
+    j["addresses"] = std::move(all);
+  } else if (!m.target.empty()) {
+    j["address"] = nullptr;
+    j["target"] = m.target;
+  }
   return j;
 }
 

@@ -232,6 +232,11 @@ json topology_json(const Service& s, const Decision& d, const ServiceRow& row) {
   if (d.answered_pool >= 0 && d.answered_pool != d.pool)
     reason += "; it had nothing healthy, so its fallback " +
               s.pools[static_cast<size_t>(d.answered_pool)].name + " answered";
+  if (d.candidates != Decision::Candidates::kHealthy)
+    reason += std::string("; nothing along its fallbacks was healthy, so the service's fallback ") +
+              (s.fallback == Fallback::kServfail ? "(servfail)"
+               : s.fallback == Fallback::kSorry  ? "(sorry)"
+                                                 : "(all) answered");
   j["reason"] = reason;
   return j;
 }
@@ -263,7 +268,7 @@ json members_json(const Service& s, const Decision& d, const ServiceRow& row,
     for (const Member& sm : s.members)
       if (sm.id == m->id) served = &sm;
     bool eligible = false, picked = false;
-    if (served != nullptr && served->family == family &&
+    if (served != nullptr && served->serves(family == 6 ? 1 : 0) &&
         (s.pools.empty() || served->pool == d.answered_pool)) {
       eligible = eligible_in(*served, d.candidates);
       for (size_t i = 0; i < d.pick_count && i < 16; ++i) picked = picked || d.picks[i] == served;

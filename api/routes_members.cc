@@ -17,7 +17,10 @@ Outcome<MemberRow> validated_member(const std::string& text, const ConfigView& v
   config::ObjectContext context;
   for (const CheckRow& c : view.rows.checks) context.checks.push_back(c.name);
   for (const MemberRow* m : view.members_of(service.id))
-    if (m->id != replacing_id) context.members.emplace_back(m->name, m->address);
+    if (m->id != replacing_id) {
+      context.members.emplace_back(m->name, m->address);
+      for (const std::string& a : m->more_addresses) context.members.emplace_back(m->name, a);
+    }
   for (const PoolRow& pool : service.topology.pools) context.pools.push_back(pool.name);
   auto parsed = config::parse_member_object(text, context);
   if (!parsed) return api_error(parsed.failure());

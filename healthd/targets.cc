@@ -32,6 +32,9 @@ TargetSet targets_from_config(const ConfigRows& config) {
                              std::to_string(*check_id) + " does not exist; not probed");
       continue;
     }
+    // A CNAME target's addresses are someone else's (a CDN, a cloud load balancer): no address
+    // of ours to probe. It is answered as never observed, that is up.
+    if (!m.target.empty()) continue;
     boost::system::error_code ec;
     auto address = boost::asio::ip::make_address(m.address, ec);
     if (ec) {

@@ -118,7 +118,7 @@
       : [el('span', { class: 'muted' }, 'not observed')];
     return [
       ['m-name', [m.name]],
-      ['m-address', [m.address]],
+      ['m-address', [m.address || m.target || '']],
       ['m-state', state],
       ['m-agents', agents],
       ['m-rtt num', [typeof m.rtt_us === 'number' ? rttText(m.rtt_us) : DASH]],
@@ -347,7 +347,7 @@
           (t) => el('th', {}, t)))),
         el('tbody', {}, ...x.members.map((m) => el('tr',
           { class: m.picked ? 'picked' : null, 'data-member': m.name },
-          el('td', {}, m.name), el('td', {}, m.address), el('td', {}, m.state),
+          el('td', {}, m.name), el('td', {}, m.address || m.target || ''), el('td', {}, m.state),
           el('td', {}, m.eligible ? 'yes' : 'no'), el('td', {}, m.picked ? 'yes' : 'no'))))));
     }
     return out;

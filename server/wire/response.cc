@@ -70,17 +70,44 @@ void write_owner(WireWriter& w, const AnswerEntry& e) {
     w.name(e.owner);
 }
 
-// The addresses a service's policy picked, as A or AAAA records.
-void write_picks(WireWriter& w, const AnswerEntry& e, const Answer& a, uint16_t rclass) {
+// The members a service's policy picked: every address of each picked site of the asked
+// family, as A or AAAA records; or, when the first pick is a CNAME target, that CNAME alone (a
+// CNAME owner holds no other data, RFC 1034 s3.6.2; targets picked after an address are left
+// out). Returns the records written.
+size_t write_picks(WireWriter& w, const AnswerEntry& e, const Answer& a, uint16_t rclass) {
   const bool v4 = a.service_qtype == rrtype::A;
-  for (size_t i = 0; i < a.pick_count; ++i) {
+  const int f = v4 ? 0 : 1;
+  if (a.pick_count > 0 && !a.picks[0]->target.empty()) {
+    write_owner(w, e);
+    w.u16(rrtype::CNAME);
+    w.u16(rclass);
+    w.u32(a.pick_ttl);
+    const size_t len_at = w.size();
+    w.u16(0);
+    w.name(reinterpret_cast<const uint8_t*>(a.picks[0]->target.data()));
+    if (w.ok()) w.patch_u16(len_at, static_cast<uint16_t>(w.size() - len_at - 2));
+    return 1;
+  }
+  size_t written = 0;
+  auto one = [&](const uint8_t* bytes) {
     write_owner(w, e);
     w.u16(a.service_qtype);
     w.u16(rclass);
     w.u32(a.pick_ttl);
     w.u16(v4 ? 4 : 16);
-    w.bytes(a.picks[i]->address, v4 ? 4 : 16);
+    w.bytes(bytes, v4 ? 4 : 16);
+    ++written;
+  };
+  for (size_t i = 0; i < a.pick_count; ++i) {
+    const Member& m = *a.picks[i];
+    if (!m.target.empty()) continue;
+    if (m.addresses[0].empty() && m.addresses[1].empty()) {
+      one(m.address);  // a member built by hand: its one address
+      continue;
+    }
+    for (const Member::Address& addr : m.addresses[f]) one(addr.bytes);
   }
+  return written;
 }
 
 // Writes every record of one RRset; the caller checks w.ok() and rolls back on overflow.
@@ -144,13 +171,15 @@ size_t render_response(const Query& q, const uint8_t* request, const Answer& a, 
       const AnswerEntry& e = a.entries[i];
       if (e.section != section) continue;
       const WireWriter::Mark m = w.mark();
-      if (e.rrset != nullptr)
+      size_t records = 0;
+      if (e.rrset != nullptr) {
         write_rrset(w, e, rclass);
-      else
-        write_picks(w, e, a, rclass);
+        records = e.rrset->rdatas.size();
+      } else {
+        records = write_picks(w, e, a, rclass);
+      }
       if (w.ok()) {
-        counts[static_cast<int>(section)] +=
-            static_cast<uint16_t>(e.rrset != nullptr ? e.rrset->rdatas.size() : a.pick_count);
+        counts[static_cast<int>(section)] += static_cast<uint16_t>(records);
         continue;
       }
       w.rollback(m);

@@ -307,7 +307,7 @@ class Sync {
       for (const MemberRow* m : members_of_[service_id]) {
         if (!wanted_member(want, m->name)) continue;
         have[m->name] = m;
-        holder[m->address] = m->id;
+        if (!m->address.empty()) holder[m->address] = m->id;
       }
       std::vector<MemberRow> updates, inserts;
       bool swap = false;
@@ -324,7 +324,12 @@ class Sync {
         row.id = h.id;
         row.drained_at_ms = h.drained_at_ms;  // operational state, not configuration
         Diff d(member_lines_, "~ member " + member_label(want.row.name, row.name) + ": ");
-        d.raw("address", h.address, row.address);
+        d.raw("address", h.address.empty() ? "(none)" : h.address,
+              row.address.empty() ? "(none)" : row.address);
+        if (h.more_addresses != row.more_addresses)
+          d.raw("addresses", string_list_json(h.more_addresses),
+                string_list_json(row.more_addresses));
+        d.str("target", h.target, row.target);
         d.num("weight", h.weight, row.weight);
         d.num("priority", h.priority, row.priority);
         d.str("region", h.region, row.region);
@@ -346,7 +351,7 @@ class Sync {
       // appears in inet_ntop output).
       if (swap) {
         for (const MemberRow& u : updates) {
-          if (have.at(u.name)->address == u.address) continue;
+          if (have.at(u.name)->address == u.address || u.address.empty()) continue;
           MemberRow parked = u;
           parked.address = ":::" + std::to_string(u.id);
           if (auto r = store_.update_member(parked); !r) return r;

@@ -1225,8 +1225,8 @@ class Parser {
               std::map<std::string, std::string>& addresses) {
     if (!c_.object(j, path)) return;
     c_.known_keys(j, path,
-                  {"name", "address", "weight", "priority", "region", "enabled", "sorry", "check",
-                   "location"});
+                  {"name", "address", "addresses", "target", "weight", "priority", "region",
+                   "enabled", "sorry", "check", "location"});
     DesiredMember m;
     MemberRow& row = m.row;
     row.pool = pool;
@@ -1253,16 +1253,59 @@ class Parser {
                 "duplicate member " + json_quote(*name) + " (also " + it->second + ")");
       row.name = *name;
     }
-    if (auto a = c_.required_string(j, path, "address")) {
-      if (auto canon = canonical_address(*a)) {
-        if (const char* why = not_a_site(*canon))
-          c_.fail(at(path, "address"), *canon + " " + why);
-        else if (auto [it, fresh] = addresses.emplace(*canon, path); !fresh)
-          c_.fail(at(path, "address"),
-                  "duplicate address " + *canon + " (also " + it->second + ")");
+    // A site: one address, several (v4 and v6 under one verdict), or a CNAME target.
+    const json* one = Checker::get(j, "address");
+    const json* several = Checker::get(j, "addresses");
+    const json* target = Checker::get(j, "target");
+    // What the API answers may be sent back: "address" is then the first of "addresses", or
+    // null beside a "target".
+    if (one != nullptr && several != nullptr && several->is_array() && !several->empty() &&
+        *one == (*several)[0])
+      one = nullptr;
+    if (one != nullptr && target != nullptr && (one->is_null() || *one == "")) one = nullptr;
+    if ((one != nullptr) + (several != nullptr) + (target != nullptr) != 1) {
+      c_.fail(
+          one == nullptr && several == nullptr && target == nullptr ? at(path, "address") : path,
+          one == nullptr && several == nullptr && target == nullptr
+              ? "required: \"address\", \"addresses\" or \"target\""
+              : "give one of \"address\", \"addresses\" and \"target\"");
+    }
+    auto take_address = [&](const json& a, const std::string& p) {
+      auto text = c_.string(a, p);
+      if (!text) return;
+      auto canon = canonical_address(*text);
+      if (!canon) {
+        c_.fail(p, "not an IP address");
+        return;
+      }
+      if (const char* why = not_a_site(*canon))
+        c_.fail(p, *canon + " " + why);
+      else if (auto [it, fresh] = addresses.emplace(*canon, p); !fresh)
+        c_.fail(p, "duplicate address " + *canon + " (also " + it->second + ")");
+      if (row.address.empty())
         row.address = *canon;
-      } else {
-        c_.fail(at(path, "address"), "not an IP address");
+      else
+        row.more_addresses.push_back(*canon);
+    };
+    if (one != nullptr && several == nullptr && target == nullptr)
+      take_address(*one, at(path, "address"));
+    if (several != nullptr && one == nullptr && target == nullptr) {
+      const std::string ap = at(path, "addresses");
+      if (!several->is_array() || several->empty() || several->size() > 16)
+        c_.fail(ap, "expected an array of 1 to 16 IP addresses");
+      else
+        for (size_t k = 0; k < several->size(); ++k) take_address((*several)[k], at(ap, k));
+    }
+    if (target != nullptr && one == nullptr && several == nullptr) {
+      const std::string tp = at(path, "target");
+      if (auto t = c_.string(*target, tp)) {
+        auto n = parse_name(*t);
+        if (!n || n->wire.size() <= 1)
+          c_.fail(tp, "not a domain name" + (n ? std::string() : ": " + n.error()));
+        else if (n->text == s.row.name)
+          c_.fail(tp, "the service's own name: a CNAME to itself is a loop");
+        else
+          row.target = n->text;
       }
     }
     c_.integer_field(j, path, "weight", 0, 65535, row.weight);

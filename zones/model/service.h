@@ -62,8 +62,25 @@ class ClientRegions {
 struct Member {
   int64_t id = 0;
   std::string name;
+  // The site's first address (the one probed and shown); family 0 for a CNAME target.
   uint8_t family = 4;  // 4 or 6
   uint8_t address[16] = {};
+  // Every address of the site by family ([0]: IPv4 in the first 4 bytes, [1]: IPv6), answered
+  // together when the member is picked. Empty for both: the member is `family`/`address` alone
+  // (members built by hand in tests), or a CNAME target.
+  struct Address {
+    uint8_t bytes[16] = {};
+  };
+  std::vector<Address> addresses[2];
+  // A CNAME target (wire form) answered instead of addresses, for both families: a CDN or a
+  // cloud load balancer whose addresses are not ours.
+  std::string target;
+  // Whether the member answers family f (0: A, 1: AAAA).
+  bool serves(int f) const {
+    if (!target.empty()) return true;
+    if (addresses[0].empty() && addresses[1].empty()) return (family == 6 ? 1 : 0) == f;
+    return !addresses[f].empty();
+  }
   uint32_t weight = 1;
   uint32_t priority = 1;  // tier: lower is preferred
   uint16_t index = 0;     // position in Service::members (per-worker policy state)

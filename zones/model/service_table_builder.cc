@@ -4,6 +4,7 @@
 #include <ldns/ldns.h>
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <optional>
@@ -252,13 +253,33 @@ Result<Member> member_from_row(const MemberRow& r, const Service& s, size_t regi
   Member m;
   m.id = r.id;
   m.name = r.name;
-  if (inet_pton(AF_INET, r.address.c_str(), m.address) == 1) {
-    m.family = 4;
-  } else if (inet_pton(AF_INET6, r.address.c_str(), m.address) == 1) {
-    m.family = 6;
+  if (!r.target.empty()) {
+    auto wire = name_from_text(r.target);
+    if (!wire || wire->size() <= 1)
+      return make_error("members row " + std::to_string(r.id) + ": target \"" + r.target +
+                        "\" is not a domain name");
+    m.target = *wire;
+    m.family = 0;
   } else {
-    return make_error("members row " + std::to_string(r.id) + ": \"" + r.address +
-                      "\" is not an IP address");
+    std::vector<const std::string*> all{&r.address};
+    for (const std::string& a : r.more_addresses) all.push_back(&a);
+    for (const std::string* a : all) {
+      Member::Address bytes;
+      int f = 0;
+      if (inet_pton(AF_INET, a->c_str(), bytes.bytes) == 1) {
+        f = 0;
+      } else if (inet_pton(AF_INET6, a->c_str(), bytes.bytes) == 1) {
+        f = 1;
+      } else {
+        return make_error("members row " + std::to_string(r.id) + ": \"" + *a +
+                          "\" is not an IP address");
+      }
+      m.addresses[f].push_back(bytes);
+    }
+    // The row's `address` is the first of them: IPv4 when it parses as one.
+    const bool first_v4 = inet_pton(AF_INET, r.address.c_str(), m.address) == 1;
+    m.family = first_v4 ? 4 : 6;
+    memcpy(m.address, m.addresses[first_v4 ? 0 : 1].front().bytes, sizeof m.address);
   }
   m.weight = r.weight;
   m.priority = r.priority;

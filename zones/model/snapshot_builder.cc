@@ -318,15 +318,17 @@ void index_service(Service& s) {
   for (size_t i = 0; i < s.members.size(); ++i) {
     Member& m = s.members[i];
     m.index = static_cast<uint16_t>(i);
-    const int f = m.family == 6 ? 1 : 0;
-    s.has_family[f] = true;
-    if (!m.enabled) continue;
-    if (m.sorry) {
-      s.sorry[f].push_back(&m);
-      continue;
+    for (int f = 0; f < 2; ++f) {
+      if (!m.serves(f)) continue;
+      s.has_family[f] = true;
+      if (!m.enabled) continue;
+      if (m.sorry) {
+        s.sorry[f].push_back(&m);
+        continue;
+      }
+      s.enabled[f].push_back(&m);
+      if (m.up) s.healthy[f].push_back(&m);
     }
-    s.enabled[f].push_back(&m);
-    if (m.up) s.healthy[f].push_back(&m);
   }
   // Each pool's view: the same lists, of its own members only.
   for (size_t p = 0; p < s.pools.size(); ++p) {
@@ -339,15 +341,17 @@ void index_service(Service& s) {
     }
     for (const Member& m : s.members) {
       if (m.pool != static_cast<int>(p)) continue;
-      const int f = m.family == 6 ? 1 : 0;
-      v.has_family[f] = true;
-      if (!m.enabled) continue;
-      if (m.sorry) {
-        v.sorry[f].push_back(&m);
-        continue;
+      for (int f = 0; f < 2; ++f) {
+        if (!m.serves(f)) continue;
+        v.has_family[f] = true;
+        if (!m.enabled) continue;
+        if (m.sorry) {
+          v.sorry[f].push_back(&m);
+          continue;
+        }
+        v.enabled[f].push_back(&m);
+        if (m.up) v.healthy[f].push_back(&m);
       }
-      v.enabled[f].push_back(&m);
-      if (m.up) v.healthy[f].push_back(&m);
     }
   }
 }

@@ -236,7 +236,29 @@ constexpr Column<ServiceRow> kServiceColumns[] = {
 constexpr Column<MemberRow> kMemberColumns[] = {
     field<&MemberRow::service_id>("service_id"),
     field<&MemberRow::name>("name"),
-    field<&MemberRow::address>("address"),
+    // NULL for a CNAME target: UNIQUE (service_id, address) holds NULLs apart.
+    {"address",
+     [](sql::Stmt& s, int param, const MemberRow& m) {
+       if (m.address.empty())
+         s.bind(param, std::optional<std::string>());
+       else
+         s.bind(param, m.address);
+     },
+     [](const sql::Stmt& s, int col, MemberRow& m, std::string&) {
+       m.address = s.is_null(col) ? std::string() : s.text(col);
+     }},
+    {"addresses",
+     [](sql::Stmt& s, int param, const MemberRow& m) {
+       s.bind(param, string_list_json(m.more_addresses));
+     },
+     [](const sql::Stmt& s, int col, MemberRow& m, std::string& problem) {
+       auto list = string_list_from_json(s.text(col));
+       if (list)
+         m.more_addresses = std::move(*list);
+       else
+         problem = "addresses " + list.error();
+     }},
+    field<&MemberRow::target>("target"),
     field<&MemberRow::weight>("weight"),
     field<&MemberRow::priority>("priority"),
     field<&MemberRow::region>("region"),

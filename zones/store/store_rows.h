@@ -97,7 +97,10 @@ struct MemberRow {
   int64_t id = 0;
   int64_t service_id = 0;
   std::string name;
-  std::string address;  // IPv4 or IPv6 text
+  // IPv4 or IPv6 text: the site's first address (the one probed); empty for a CNAME target.
+  std::string address;
+  std::vector<std::string> more_addresses;  // the site's further addresses, answered with it
+  std::string target;  // a CNAME target (presentation form, trailing dot) instead of addresses
   uint32_t weight = 1;
   uint32_t priority = 1;
   std::string region;

@@ -179,8 +179,14 @@ PRAGMA writable_schema = OFF;
 // ordered rules mapping clients to them by country, continent, subdivision, ASN or client region;
 // pools and rules live in one JSON object beside the service (the writer validates them whole,
 // as it does policy_options), members name their pool, and sites may carry coordinates for the
-// closest policy. geoip_files names the MMDB files the rules read, one per kind.
+// closest policy. geoip_files names the MMDB files the rules read, one per kind. A member is a
+// site: further addresses beside `address` (answered together, one verdict), or a CNAME target
+// instead of addresses, whose address is then NULL (removing NOT NULL and loosening a CHECK
+// are the sqlite_schema edits SQLite documents as safe, as in migration 3).
 constexpr const char* kTopologyV4 = R"sql(
+ALTER TABLE members ADD COLUMN addresses TEXT NOT NULL DEFAULT '[]'
+  CHECK (json_valid(addresses) AND json_type(addresses) = 'array');
+ALTER TABLE members ADD COLUMN target TEXT NOT NULL DEFAULT '' CHECK (length(target) <= 1024);
 ALTER TABLE services ADD COLUMN topology TEXT NOT NULL DEFAULT '{}'
   CHECK (json_valid(topology) AND json_type(topology) = 'object');
 ALTER TABLE members ADD COLUMN pool TEXT NOT NULL DEFAULT '' CHECK (length(pool) <= 63);
@@ -192,6 +198,12 @@ CREATE TABLE geoip_files (
   kind TEXT NOT NULL UNIQUE CHECK (kind IN ('country', 'city', 'asn')),
   path TEXT NOT NULL CHECK (path <> '')
 ) STRICT;
+PRAGMA writable_schema = ON;
+UPDATE sqlite_schema
+  SET sql = replace(sql, 'address       TEXT NOT NULL CHECK (address <> '''' AND address NOT GLOB ''*[^0-9A-Fa-f.:]*'')',
+                    'address       TEXT CHECK (address IS NULL OR (address <> '''' AND address NOT GLOB ''*[^0-9A-Fa-f.:]*''))')
+  WHERE type = 'table' AND name = 'members';
+PRAGMA writable_schema = OFF;
 )sql";
 
 // The triggers that move meta.config_generation: every change of the configuration tables, and

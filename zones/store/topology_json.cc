@@ -123,4 +123,18 @@ Result<TopologyRows> topology_from_json(std::string_view json_text) {
   return out;
 }
 
+std::string string_list_json(const std::vector<std::string>& list) {
+  return strings(list).dump();
+}
+
+Result<std::vector<std::string>> string_list_from_json(std::string_view json_text) {
+  std::vector<std::string> out;
+  if (json_text.find_first_not_of(" \t\r\n") == std::string_view::npos) return out;
+  const json doc = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_array()) return make_error("not a JSON array");
+  json wrapped = {{"list", doc}};
+  if (!read_strings(wrapped, "list", out)) return make_error("not an array of strings");
+  return out;
+}
+
 }  // namespace gslb
