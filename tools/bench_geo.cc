@@ -65,8 +65,7 @@ GeoFacts naive_lookup(const MMDB_s* mmdb, const Address& a) {
       d.has_data && d.type == MMDB_DATA_TYPE_UINT32)
     f.asn = d.uint32;
   MMDB_entry_data_s lon;
-  if (MMDB_get_value(&r.entry, &d, "location", "latitude", nullptr) == MMDB_SUCCESS &&
-      d.has_data &&
+  if (MMDB_get_value(&r.entry, &d, "location", "latitude", nullptr) == MMDB_SUCCESS && d.has_data &&
       MMDB_get_value(&r.entry, &lon, "location", "longitude", nullptr) == MMDB_SUCCESS &&
       lon.has_data) {
     f.has_location = true;
@@ -154,10 +153,12 @@ int main(int argc, char** argv) {
     fprintf(stderr, "bench_geo: %s: %s\n", argv[1], MMDB_strerror(s));
     return 1;
   }
-  printf("%s: %s, %u nodes, %zu records, ip_version %u, record size %u; open() %.0f ms\n",
-         argv[1], (*db)->database_type().c_str(), (*db)->node_count(), (*db)->record_count(),
-         mmdb.metadata.ip_version, mmdb.metadata.record_size,
-         std::chrono::duration<double, std::milli>(t1 - t0).count());
+  printf(
+      "%s: %s, %u nodes, %zu records, ip_version %u, record size %u; open() %.0f ms, %.1f MB "
+      "held\n",
+      argv[1], (*db)->database_type().c_str(), (*db)->node_count(), (*db)->record_count(),
+      mmdb.metadata.ip_version, mmdb.metadata.record_size,
+      std::chrono::duration<double, std::milli>(t1 - t0).count(), (*db)->memory_bytes() / 1e6);
 
   std::mt19937_64 rng(42);
   struct Set {
@@ -175,23 +176,23 @@ int main(int argc, char** argv) {
       GeoFacts ours = (*db)->lookup(a.family, a.bytes, bits);
       GeoFacts ref = naive_lookup(&mmdb, a);
       found += ours.found;
-      if (ours.found != ref.found || ours.country != ref.country || ours.prefix != ref.prefix)
-      {
+      if (ours.found != ref.found || ours.country != ref.country || ours.prefix != ref.prefix) {
         if (++mismatches <= 5)
-          printf("mismatch family %u %02x%02x%02x%02x: ours found %d %s /%u, libmaxminddb %d %s /%u\n",
-                 a.family, a.bytes[0], a.bytes[1], a.bytes[2], a.bytes[3], ours.found,
-                 gslb::geo_code_text(ours.country).c_str(), ours.prefix, ref.found,
-                 gslb::geo_code_text(ref.country).c_str(), ref.prefix);
+          printf(
+              "mismatch family %u %02x%02x%02x%02x: ours found %d %s /%u, libmaxminddb %d %s /%u\n",
+              a.family, a.bytes[0], a.bytes[1], a.bytes[2], a.bytes[3], ours.found,
+              gslb::geo_code_text(ours.country).c_str(), ours.prefix, ref.found,
+              gslb::geo_code_text(ref.country).c_str(), ref.prefix);
       }
     }
     double naive = best_ns(s.addresses, [&](const Address& a) { return naive_lookup(&mmdb, a); });
     double fast = best_ns(s.addresses, [&](const Address& a) {
       return (*db)->lookup(a.family, a.bytes, a.family == 4 ? 32 : 128);
     });
-    printf("%-28s %zu addresses, %.0f%% found: naive %.1f ns/lookup, GeoDatabase %.1f ns/lookup"
-           " (%.1fx)\n",
-           s.name, s.addresses.size(), 100.0 * found / s.addresses.size(), naive, fast,
-           naive / fast);
+    printf(
+        "%-28s %zu addresses, %.0f%% found: naive %.1f ns/lookup, GeoDatabase %.1f ns/lookup"
+        " (%.1fx)\n",
+        s.name, s.addresses.size(), 100.0 * found / s.addresses.size(), naive, fast, naive / fast);
   }
   MMDB_close(&mmdb);
   if (mismatches != 0) {

@@ -63,7 +63,7 @@ class GeoFiles {
   };
 
   std::function<int64_t()> now_ms_;
-  std::mutex refresh_mu_;          // one refresh at a time; loads happen outside mu_
+  std::mutex refresh_mu_;  // one refresh at a time; loads happen outside mu_
   mutable std::mutex mu_;
   std::map<std::string, File> files_;  // GUARDED_BY(mu_)
 };
