@@ -113,12 +113,18 @@ class KillUnderFlood(unittest.TestCase):
         """Until the API shows a up and b down by `agent`, fresh, and DNS answers a only."""
         def seen():
             a, b = self.observation("a", agent), self.observation("b", agent)
-            return (a and b and a["up"] and not b["up"] and not a["stale"] and not b["stale"]
-                    and gslb_util.answer_addresses(gslb_util.ask(self.node.port, NAME)
-                                                   or {"answer": []}) == [UP_SITE])
+            return a and b and a["up"] and not b["up"] and not a["stale"] and not b["stale"]
         took, _ = gslb_util.poll(seen, bool, timeout=15, interval=0.1)
         self.assertIsNotNone(took, "%s never showed a up and b down:\na: %s\nb: %s" % (
             agent, self.member("a"), self.member("b")))
+        # The DNS role follows the database within a poll and a rebuild; one answer naming a
+        # could be the weighted pick's luck: 20 in a row, once that lag has passed.
+        def dns_has_it():
+            return all(gslb_util.answer_addresses(gslb_util.ask(self.node.port, NAME)
+                                                  or {"answer": []}) == [UP_SITE]
+                       for _ in range(20))
+        took, _ = gslb_util.poll(dns_has_it, bool, timeout=5, interval=0.2)
+        self.assertIsNotNone(took, "DNS never answered a only")
 
     def kill_under_flood(self, agent, what):
         self.wait_last_state(agent)
@@ -150,8 +156,9 @@ class KillUnderFlood(unittest.TestCase):
         for status, _ in replies:
             statuses[status] = statuses.get(status, 0) + 1
         servfail = statuses.get("SERVFAIL", 0)
-        wrong = sum(1 for status, rdata in replies if status == "NOERROR"
-                    and rdata != (UP_SITE,))
+        wrong_at = [(i / RATE, r[1]) for i, r in enumerate(flood.replies)
+                    if r is not None and r[0] == "NOERROR" and r[1] != (UP_SITE,)]
+        wrong = len(wrong_at)
         sys.stderr.write(
             "\n%s: %.0f s flood at %d/s: %d queries, %d answered (%.0f/s), %d lost, "
             "%d SERVFAIL, %d other answers, statuses %s; observations stale after %s s, "
@@ -163,7 +170,9 @@ class KillUnderFlood(unittest.TestCase):
         self.assertTrue(self.node.alive(), self.node.stderr_text()[-3000:])
         self.assertEqual(servfail, 0)
         self.assertEqual(set(statuses), {"NOERROR"})
-        self.assertEqual(wrong, 0, "answers other than the last state (a only)")
+        self.assertEqual(wrong, 0, "answers other than the last state (a only), at (s into "
+                         "the flood, answer; the kill at %.1f s): %s" % (
+                             killed_at - flood.started_at, wrong_at[:10]))
         # The flood's own client may drop a few on a loaded machine; none were refused.
         self.assertLessEqual(lost, sent * 0.005, "%d of %d queries unanswered" % (lost, sent))
         self.assertGreater(sent, duration * RATE * 0.9)
