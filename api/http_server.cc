@@ -9,6 +9,9 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -96,6 +99,32 @@ http::response<http::string_body> plain_error(int status, const std::string& mes
   return res;
 }
 
+// A read under a deadline that leaves the connection open when it passes, so that the client
+// can still be told (408). Beast's own expiry closes the socket, after which nothing can be
+// written. The timer and the read complete on the connection's strand: a timer that fires
+// after the read has completed finds `done` set and leaves the socket alone. True when the
+// deadline passed; the read's own error (aborted, then) says whether it mattered.
+template <class Stream, class Read>
+awaitable<bool> read_by(Stream& stream, std::chrono::milliseconds limit, Read read) {
+  auto& lowest = beast::get_lowest_layer(stream);
+  lowest.expires_never();
+  struct State {
+    bool done = false, expired = false;
+  };
+  auto state = std::make_shared<State>();
+  asio::steady_timer timer(co_await asio::this_coro::executor, limit);
+  timer.async_wait([state, &lowest](const boost::system::error_code& ec) {
+    if (ec || state->done) return;
+    state->expired = true;
+    boost::system::error_code ignored;
+    lowest.socket().cancel(ignored);
+  });
+  co_await read();
+  state->done = true;
+  timer.cancel();
+  co_return state->expired;
+}
+
 }  // namespace
 
 struct HttpServer::Impl {
@@ -115,18 +144,23 @@ struct HttpServer::Impl {
   awaitable<void> accept_loop() {
     for (;;) {
       boost::system::error_code ec;
-      tcp::socket s = co_await acceptor->async_accept(asio::redirect_error(use_awaitable, ec));
+      // Each connection on its own strand: its deadline timers and its reads never run at once
+      // on two io threads.
+      tcp::socket s = co_await acceptor->async_accept(asio::make_strand(io),
+                                                      asio::redirect_error(use_awaitable, ec));
       if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
       if (ec) continue;  // EMFILE and friends: keep accepting
       if (connections.load() >= limits.max_connections) {
-        asio::co_spawn(io, refuse(std::move(s)), asio::detached);
+        auto executor = s.get_executor();
+        asio::co_spawn(executor, refuse(std::move(s)), asio::detached);
         continue;
       }
       ++connections;
+      auto executor = s.get_executor();
       if (tls)
-        asio::co_spawn(io, tls_session(std::move(s), tls->current()), asio::detached);
+        asio::co_spawn(executor, tls_session(std::move(s), tls->current()), asio::detached);
       else
-        asio::co_spawn(io, plain_session(std::move(s)), asio::detached);
+        asio::co_spawn(executor, plain_session(std::move(s)), asio::detached);
     }
   }
 
@@ -194,13 +228,23 @@ struct HttpServer::Impl {
       http::request_parser<http::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(limits.max_header));
       parser.body_limit(limits.max_body);
-      lowest.expires_after(limits.header_timeout);
-      co_await http::async_read_header(stream, buffer, parser,
+      const bool header_late = co_await read_by(stream, limits.header_timeout, [&] {
+        return http::async_read_header(stream, buffer, parser,
                                        asio::redirect_error(use_awaitable, ec));
-      if (peer_gone(ec)) break;
+      });
       int fail = 0;
       std::string why;
-      if (ec == http::error::header_limit) {
+      if (header_late && ec) {
+        // Between two requests of a kept connection a 408 could cross a request the client
+        // is just sending (RFC 9112 s9.5): that idle end is a plain close. A request begun,
+        // or a connection that never sent its first, is told why.
+        if (served > 1 && buffer.size() == 0) break;
+        fail = 408;
+        why = "the request header did not arrive within " +
+              std::to_string(limits.header_timeout.count()) + " ms";
+      } else if (peer_gone(ec)) {
+        break;
+      } else if (ec == http::error::header_limit) {
         fail = 431;
         why = "request headers over the limit of " + std::to_string(limits.max_header) + " bytes";
       } else if (ec == http::error::body_limit) {  // a Content-Length over the limit
@@ -220,14 +264,16 @@ struct HttpServer::Impl {
         }
       }
       if (!fail && !parser.is_done()) {
-        lowest.expires_after(limits.body_timeout);
-        co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
-        if (ec == http::error::body_limit) {
+        const bool body_late = co_await read_by(stream, limits.body_timeout, [&] {
+          return http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+        });
+        if (body_late && ec) {
+          fail = 408;
+          why = "the request body did not arrive within " +
+                std::to_string(limits.body_timeout.count()) + " ms";
+        } else if (ec == http::error::body_limit) {
           fail = 413;
           why = "body over the limit of " + std::to_string(limits.max_body) + " bytes";
-        } else if (ec == beast::error::timeout) {
-          fail = 408;
-          why = "the body did not arrive in time";
         } else if (ec) {
           break;
         }

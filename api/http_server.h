@@ -1,9 +1,10 @@
 // HttpServer: HTTP/1.1 with keep-alive on Boost.Beast, C++20 coroutines on a few io threads,
 // in clear or, given a TlsServerContext, over TLS only. It reads a request within limits
 // (header and body deadlines, header size, the body limit, requests per connection, a
-// connection cap), hands it to `handle` as a plain HttpRequest and writes the answer. Slow or
-// stuck clients are dropped by the deadlines (the TLS handshake counts as header time); over
-// the cap, new connections get 503; every refusal is a JSON error.
+// connection cap), hands it to `handle` as a plain HttpRequest and writes the answer. A client
+// whose header or body misses its deadline gets 408 (JSON) and the connection is closed; a
+// kept connection idle past the header deadline between requests, or a stalled TLS handshake,
+// is just closed. Over the cap, new connections get 503; every refusal is a JSON error.
 // Thread-safety: start() and stop() from one thread; `handle` runs on the io threads.
 #pragma once
 

@@ -1,6 +1,9 @@
 #include "healthd/remote_backend.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "tls/client_context.h"
@@ -13,7 +16,50 @@ using nlohmann::json;
 constexpr size_t kBatch = 5000;  // rows per POST: well under the API's 1 MiB body limit
 constexpr std::chrono::milliseconds kFirstBackoff{500}, kMaxBackoff{10000};
 
+// Where a plain http:// node may be without being asked for: this host, by an address that
+// cannot lead anywhere else. A name other than "localhost" is resolved at each connect, and
+// might then lead off the host.
+bool loopback_host(const std::string& host) {
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, host.c_str(), &v6) == 1)
+    return memcmp(&v6, &in6addr_loopback, sizeof v6) == 0;
+  std::string lower = host;
+  for (char& c : lower) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+  return lower == "localhost";
+}
+
 }  // namespace
+
+Result<std::vector<std::string>> check_report_exposure(const std::vector<std::string>& nodes,
+                                                       const ReportExposure& how) {
+  std::vector<HttpUrl> urls;
+  bool https = false;
+  for (const std::string& n : nodes) {
+    auto url = parse_http_url(n);
+    if (!url) return make_error(ErrorKind::invalid, "--report-to " + url.error());
+    https |= url->tls;
+    urls.push_back(std::move(*url));
+  }
+  for (const HttpUrl& u : urls)
+    if (!u.tls && !how.plain_http && !loopback_host(u.host))
+      return make_error(ErrorKind::invalid,
+                        "--report-to " + u.text +
+                            " is not a loopback address and would carry the token and the "
+                            "observations in clear: give the node's https:// URL, or "
+                            "--report-plain-http to say you mean it (over a network you trust)");
+  std::vector<std::string> warnings;
+  if (!how.ca_file) return warnings;
+  for (const HttpUrl& u : urls) {
+    if (u.tls) continue;
+    if (!https)
+      return make_error(ErrorKind::invalid,
+                        "--ca-file applies only to https:// nodes; " + u.text + " is plain HTTP");
+    warnings.push_back("--ca-file does not apply to " + u.text + ": it is plain HTTP");
+  }
+  return warnings;
+}
 
 Result<ConfigRows> config_from_check_list(const std::string& json_text) {
   json doc = json::parse(json_text, nullptr, false);

@@ -25,6 +25,20 @@ struct RemoteOptions {
   std::chrono::milliseconds timeout{2000};
 };
 
+// Which --report-to set-ups the agent refuses before it sends anything. A plain http:// node off
+// loopback (127.0.0.0/8, ::1 or "localhost"; any other name may resolve anywhere) would get the
+// bearer token and the observations in clear: refused unless asked for by name
+// (--report-plain-http), as --api refuses plain HTTP off loopback without --api-plain-http.
+// --ca-file with no https:// node at all is a mistake (it would be silently unused); beside
+// https:// nodes each http:// one is warned about. A pure function of its inputs.
+struct ReportExposure {
+  bool plain_http = false;  // --report-plain-http given
+  bool ca_file = false;     // --ca-file given
+};
+// The warnings to log (one line each), or the error: it names the URL and what to give.
+Result<std::vector<std::string>> check_report_exposure(const std::vector<std::string>& nodes,
+                                                       const ReportExposure& how);
+
 // The check list an API answers (api/routes_health.cc) as the rows the checker probes from.
 Result<ConfigRows> config_from_check_list(const std::string& json_text);
 

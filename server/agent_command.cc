@@ -4,6 +4,7 @@
 
 #include "api/tokens/token_file.h"
 #include "healthd/health_checker.h"
+#include "healthd/remote_backend.h"
 #include "server/commands.h"
 #include "server/process.h"
 #include "zones/base/command_line.h"
@@ -15,15 +16,19 @@ namespace {
 
 const char kHealthdUsage[] =
     "usage: gslbd healthd --agent ID [--region R] --report-to URL [--report-to URL ...]\n"
-    "                     [--token-file F] [--ca-file F] [--timeout MS]\n"
+    "                     [--token-file F] [--ca-file F] [--report-plain-http] [--timeout MS]\n"
     "                     [--reference TYPE:ADDRESS[:PORT]]\n"
     "  A remote vantage point without a database: pulls its check list from the first node\n"
     "  that answers (GET URL/v1/agents/ID/checks) and pushes observations to every node.\n"
-    "  URL: http://HOST:PORT, or https://HOST[:PORT] for a node serving HTTPS (its certificate\n"
-    "  is checked against the system CA store and must name HOST).\n"
+    "  URL: https://HOST[:PORT] for a node serving HTTPS (its certificate is checked against the\n"
+    "  system CA store and must name HOST), or http://HOST:PORT for a node on loopback\n"
+    "  (127.0.0.0/8, ::1, localhost).\n"
+    "  --report-plain-http: allow http:// nodes that are not on loopback (the token and the\n"
+    "  observations cross the network in clear); without it such a URL is refused at start.\n"
     "  --token-file: the bearer token: an agent:ID token of the nodes' --api-token-file (it may\n"
     "  only report as this agent), or an agent or admin token.\n"
-    "  --ca-file: PEM CA certificates to check https nodes against instead of the system store.\n"
+    "  --ca-file: PEM CA certificates to check https nodes against instead of the system store\n"
+    "  (an error when no node is https://, a warning per http:// one).\n"
     "  --reference: a target this agent must always reach (tcp:ADDR:PORT, icmp:ADDR, dns:ADDR);\n"
     "  while it fails the agent's observations are withheld instead of marking sites down.\n"
     "  --log-format text|json, --log-level debug|info|warn|error: as gslbd's.\n";
@@ -32,7 +37,7 @@ constexpr OptionSpec kHealthdOptions[] = {
     {"--help", "-h"},          {"--agent", "", true},      {"--region", "", true},
     {"--report-to", "", true}, {"--token-file", "", true}, {"--ca-file", "", true},
     {"--reference", "", true}, {"--timeout", "", true},    {"--log-format", "", true},
-    {"--log-level", "", true},
+    {"--log-level", "", true}, {"--report-plain-http"},
 };
 
 }  // namespace
@@ -94,6 +99,15 @@ int run_healthd(int argc, char** argv) {
             ho.agent_id.c_str());
     return 2;
   }
+  // Before anything is read or sent: a URL that would carry the token in clear never gets a
+  // connection attempt.
+  auto exposure = check_report_exposure(
+      ho.remote.nodes, {args->has("--report-plain-http"), args->value("--ca-file").has_value()});
+  if (!exposure) {
+    fprintf(stderr, "gslbd healthd: %s\n", exposure.error().c_str());
+    return 2;
+  }
+  for (const std::string& w : *exposure) fprintf(stderr, "gslbd healthd: warning: %s\n", w.c_str());
   if (ho.agent_id == "local")
     fprintf(stderr,
             "gslbd healthd: warning: agent id \"local\" is the in-process health role's; "

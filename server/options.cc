@@ -17,6 +17,7 @@ Usage:
   gslbd --listen ADDR:PORT ... [--zone [NAME=]FILE ...] [--db PATH] [options]
   gslbd apply [--db PATH] FILE [--dry-run]
   gslbd healthd --agent ID [--region R] --report-to URL ... [--token-file F] [--ca-file F]
+                [--report-plain-http]
   gslbd check [--zone [NAME=]FILE ...] [--db PATH] [DOCUMENT]
   gslbd --version
 

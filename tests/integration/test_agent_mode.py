@@ -323,5 +323,122 @@ class AgentModeTest(unittest.TestCase):
             self.assertIn(needle, p.stderr, args)
 
 
+class ReportToChecks(unittest.TestCase):
+    """What `--report-to` set-ups are refused at argument validation, before any connection
+    (exit 2): plain http:// off loopback without --report-plain-http (the token and the
+    observations would travel in clear), --ca-file with no https:// node; and the warning per
+    http:// node beside an https:// one. Nothing here sends a packet off loopback: the one
+    case that names a TEST-NET address runs in a network namespace of its own with only a
+    loopback interface (unshare -rn), traced for connect() calls."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="gslbd-reportto-")
+        self.token = os.path.join(self.tmp, "token")
+        with open(self.token, "w") as f:
+            f.write(ADMIN + "\n")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def healthd(self, *args, prefix=()):
+        cmd = list(prefix) + [harness.gslbd_path(), "healthd", "--agent", "x",
+                              "--token-file", self.token] + list(args)
+        t0 = time.monotonic()
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=20)
+        return p, time.monotonic() - t0
+
+    def test_plain_http_off_loopback_is_refused_before_any_connection(self):
+        if shutil.which("unshare") is None or shutil.which("strace") is None or subprocess.run(
+                ["unshare", "-rn", "true"], capture_output=True).returncode != 0:
+            self.skipTest("needs unshare -rn (a network namespace) and strace")
+        trace = os.path.join(self.tmp, "trace")
+        p, took = self.healthd("--report-to", "http://192.0.2.1:8080",
+                               prefix=["unshare", "-rn", "strace", "-f", "-qq", "-e",
+                                       "trace=connect,socket", "-o", trace])
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("gslbd healthd: --report-to http://192.0.2.1:8080 is not a loopback "
+                      "address and would carry the token and the observations in clear",
+                      p.stderr)
+        self.assertIn("--report-plain-http", p.stderr)
+        self.assertLess(took, 5.0)
+        with open(trace) as f:
+            calls = f.read()
+        self.assertNotIn("connect(", calls)
+        self.assertNotIn("AF_INET", calls, "a socket was opened before the refusal")
+
+    def test_refusals_at_argument_validation(self):
+        anywhere = "http://0.0.0.0:%d" % free_tcp_port()
+        plain = "http://127.0.0.1:%d" % free_tcp_port()
+        for args, needle in (
+                # 0.0.0.0 is this host on Linux: a regression would connect locally, not off it.
+                (["--report-to", anywhere], "--report-to %s is not a loopback address" % anywhere),
+                (["--report-to", plain, "--report-to", "http://ns1.example.test:8053"],
+                 "--report-to http://ns1.example.test:8053 is not a loopback address"),
+                (["--report-to", plain, "--ca-file", os.path.join(self.tmp, "ca.pem")],
+                 "--ca-file applies only to https:// nodes; %s is plain HTTP" % plain)):
+            p, took = self.healthd(*args)
+            self.assertEqual(p.returncode, 2, (args, p.stderr))
+            self.assertIn("gslbd healthd: " + needle, p.stderr, args)
+            self.assertLess(took, 5.0)
+
+    def listen(self):
+        """A loopback TCP listener that answers nothing; (socket, port)."""
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        s.listen(8)
+        self.addCleanup(s.close)
+        return s, s.getsockname()[1]
+
+    def run_briefly(self, args, until):
+        """Starts the agent, waits (10 s at most) for `until` in its log, stops it (SIGTERM);
+        returns (exit code, log)."""
+        log_path = os.path.join(self.tmp, "agent.log")
+        with open(log_path, "w") as log:
+            p = subprocess.Popen([harness.gslbd_path(), "healthd", "--agent", "x",
+                                  "--token-file", self.token] + args,
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
+        try:
+            deadline = time.monotonic() + 10
+            text = ""
+            while time.monotonic() < deadline and until not in text and p.poll() is None:
+                time.sleep(0.1)
+                with open(log_path, errors="replace") as f:
+                    text = f.read()
+        finally:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+            code = p.wait(10)
+        with open(log_path, errors="replace") as f:
+            return code, f.read()
+
+    def test_plain_http_asked_for_by_name_and_a_ca_file_beside_http(self):
+        if shutil.which("openssl") is None:
+            self.skipTest("the openssl command line tool is not installed")
+        ca = os.path.join(self.tmp, "ca.pem")
+        made = subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+             "-nodes", "-keyout", os.path.join(self.tmp, "ca.key"), "-out", ca, "-days", "2",
+             "-subj", "/CN=gslbd test CA"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(made.returncode, 0, made.stderr)
+        _, https_port = self.listen()
+        _, http_port = self.listen()
+        plain = "http://127.0.0.1:%d" % http_port
+        code, log = self.run_briefly(["--report-to", "https://127.0.0.1:%d" % https_port,
+                                      "--report-to", plain, "--ca-file", ca], "reporting to")
+        self.assertEqual(code, 0, log)
+        self.assertIn("gslbd healthd: warning: --ca-file does not apply to %s: it is plain "
+                      "HTTP" % plain, log)
+        self.assertNotIn("does not apply to https://", log)
+        # --report-plain-http lets an address off loopback through: 0.0.0.0 (this host on
+        # Linux, so the connection attempt stays here; nothing listens: refused).
+        port = free_tcp_port()
+        code, log = self.run_briefly(["--report-plain-http", "--report-to",
+                                      "http://0.0.0.0:%d" % port],
+                                     "cannot pull the check list from http://0.0.0.0:%d" % port)
+        self.assertEqual(code, 0, log)
+        self.assertIn("reporting to http://0.0.0.0:%d" % port, log)
+        self.assertIn("cannot pull the check list from http://0.0.0.0:%d" % port, log)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -1459,14 +1459,17 @@ class TestAuth(ApiTestCase):
 # Slow and idle clients
 # --------------------------------------------------------------------------------------------
 
-def closed_now(sock):
-    """True when the peer has closed (EOF or reset); data, if any, is discarded."""
+def closed_now(sock, received=None):
+    """True when the peer has closed (EOF or reset); data, if any, is appended to `received`
+    (a bytearray) when one is given."""
     try:
         data = sock.recv(65536)
     except (BlockingIOError, socket.timeout):
         return False
     except (ConnectionResetError, BrokenPipeError):
         return True
+    if received is not None:
+        received += data
     return not data
 
 
@@ -1475,6 +1478,9 @@ class TestSlowClients(ApiTestCase):
     CAP = 256              # HttpLimits::max_connections
 
     def test_1_stalled_headers_are_dropped_while_others_are_served(self):
+        """Each stalled header is answered 408 with a JSON error at the header deadline, then
+        closed (a stalled body gets the same at the body deadline, 30 s: unit test
+        HttpServer.AStalledHeaderOrBodyGets408WithAJsonError covers it with short limits)."""
         half = socket.create_connection((harness.HOST, self.api_port), timeout=5)
         half.sendall(b"GET /v1/config HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Half: ")
         trickle = socket.create_connection((harness.HOST, self.api_port), timeout=5)
@@ -1482,6 +1488,7 @@ class TestSlowClients(ApiTestCase):
         text = b"GET /v1/zones HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"x" * 200
         sent = 0
         closed = {}
+        received = {"half": bytearray(), "trickle": bytearray()}
         served = 0
         try:
             half.setblocking(False)
@@ -1490,9 +1497,12 @@ class TestSlowClients(ApiTestCase):
                 for name, s in (("half", half), ("trickle", trickle)):
                     if name not in closed:
                         r, _, _ = select.select([s], [], [], 0)
-                        if r and closed_now(s):
+                        if r and closed_now(s, received[name]):
                             closed[name] = time.monotonic() - t0
-                if "trickle" not in closed and sent < len(text):
+                # The trickle stops a second before the deadline: a byte sent into the
+                # closing connection would draw a reset that could discard the 408 unread.
+                if ("trickle" not in closed and sent < len(text)
+                        and time.monotonic() - t0 < self.HEADER_TIMEOUT - 1.0):
                     try:
                         trickle.send(text[sent:sent + 1])  # one byte at a time
                         sent += 1
@@ -1510,6 +1520,14 @@ class TestSlowClients(ApiTestCase):
                          "meanwhile\n" % (type(self).__name__,
                                           {k: "%.1f s" % v for k, v in closed.items()}, served))
         self.assertIn("half", closed, "a half-sent header was not dropped within 15 s")
+        for name, data in received.items():
+            head, _, body = bytes(data).partition(b"\r\n\r\n")
+            self.assertTrue(head.startswith(b"HTTP/1.1 408 "), (name, bytes(data[:300])))
+            self.assertIn(b"application/json", head.lower())
+            err = json.loads(body.decode())
+            self.assertTrue(ERROR_KEYS <= set(err), err)
+            self.assertEqual(err["error"], "request_timeout")
+            self.assertIn("did not arrive within 10000 ms", err["message"])
         self.assertIn("trickle", closed, "a header trickling in was not dropped within 15 s")
         for name, after in closed.items():
             self.assertGreaterEqual(after, self.HEADER_TIMEOUT - 1.5,

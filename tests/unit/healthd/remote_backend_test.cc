@@ -51,6 +51,47 @@ TEST(HttpUrl, RefusalsSayWhatIsWrong) {
   EXPECT_NE(parse_http_url("http://[::1:80").error().find("]"), std::string::npos);
 }
 
+TEST(ReportExposure, PlainHttpOnlyOnLoopbackUnlessAskedFor) {
+  for (const char* url :
+       {"http://127.0.0.1:8053", "http://127.9.8.7:1", "http://[::1]:8053", "http://localhost:8053",
+        "http://LocalHost:1/gslb", "https://192.0.2.1:8443", "https://ns1.example.net"}) {
+    auto r = check_report_exposure({url}, {});
+    ASSERT_TRUE(r.ok()) << url << ": " << r.error();
+    EXPECT_TRUE(r->empty()) << url;
+  }
+  for (const char* url : {"http://192.0.2.1:8080", "http://0.0.0.0:8053", "http://[::]:8053",
+                          "http://[2001:db8::1]:8053", "http://ns1.example.net:8053",
+                          "http://localhost.example.net:8053", "http://128.0.0.1:8053"}) {
+    auto r = check_report_exposure({"https://ns2.example.net", url}, {});
+    ASSERT_FALSE(r.ok()) << url;
+    EXPECT_EQ(r.failure().kind, ErrorKind::invalid) << url;
+    EXPECT_NE(r.error().find(std::string("--report-to ") + url + " is not a loopback address"),
+              std::string::npos)
+        << r.error();
+    EXPECT_NE(r.error().find("--report-plain-http"), std::string::npos) << r.error();
+    EXPECT_TRUE(check_report_exposure({url}, {.plain_http = true}).ok()) << url;
+  }
+  // A URL that does not parse says so before anything else is judged.
+  EXPECT_NE(check_report_exposure({"ftp://192.0.2.1:1"}, {}).error().find("expected http://"),
+            std::string::npos);
+}
+
+TEST(ReportExposure, CaFileWithoutAnHttpsNodeIsAnErrorBesideOneAWarning) {
+  auto alone = check_report_exposure({"http://127.0.0.1:8053"}, {.ca_file = true});
+  ASSERT_FALSE(alone.ok());
+  EXPECT_EQ(alone.error(),
+            "--ca-file applies only to https:// nodes; http://127.0.0.1:8053 is plain HTTP");
+  auto mixed = check_report_exposure(
+      {"https://ns1.example.net", "http://127.0.0.1:8053", "http://[::1]:8054"}, {.ca_file = true});
+  ASSERT_TRUE(mixed.ok()) << mixed.error();
+  EXPECT_EQ(*mixed, (std::vector<std::string>{
+                        "--ca-file does not apply to http://127.0.0.1:8053: it is plain HTTP",
+                        "--ca-file does not apply to http://[::1]:8054: it is plain HTTP"}));
+  auto https_only = check_report_exposure({"https://ns1.example.net"}, {.ca_file = true});
+  ASSERT_TRUE(https_only.ok());
+  EXPECT_TRUE(https_only->empty());
+}
+
 constexpr char kList[] = R"({
   "generation": 12,
   "checks": [{"id": 7, "name": "web", "type": "http", "port": 8080, "path": "/h", "host": "x",
