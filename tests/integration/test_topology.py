@@ -49,6 +49,8 @@ PLACES = [
     {"network": "198.51.100.0/24", "country": "DE", "continent": "EU"},
     {"network": "203.0.113.16/28", "country": "FR", "continent": "EU"},
     {"network": "127.82.0.0/16", "country": "BR", "continent": "SA"},
+    {"network": "127.83.0.0/16", "country": "NL", "continent": "EU"},
+    {"network": "2001:db8:81::/48", "country": "JP", "continent": "AS"},
 ]
 # The same, but 127.81.0.0/16 has moved to Brazil (the reload test).
 PLACES_MOVED = [dict(p, country="BR", continent="SA") if p["network"] == "127.81.0.0/16" else p
@@ -120,7 +122,7 @@ def write_mmdb(path, kind, rows):
 
 def _covering(client, networks):
     for n in networks:
-        if client.subnet_of(n) or n.subnet_of(client):
+        if n.version == client.version and (client.subnet_of(n) or n.subnet_of(client)):
             return n
     return None
 
@@ -155,7 +157,7 @@ def expected(client_text, places=PLACES):
     def find(rows, key):
         for r in rows:
             n = ipaddress.ip_network(r["network"])
-            if client.subnet_of(n):
+            if n.version == client.version and client.subnet_of(n):
                 return r.get(key)
         return None
 
@@ -169,7 +171,8 @@ def expected(client_text, places=PLACES):
             want = rule[key] if isinstance(rule[key], list) else [rule[key]]
             if key == "region":
                 got = [r for r, ns in REGIONS.items()
-                       if any(client.subnet_of(ipaddress.ip_network(n)) for n in ns)]
+                       if any(ipaddress.ip_network(n).version == client.version
+                              and client.subnet_of(ipaddress.ip_network(n)) for n in ns)]
                 match = any(g in want for g in got)
             elif key == "asn":
                 match = find(NETWORKS, "asn") in want
@@ -227,6 +230,7 @@ class TopologyTest(_Api, gslb_util.GslbTestCase):
     NAME = "geo.topo.test"
     FLAT = "flat.topo.test"
     SINGLE = "single.topo.test"
+    SPLIT = "split.topo.test"
 
     @classmethod
     def setUpClass(cls):
@@ -247,6 +251,14 @@ class TopologyTest(_Api, gslb_util.GslbTestCase):
                     topology_service(cls.NAME),
                     {"name": cls.FLAT, "ttl": 30,
                      "members": [{"name": "f1", "address": "192.0.2.71"}]},
+                    {"name": cls.SPLIT, "ttl": 30,
+                     "pools": [{"name": "main", "members": [{"name": "m1",
+                                                             "address": "192.0.2.91"}]},
+                               {"name": "canary", "members": [{"name": "c1",
+                                                               "address": "192.0.2.92"}]}],
+                     "rules": [{"continent": "EU", "pool": "main",
+                                "split": {"pool": "canary", "percent": 50}},
+                               {"pool": "main"}]},
                     {"name": cls.SINGLE, "ttl": 30,
                      "pools": [{"name": "only", "members": [{"name": "o1",
                                                              "address": "192.0.2.81"}]}],
@@ -316,6 +328,10 @@ class TopologyTest(_Api, gslb_util.GslbTestCase):
         ("FR /28 asked with /28", "203.0.113.16/28"),
         ("FR /28 asked with /32", "203.0.113.20/32"),
         ("BR", "127.82.1.0/24"),
+        ("NL", "127.83.1.0/24"),
+        ("JP, IPv6", "2001:db8:81::/56"),
+        ("JP, IPv6 /64", "2001:db8:81:ff00::/64"),
+        ("unknown IPv6", "2001:db8:99::/48"),
         ("ASN 64500", "127.90.3.0/24"),
         ("office region", "127.70.9.0/24"),
         ("unknown", "127.99.1.0/24"),
@@ -367,6 +383,29 @@ class TopologyTest(_Api, gslb_util.GslbTestCase):
         r = self.ask(self.NAME, "A")
         self.assertEqual(self.pool_of(gslb_util.answer_addresses(r)), expected("127.0.0.1/32")[0])
         self.assertIsNone(gslb_util.ecs_of(r), "no ECS asked, none answered")
+
+    def test_14_a_split_sends_a_stable_share_of_subnets_to_its_pool(self):
+        main, canary = ["192.0.2.91"], ["192.0.2.92"]
+        split = set()
+        for x in range(64):
+            client = "127.83.%d.0/24" % x
+            addresses, scope = self.answer(client, self.SPLIT)
+            self.assertIn(addresses, (main, canary), client)
+            # The split reads the client's /24 (the persistence prefix) beyond the NL /16.
+            self.assertEqual(scope, 24, client)
+            # The same subnet always lands on the same side, from any address in it.
+            self.assertEqual(self.answer("127.83.%d.77/32" % x, self.SPLIT)[0], addresses)
+            e = self.get_json("/v1/explain?name=%s&type=A&client=%s" % (self.SPLIT, client))
+            self.assertEqual(e["topology"]["split"], addresses == canary, e["topology"])
+            self.assertEqual(e["topology"]["answered_by"],
+                             "canary" if addresses == canary else "main", e["topology"])
+            if addresses == canary:
+                split.add(x)
+                self.assertIn("split to canary", e["topology"]["reason"])
+        # 50 % of 64 subnets: far from none and from all (binomial, p of leaving 16..48 ~ 1e-4).
+        self.assertTrue(16 <= len(split) <= 48, "%d of 64 subnets split off" % len(split))
+        # Outside the rule (no continent EU), no split: the whole answer is the default pool.
+        self.assertEqual(self.answer("127.81.5.0/24", self.SPLIT), (main, 16))
 
     # ---- 2. pool failover
 
