@@ -305,8 +305,9 @@ class TopologyTest(_Api, gslb_util.GslbTestCase):
         return None
 
     def wait_pool(self, client, pool, t0=None, what="", timeout=3.0):
-        took, last = gslb_util.poll(lambda: self.answer(client), lambda v: self.pool_of(v[0]) == pool,
-                                    t0=t0, timeout=timeout, interval=0.02)
+        took, last = gslb_util.poll(lambda: self.answer(client),
+                                    lambda v: self.pool_of(v[0]) == pool, t0=t0,
+                                    timeout=timeout, interval=0.02)
         self.assertIsNotNone(took, "%s: %s never got pool %s; last %r" % (what, client, pool, last))
         return took
 
@@ -454,7 +455,6 @@ class TopologyTest(_Api, gslb_util.GslbTestCase):
             # A new file (the network moved to Brazil), renamed into place.
             moved_pool = expected(client, PLACES_MOVED)[0]
             self.assertEqual(moved_pool, "south")
-            t0 = time.monotonic()
             write_mmdb(self.city, "city", PLACES_MOVED)
             t0 = time.monotonic()
             took = self.wait_pool(client, moved_pool, t0, "MMDB replaced")
@@ -756,7 +756,8 @@ class ResolverTopologyTest(_Api, unittest.TestCase):
 
     def pool_and_ttl(self, r):
         addresses = sorted(rd for o, t, rd in r.answer if t == "A")
-        pools = [p for p, want in POOL_ADDRESSES.items() if addresses and set(addresses) <= set(want)]
+        pools = [p for p, want in POOL_ADDRESSES.items()
+                 if addresses and set(addresses) <= set(want)]
         ttls = [int(line.split()[1]) for line in r.text.splitlines()
                 if not line.startswith(";") and len(line.split()) >= 5 and line.split()[3] == "A"]
         return (pools[0] if pools else None), (min(ttls) if ttls else None), addresses
