@@ -336,6 +336,15 @@ gslb::Result<std::string> view_explain(std::string_view body) {
            ", answers " + cell(svc, "answers") + ", fallback " + cell(svc, "fallback") +
            ", persistence " + persist + "\n";
   }
+  // Topology: the rule, the pool it chose, and the pool that answered when that is a fallback.
+  if (const json& t = at(e, "topology"); t.is_object()) {
+    std::string line = at(t, "rule").is_null() ? "no rule" : "rule " + cell(t, "rule");
+    line += ", pool " + cell(t, "pool");
+    if (flag(t, "split")) line += " (split)";
+    if (cell(t, "answered_by") != cell(t, "pool"))
+      line += ", answered by " + cell(t, "answered_by");
+    out += "topology: " + line + ": " + cell(t, "reason") + "\n";
+  }
   if (const json& p = at(e, "policy"); p.is_object()) {
     std::string keys;
     if (const json& k = at(p, "keys"); k.is_object())
