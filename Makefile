@@ -77,6 +77,7 @@ unit: build
 
 bench: bench-deps build
 	./tools/bench.sh
+	BUILD=$(BUILD) ./tools/bench_topology.sh
 	./tools/bench_health.py $(BUILD)/gslbd
 	./tools/bench_api.py $(BUILD)/gslbd
 
