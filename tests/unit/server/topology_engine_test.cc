@@ -429,7 +429,6 @@ TEST_F(TopologyRules, ASplitAppliesOnlyToTheClientsOfItsRule) {
   r.split_pool = "c";
   r.split_percent = 50;
   auto snap = build();
-  std::set<std::string> seen;
   for (int i = 0; i < 200; ++i) {
     const Ip4 other{10, 50, static_cast<uint8_t>(i), 1};
     EXPECT_EQ(pool_of(ask(*snap, other)), "a");

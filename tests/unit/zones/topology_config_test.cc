@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -383,8 +384,11 @@ TEST(TopologyConfig, GeoipFilesAreCheckedAndResolved) {
   doc["geoip"]["cities"] = "/x.mmdb";
   only_problem_at(doc, "geoip.cities");
   doc = good_doc();
-  doc["geoip"]["asn"] = "";
-  only_problem_at(doc, "geoip.asn");
+  doc["geoip"]["asn"] = "";  // no file: the ASN rule has none to read either
+  const auto problems = problems_of(doc);
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_EQ(problems[0].first, "geoip.asn");
+  EXPECT_EQ(problems[1].first, rule_path(4) + ".asn");
   doc = good_doc();
   doc["geoip"]["asn"] = "geo/asn.mmdb";
   auto r = parse_document(doc.dump(), "/etc/gslbd", "");
@@ -494,19 +498,20 @@ TEST(TopologyConfig, AGoodDocumentBecomesTheRowsItSays) {
                              [&](const DesiredMember& d) { return d.row.name == m["name"]; });
       ASSERT_NE(it, s.members.end()) << m["name"];
       EXPECT_EQ(it->row.pool, p["name"]);
-      EXPECT_EQ(it->row.latitude.has_value(), m.contains("location"));
+      std::optional<double> lat, lon;
       if (m.contains("location")) {
-        EXPECT_EQ(*it->row.latitude, m["location"]["latitude"].get<double>());
-        EXPECT_EQ(*it->row.longitude, m["location"]["longitude"].get<double>());
-      } else {
-        EXPECT_FALSE(it->row.longitude.has_value());
+        lat = m["location"]["latitude"].get<double>();
+        lon = m["location"]["longitude"].get<double>();
       }
+      EXPECT_EQ(it->row.latitude, lat);
+      EXPECT_EQ(it->row.longitude, lon);
     }
   EXPECT_EQ(s.members.size(), count);
 
   // One geoip row per kind given.
   ASSERT_EQ(r->geoip_files.size(), doc["geoip"].size());
-  for (const GeoipFileRow& g : r->geoip_files) EXPECT_EQ(g.path, doc["geoip"][g.kind]) << g.kind;
+  for (const GeoipFileRow& g : r->geoip_files)
+    EXPECT_EQ(g.path, doc["geoip"].value(g.kind, std::string())) << g.kind;
 }
 
 TEST(TopologyConfig, TopologyRowsRoundTripThroughTheirJson) {
