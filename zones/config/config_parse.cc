@@ -954,6 +954,13 @@ class Parser {
       c_.fail(pools_path, "must list at least one pool");
       return;
     }
+    // The query path's fallback walk keeps one bit per pool (server/query_engine.cc).
+    constexpr size_t kMaxPools = 64;
+    if (pools.size() > kMaxPools) {
+      c_.fail(pools_path, "at most " + std::to_string(kMaxPools) + " pools (got " +
+                              std::to_string(pools.size()) + ")");
+      return;
+    }
     TopologyRows& t = s.row.topology;
     std::map<std::string, std::string> pool_paths;  // name -> path
     std::vector<std::string> fallback_paths;        // per pool, for errors

@@ -178,6 +178,11 @@ Result<void> add_topology(Service& s, const TopologyRows& t, const std::string& 
   s.geo_place = geo.place;
   s.geo_network = geo.network;
   if (t.pools.empty()) return {};
+  // The query path's fallback walk tracks 64 pools (the document's limit, config_parse.cc).
+  constexpr size_t kMaxPools = 64;
+  if (t.pools.size() > kMaxPools)
+    return make_error(where + ": " + std::to_string(t.pools.size()) + " pools, more than " +
+                      std::to_string(kMaxPools));
   auto pool_index = [&](const std::string& name) -> int {
     for (size_t i = 0; i < t.pools.size(); ++i)
       if (t.pools[i].name == name) return static_cast<int>(i);
