@@ -245,25 +245,44 @@ inline PoolChoice choose_pool(const Service& s, const Client& client, const Clie
 // When none has one: the first of them with any member of the family, for the service's own
 // fallback (all / sorry / servfail); null when no pool of the chain has that family at all.
 inline const Service* serving_pool(const Service& s, uint16_t start, int f, bool& healthy) {
-  constexpr size_t kMaxPools = 64;  // the document's limit
-  uint64_t seen = 0;
-  uint16_t stack[kMaxPools];
+  // The document's limit, which services_from_rows holds hand-written rows to as well.
+  constexpr size_t kMaxPools = 64;
+  // A frame per pool on the current path (each pool is entered once, so at most kMaxPools of
+  // them): a stack of pending fallbacks could fill up with repeats and drop the ones to try next.
+  struct Frame {
+    uint16_t pool;
+    uint16_t next;  // the next of its fallbacks to try
+  };
+  Frame stack[kMaxPools];
   size_t depth = 0;
-  stack[depth++] = start;
+  uint64_t seen = 0;
   const Service* with_family = nullptr;
-  while (depth > 0) {
-    const uint16_t p = stack[--depth];
-    if (p >= s.pools.size() || p >= kMaxPools || (seen & (1ull << p))) continue;
+  // Enters pool p unless done already; true when it has a healthy member of the family.
+  auto enter = [&](uint16_t p) {
+    if (p >= s.pools.size() || p >= kMaxPools || (seen & (1ull << p))) return false;
     seen |= 1ull << p;
     const Pool& pool = s.pools[p];
-    if (!pool.view.healthy[f].empty()) {
-      healthy = true;
-      return &pool.view;
-    }
+    if (!pool.view.healthy[f].empty()) return true;
     if (with_family == nullptr && pool.view.has_family[f]) with_family = &pool.view;
-    // Pushed in reverse so the first fallback is tried first.
-    for (size_t k = pool.fallback.size(); k > 0 && depth < kMaxPools; --k)
-      stack[depth++] = pool.fallback[k - 1];
+    stack[depth++] = Frame{p, 0};
+    return false;
+  };
+  if (enter(start)) {
+    healthy = true;
+    return &s.pools[start].view;
+  }
+  while (depth > 0) {
+    Frame& top = stack[depth - 1];
+    const Pool& pool = s.pools[top.pool];
+    if (top.next >= pool.fallback.size()) {
+      --depth;
+      continue;
+    }
+    const uint16_t p = pool.fallback[top.next++];
+    if (enter(p)) {
+      healthy = true;
+      return &s.pools[p].view;
+    }
   }
   healthy = false;
   return with_family;

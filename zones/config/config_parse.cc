@@ -954,6 +954,13 @@ class Parser {
       c_.fail(pools_path, "must list at least one pool");
       return;
     }
+    // The query path's fallback walk keeps one bit per pool (server/query_engine.cc).
+    constexpr size_t kMaxPools = 64;
+    if (pools.size() > kMaxPools) {
+      c_.fail(pools_path, "at most " + std::to_string(kMaxPools) + " pools (got " +
+                              std::to_string(pools.size()) + ")");
+      return;
+    }
     TopologyRows& t = s.row.topology;
     std::map<std::string, std::string> pool_paths;  // name -> path
     std::vector<std::string> fallback_paths;        // per pool, for errors
@@ -1099,6 +1106,9 @@ class Parser {
       region_refs_.emplace_back(v, p);
       return v;
     };
+    // Rules with a bad condition lost it: they are neither checked for cover nor cover others,
+    // or they would read as catch-alls and bury the real error under "can never match" ones.
+    std::vector<bool> sound;
     for (size_t i = 0; i < list->size(); ++i) {
       const json& r = (*list)[i];
       const std::string rp = at(rules_path, i);
@@ -1107,6 +1117,7 @@ class Parser {
                     {"country", "continent", "subdivision", "asn", "region", "pool", "split"});
       RuleRow row;
       pool_ref(r, rp, row.pool);
+      const size_t errors_before = c_.errors.size();  // those of the conditions follow
       if (const json* v = Checker::get(r, "country"))
         row.country = rule_values(*v, at(rp, "country"), country);
       if (const json* v = Checker::get(r, "continent"))
@@ -1123,6 +1134,7 @@ class Parser {
             if (auto n = c_.integer((*v)[k], at(ap, k), 1, kMaxU32))
               row.asn.push_back(static_cast<uint32_t>(*n));
       }
+      sound.push_back(c_.errors.size() == errors_before);
       const bool geo_place =
           !row.country.empty() || !row.continent.empty() || !row.subdivision.empty();
       if (geo_place)
@@ -1149,8 +1161,8 @@ class Parser {
         }
       }
       // A rule that an earlier one covers never matches: it is a mistake, not a no-op.
-      for (size_t e = 0; e < t.rules.size(); ++e)
-        if (covers(t.rules[e], row)) {
+      for (size_t e = 0; sound.back() && e < t.rules.size(); ++e)
+        if (sound[e] && covers(t.rules[e], row)) {
           c_.fail(rp, "can never match: " + at(rules_path, e) + " matches every client it would" +
                           (rule_conditions(t.rules[e]) == 0 ? " (it has no condition)" : ""));
           break;

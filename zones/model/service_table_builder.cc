@@ -174,7 +174,16 @@ Result<void> set_policy(Service& s, const std::string& policy, const KeyValues& 
 // document's validation; a row written by hand that names an unknown pool is an error.
 Result<void> add_topology(Service& s, const TopologyRows& t, const std::string& where,
                           const GeoSources& geo) {
+  // Every service gets the databases: the closest policy of a service without pools reads the
+  // client's location from the place one too.
+  s.geo_place = geo.place;
+  s.geo_network = geo.network;
   if (t.pools.empty()) return {};
+  // The query path's fallback walk tracks 64 pools (the document's limit, config_parse.cc).
+  constexpr size_t kMaxPools = 64;
+  if (t.pools.size() > kMaxPools)
+    return make_error(where + ": " + std::to_string(t.pools.size()) + " pools, more than " +
+                      std::to_string(kMaxPools));
   auto pool_index = [&](const std::string& name) -> int {
     for (size_t i = 0; i < t.pools.size(); ++i)
       if (t.pools[i].name == name) return static_cast<int>(i);
@@ -243,8 +252,6 @@ Result<void> add_topology(Service& s, const TopologyRows& t, const std::string& 
     s.rules_need_region = s.rules_need_region || !rule.regions.empty();
     s.rules.push_back(std::move(rule));
   }
-  s.geo_place = geo.place;
-  s.geo_network = geo.network;
   return {};
 }
 
