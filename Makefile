@@ -82,10 +82,13 @@ bench: bench-deps build
 	./tools/bench_api.py $(BUILD)/gslbd
 
 # The long fault runs of issue 14 against the sanitized gslbd: the mutation flood for 10 minutes,
-# a backend flapping at 10 Hz for 60 s a part, 1000 stalled TCP connections held 25 s.
+# a backend flapping at 10 Hz for 60 s a part, 1000 stalled TCP connections held 25 s, the
+# health role and an agent killed under 1000 qps for 60 s, the database locked for 30 s (with
+# its p99 bound).
 soak: build-asan
 	cd tests/integration && GSLBD_SOAK=1 GSLBD=$(CURDIR)/$(ASAN)/gslbd GSLBD_SOURCE_DIR=$(CURDIR) \
-	  python3 -m unittest -v test_mutation_flood test_flapping_backend test_tcp_stall
+	  python3 -m unittest -v test_mutation_flood test_flapping_backend test_tcp_stall \
+	    test_health_kill_flood test_database_faults.TestLockLatency
 
 # libFuzzer over every tests/fuzz target (clang), FUZZ_SECONDS each (default 60).
 fuzz: deps

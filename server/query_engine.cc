@@ -242,8 +242,9 @@ inline PoolChoice choose_pool(const Service& s, const Client& client, const Clie
 
 // The pool view that answers family `f` for a client sent to pool `start`: the first pool with
 // a healthy member of that family along `start`'s fallbacks (depth first, each pool once).
-// When none has one: the first of them with any member of the family, for the service's own
-// fallback (all / sorry / servfail); null when no pool of the chain has that family at all.
+// When none has one: the first of them with an enabled member of the family (else any member), for
+// the service's own fallback (all / sorry / servfail); null when no pool of the chain has that
+// family at all.
 inline const Service* serving_pool(const Service& s, uint16_t start, int f, bool& healthy) {
   // The document's limit, which services_from_rows holds hand-written rows to as well.
   constexpr size_t kMaxPools = 64;
@@ -256,7 +257,8 @@ inline const Service* serving_pool(const Service& s, uint16_t start, int f, bool
   Frame stack[kMaxPools];
   size_t depth = 0;
   uint64_t seen = 0;
-  const Service* with_family = nullptr;
+  const Service* with_family = nullptr;   // the first pool with any member of the family
+  const Service* with_enabled = nullptr;  // the first with one enabled (maybe down, or sorry)
   // Enters pool p unless done already; true when it has a healthy member of the family.
   auto enter = [&](uint16_t p) {
     if (p >= s.pools.size() || p >= kMaxPools || (seen & (1ull << p))) return false;
@@ -264,6 +266,8 @@ inline const Service* serving_pool(const Service& s, uint16_t start, int f, bool
     const Pool& pool = s.pools[p];
     if (!pool.view.healthy[f].empty()) return true;
     if (with_family == nullptr && pool.view.has_family[f]) with_family = &pool.view;
+    if (with_enabled == nullptr && (!pool.view.enabled[f].empty() || !pool.view.sorry[f].empty()))
+      with_enabled = &pool.view;
     stack[depth++] = Frame{p, 0};
     return false;
   };
@@ -285,7 +289,9 @@ inline const Service* serving_pool(const Service& s, uint16_t start, int f, bool
     }
   }
   healthy = false;
-  return with_family;
+  // The service's fallback (all / sorry) needs members that are at least enabled: a pool whose
+  // members are all disabled or drained would answer SERVFAIL while a later one could answer.
+  return with_enabled != nullptr ? with_enabled : with_family;
 }
 
 inline int16_t pool_of_view(const Service& s, const Service* view) {

@@ -873,6 +873,8 @@ class Parser {
     ServiceRow& row = s.row;
     const json* pools = Checker::get(j, "pools");
     policy_and_keys(j, path, kServiceKeys, pools == nullptr, row.policy, row.policy_options);
+    if (pools == nullptr && row.policy == "closest")
+      geo_refs_.emplace_back("location", at(path, "policy"));
     if (auto name = c_.required_string(j, path, "name")) {
       auto n = parse_name(*name);
       if (!n) {
@@ -971,6 +973,7 @@ class Parser {
       PoolRow row;
       policy_and_keys(p, pp, {"name", "policy", "fallback", "members"}, true, row.policy,
                       row.policy_options);
+      if (row.policy == "closest") geo_refs_.emplace_back("location", at(pp, "policy"));
       if (auto name = c_.required_string(p, pp, "name")) {
         if (!is_plain_name(*name))
           c_.fail(at(pp, "name"), "pool name " + json_quote(*name) + " is not " + kPlainNameRule);
@@ -1220,9 +1223,11 @@ class Parser {
       const bool have = kind == "asn" ? kinds.count("asn") > 0
                                       : kinds.count("country") > 0 || kinds.count("city") > 0;
       if (!have)
-        c_.fail(p, kind == "asn"
-                       ? "rules by ASN need \"geoip\": {\"asn\": FILE}"
-                       : "rules by place need \"geoip\": {\"country\": FILE} (or \"city\")");
+        c_.fail(p, kind == "asn"        ? "rules by ASN need \"geoip\": {\"asn\": FILE}"
+                   : kind == "location" ? "policy closest needs the clients' locations: "
+                                          "\"geoip\": {\"city\": FILE} (or \"country\")"
+                                        : "rules by place need \"geoip\": {\"country\": FILE} "
+                                          "(or \"city\")");
     }
     std::set<std::string> regions;
     for (const ClientSubnetRow& r : out_.client_subnets) regions.insert(r.region);
@@ -1292,7 +1297,7 @@ class Parser {
       }
       if (const char* why = not_a_site(*canon))
         c_.fail(p, *canon + " " + why);
-      else if (auto [it, fresh] = addresses.emplace(*canon, p); !fresh)
+      else if (auto [it, fresh] = addresses.emplace(*canon, path); !fresh)
         c_.fail(p, "duplicate address " + *canon + " (also " + it->second + ")");
       if (row.address.empty())
         row.address = *canon;

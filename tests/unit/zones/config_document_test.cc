@@ -373,7 +373,7 @@ TEST_F(ConfigDocumentRejects, EachInvalidDocumentWithItsPathAndLeavesTheDatabase
        "service: unknown key"},
       {"unknown policy", [](json& d) { d["services"][0]["policy"] = "fastest"; },
        "services[0].policy: unknown policy \"fastest\" (weighted, round-robin, priority, rtt, "
-       "least-load)"},
+       "least-load, closest)"},
       {"timeout not below interval", [](json& d) { d["checks"][0]["timeout_ms"] = 200; },
        "checks[0].timeout_ms: must be less than interval_ms (200)"},
       {"string for an integer", [](json& d) { d["services"][0]["ttl"] = "30"; },
@@ -536,7 +536,7 @@ TEST_F(ConfigDocumentRejects, AllErrorsAtOnceOnePerLine) {
   EXPECT_EQ(r.error(),
             "checks[0].rise: must be 1 to 1000 (got 0)\n"
             "services[0].policy: unknown policy \"fastest\" (weighted, round-robin, priority, "
-            "rtt, least-load)\n"
+            "rtt, least-load, closest)\n"
             "services[0].members[1].address: not an IP address");
 }
 
@@ -561,7 +561,7 @@ TEST_F(ConfigDocumentRejects, EveryProblemIsAnInvalidErrorWithItsField) {
                           {"checks[0].rise", "must be 1 to 1000 (got 0)"},
                           {"services[0].policy",
                            "unknown policy \"fastest\" (weighted, round-robin, priority, rtt, "
-                           "least-load)"},
+                           "least-load, closest)"},
                           {"services[0].members[1].address", "not an IP address"}}));
 }
 

@@ -242,7 +242,8 @@ TEST(ConfigObjectService, FieldsAreRelativeToTheService) {
                   {"name": "a", "address": "192.0.2.1"},
                   {"name": "c", "address": "nowhere", "weight": 70000}]})";
   EXPECT_EQ(error_of(parse_service_object(service, context())),
-            "policy: unknown policy \"random\" (weighted, round-robin, priority, rtt, least-load)\n"
+            "policy: unknown policy \"random\" (weighted, round-robin, priority, rtt, least-load, "
+            "closest)\n"
             "ttl: must be 0 to 86400 (got 90000)\n"
             "persistence.v8: unknown key\n"
             "persistence.v4: must be 0 to 32 (got 33)\n"

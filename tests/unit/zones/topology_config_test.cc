@@ -355,17 +355,21 @@ TEST(TopologyConfig, GeoRulesWithoutAGeoipFileAreNamed) {
   json doc = good_doc();
   doc.erase("geoip");
   const auto problems = problems_of(doc);
-  const std::vector<std::string> fields{rule_path(1) + ".country", rule_path(2) + ".continent",
-                                        rule_path(3) + ".subdivision", rule_path(4) + ".asn"};
+  // The "closest" pool (pools[0]) needs the clients' locations too; it is named first, as the
+  // pools come before the rules.
+  const std::vector<std::string> fields{pool_path(0) + ".policy", rule_path(1) + ".country",
+                                        rule_path(2) + ".continent", rule_path(3) + ".subdivision",
+                                        rule_path(4) + ".asn"};
   ASSERT_EQ(problems.size(), fields.size());
   for (size_t i = 0; i < fields.size(); ++i) EXPECT_EQ(problems[i].first, fields[i]);
-  EXPECT_TRUE(contains(problems[3].second, "asn")) << problems[3].second;
+  EXPECT_TRUE(contains(problems[0].second, "closest")) << problems[0].second;
+  EXPECT_TRUE(contains(problems[4].second, "asn")) << problems[4].second;
 
   // A place file serves the place rules, not the ASN one; and the other way round.
   doc["geoip"] = {{"country", "/x/country.mmdb"}};
   only_problem_at(doc, rule_path(4) + ".asn");
   doc["geoip"] = {{"asn", "/x/asn.mmdb"}};
-  EXPECT_EQ(problems_of(doc).size(), 3u);
+  EXPECT_EQ(problems_of(doc).size(), 4u);  // the three place rules and the closest pool
 }
 
 TEST(TopologyConfig, ARegionRuleNamingAnUnknownRegionIsNamed) {

@@ -12,9 +12,9 @@
 namespace gslb {
 namespace {
 
-TEST(PolicyRegistry, KnowsExactlyTheFiveNames) {
+TEST(PolicyRegistry, KnowsExactlyTheSixNames) {
   const std::vector<std::string_view> expected = {"weighted", "round-robin", "priority", "rtt",
-                                                  "least-load"};
+                                                  "least-load", "closest"};
   EXPECT_EQ(policy_names(), expected);
   std::set<PolicyFn> functions;
   for (std::string_view name : policy_names()) {
@@ -22,7 +22,7 @@ TEST(PolicyRegistry, KnowsExactlyTheFiveNames) {
     EXPECT_NE(fn, nullptr) << name;
     functions.insert(fn);
   }
-  EXPECT_EQ(functions.size(), 5u);
+  EXPECT_EQ(functions.size(), 6u);
 }
 
 TEST(PolicyRegistry, NamesMapToTheirOwnPolicy) {
