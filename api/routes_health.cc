@@ -34,16 +34,22 @@ Outcome<json> health_body(ApiContext& ctx, const std::optional<std::string>& onl
     size_t up = 0, total = 0;
     for (const MemberRow* m : view->members_of(s.id)) {
       json mj = member_json(*m, s, *view, *health);
+      if (!s.topology.pools.empty()) mj["pool"] = m->pool;
       ++total;
       if (mj["state"] == "up") ++up;
       members.push_back(std::move(mj));
     }
-    services.push_back({{"name", display(s.name)},
-                        {"policy", s.policy},
-                        {"fallback", s.fallback},
-                        {"members_up", up},
-                        {"members_total", total},
-                        {"members", std::move(members)}});
+    json sj = {{"name", display(s.name)}, {"policy", s.policy},
+               {"fallback", s.fallback},  {"members_up", up},
+               {"members_total", total},  {"members", std::move(members)}};
+    // A service with pools: each pool's name and policy (the members name their pool).
+    if (!s.topology.pools.empty()) {
+      json pools = json::array();
+      for (const PoolRow& p : s.topology.pools)
+        pools.push_back({{"name", p.name}, {"policy", p.policy}, {"fallback", p.fallback}});
+      sj["pools"] = std::move(pools);
+    }
+    services.push_back(std::move(sj));
   }
   return json{{"now_ms", now}, {"services", services}};
 }
@@ -98,6 +104,7 @@ HttpResponse get_agent_checks(ApiContext& ctx, const HttpRequest& req, const Par
   for (const MemberRow& m : view->rows.members) {
     const ServiceRow* s = view->service_by_id(m.service_id);
     if (s == nullptr || !m.enabled) continue;  // disabled members are not probed
+    if (!m.target.empty()) continue;           // a CNAME target: no address of ours to probe
     std::optional<int64_t> check = m.check_id ? m.check_id : s->check_id;
     if (!check) continue;
     used.insert(*check);

@@ -584,6 +584,20 @@ class TopologyTest(_Api, gslb_util.GslbTestCase):
         p = self.ctl("explain", self.FLAT, "--client", client)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertNotIn("topology:", p.stdout)
+        # gslbctl status names each member's pool and each pool's policy.
+        p = self.ctl("status")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        for pool, addresses in POOL_ADDRESSES.items():
+            for i, a in enumerate(addresses):
+                rows = [l for l in p.stdout.splitlines()
+                        if "%s%d [%s]" % (pool, i + 1, pool) in l]
+                self.assertEqual(len(rows), 1, p.stdout)
+                self.assertIn(a, rows[0])
+        summary = [l for l in p.stdout.splitlines()
+                   if l.startswith(self.NAME) and "pools " in l]
+        self.assertEqual(len(summary), 1, p.stdout)
+        for pool in POOL_ADDRESSES:
+            self.assertIn("%s=weighted" % pool, summary[0])
 
     def ctl(self, *args):
         cmd = [harness.gslbctl_path(), "--server", self.url] + list(args)

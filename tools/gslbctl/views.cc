@@ -49,6 +49,36 @@ std::string cell(const json& obj, const char* key) {
   return cell(at(obj, key));
 }
 
+// A member's address as one cell: its address; a site of several, the first and how many
+// more; a CNAME target, "CNAME target".
+std::string address_cell(const json& m) {
+  const json& target = at(m, "target");
+  if (target.is_string() && !target.get_ref<const std::string&>().empty())
+    return "CNAME " + target.get<std::string>();
+  std::string out = cell(m, "address");
+  const json& all = at(m, "addresses");
+  if (all.is_array() && all.size() > 1) out += " +" + std::to_string(all.size() - 1);
+  return out;
+}
+
+// A member's name, with its pool in a service with pools.
+std::string member_name_cell(const json& m) {
+  std::string name = cell(m, "name");
+  const json& pool = at(m, "pool");
+  if (pool.is_string() && !pool.get_ref<const std::string&>().empty())
+    name += " [" + pool.get<std::string>() + "]";
+  return name;
+}
+
+// A service's policy; with pools, each pool's: "pools asia=weighted europe=priority".
+std::string policy_cell(const json& s) {
+  const json& pools = at(s, "pools");
+  if (!pools.is_array() || pools.empty()) return cell(s, "policy");
+  std::string out = "pools";
+  for (const json& p : pools) out += " " + cell(p, "name") + "=" + cell(p, "policy");
+  return out;
+}
+
 std::optional<int64_t> integer(const json& v) {
   if (v.is_number_integer()) return v.get<int64_t>();
   if (v.is_number()) return static_cast<int64_t>(v.get<double>());
@@ -205,7 +235,7 @@ gslb::Result<std::string> view_health(std::string_view body) {
       const json& obs = list(m, "observations");
       const auto agents_up =
           std::count_if(obs.begin(), obs.end(), [](const json& o) { return flag(o, "up"); });
-      t.add_row({cell(s, "name"), cell(s, "policy"), cell(m, "name"), cell(m, "address"),
+      t.add_row({cell(s, "name"), policy_cell(s), member_name_cell(m), address_cell(m),
                  cell(m, "state"), health_cell(m), rtt_cell(at(m, "rtt_us")), cell(m, "load"),
                  obs.empty() ? "-" : std::to_string(agents_up) + "/" + std::to_string(obs.size()),
                  ago(at(m, "last_change_ms"), now)});
@@ -429,9 +459,9 @@ gslb::Result<std::string> view_status(std::string_view body) {
       } else if (freshest) {
         staleness = format_duration_ms(*freshest);
       }
-      std::string name = cell(m, "name");
+      std::string name = member_name_cell(m);
       if (flag(m, "sorry")) name += " (sorry)";
-      rows.add_row({cell(s, "name"), name, cell(m, "address"), cell(m, "state"), cell(m, "health"),
+      rows.add_row({cell(s, "name"), name, address_cell(m), cell(m, "state"), cell(m, "health"),
                     rtts.empty() ? "-" : join(rtts, " "), staleness});
       const std::string state = text(m, "state");
       if (flag(m, "sorry")) {
@@ -442,7 +472,7 @@ gslb::Result<std::string> view_status(std::string_view body) {
     }
     std::vector<std::string> notes;
     for (const auto& [state, n] : other_states) notes.push_back(std::to_string(n) + " " + state);
-    summary.add_row({cell(s, "name"), cell(s, "policy"), up_count(members), join(notes, ", ")});
+    summary.add_row({cell(s, "name"), policy_cell(s), up_count(members), join(notes, ", ")});
   }
   return rows.render() + "\n" + summary.render();
 }
