@@ -100,6 +100,13 @@ KeyValues key_values_of(const json& obj, const std::string& path, Checker& c) {
   return out;
 }
 
+// A policy that answers by the client's location (the catalogue says so, not its name) needs a
+// geoip place file.
+bool needs_location(const std::string& policy) {
+  const PolicyType* t = find_policy(policy);
+  return t != nullptr && t->client_input == ClientInput::kLocation;
+}
+
 std::string one_of(std::initializer_list<const char*> list) {
   std::string out;
   for (const char* s : list) out += (out.empty() ? "" : ", ") + std::string(s);
@@ -873,7 +880,7 @@ class Parser {
     ServiceRow& row = s.row;
     const json* pools = Checker::get(j, "pools");
     policy_and_keys(j, path, kServiceKeys, pools == nullptr, row.policy, row.policy_options);
-    if (pools == nullptr && row.policy == "closest")
+    if (pools == nullptr && needs_location(row.policy))
       geo_refs_.emplace_back("location", at(path, "policy"));
     if (auto name = c_.required_string(j, path, "name")) {
       auto n = parse_name(*name);
@@ -973,7 +980,7 @@ class Parser {
       PoolRow row;
       policy_and_keys(p, pp, {"name", "policy", "fallback", "members"}, true, row.policy,
                       row.policy_options);
-      if (row.policy == "closest") geo_refs_.emplace_back("location", at(pp, "policy"));
+      if (needs_location(row.policy)) geo_refs_.emplace_back("location", at(pp, "policy"));
       if (auto name = c_.required_string(p, pp, "name")) {
         if (!is_plain_name(*name))
           c_.fail(at(pp, "name"), "pool name " + json_quote(*name) + " is not " + kPlainNameRule);
