@@ -104,16 +104,20 @@ HttpResponse get_agent_checks(ApiContext& ctx, const HttpRequest& req, const Par
   for (const MemberRow& m : view->rows.members) {
     const ServiceRow* s = view->service_by_id(m.service_id);
     if (s == nullptr || !m.enabled) continue;  // disabled members are not probed
-    if (!m.target.empty()) continue;           // a CNAME target: no address of ours to probe
     std::optional<int64_t> check = m.check_id ? m.check_id : s->check_id;
     if (!check) continue;
     used.insert(*check);
-    targets.push_back({{"member_id", m.id},
-                       {"service", display(s->name)},
-                       {"member", m.name},
-                       {"address", m.address},
-                       {"check", view->check_name(check)},
-                       {"check_id", *check}});
+    json t = {{"member_id", m.id},
+              {"service", display(s->name)},
+              {"member", m.name},
+              {"check", view->check_name(check)},
+              {"check_id", *check}};
+    // A CNAME target is probed at what its name resolves to, from the agent's own view.
+    if (m.target.empty())
+      t["address"] = m.address;
+    else
+      t["target"] = m.target;
+    targets.push_back(std::move(t));
   }
   json checks = json::array();
   for (const CheckRow& c : view->rows.checks) {

@@ -27,6 +27,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "healthd/probes/name_target_probe.h"
 #include "healthd/probes/probe.h"
 #include "healthd/probes/probe_spec.h"
 #include "healthd/remote_backend.h"
@@ -194,6 +195,7 @@ struct HealthChecker::Impl {
   std::optional<ProbeSpec> reference;
   std::unique_ptr<Probe> reference_probe;
   std::unique_ptr<Clock::Timer> reference_timer;
+  NameResolver name_resolver;  // where CNAME targets' names are looked up
   int reference_failures = 0;
   bool reference_down = false;
   bool reference_ok_seen = false;  // until the reference first answers, nothing is reported
@@ -236,6 +238,11 @@ Result<void> HealthChecker::Impl::start() {
         opts.probe_override ? opts.probe_override(reference->type) : find_probe(reference->type);
     if (factory == nullptr) return make_error("healthd: --reference: no probe " + reference->type);
     reference_probe = factory(io);
+  }
+  if (!opts.resolver.empty()) {
+    auto r = parse_name_resolver(opts.resolver);
+    if (!r) return make_error("healthd: --resolver: " + r.error());
+    name_resolver = *r;
   }
   started = true;
   arm_tick();
@@ -427,7 +434,10 @@ void HealthChecker::Impl::run_due() {
     }
     TargetState& s = it->second;
     if (!s.probe || s.respawn) {
-      s.probe = s.factory(io);  // the old one, if any, is idle: its last attempt finished
+      // The old one, if any, is idle: its last attempt finished.
+      s.probe = s.spec.target_name.empty()
+                    ? s.factory(io)
+                    : make_name_target_probe(io, s.factory(io), name_resolver);
       s.respawn = false;
     }
     // `done` is posted, never called inside run() (probes.h), and never after the probe is

@@ -34,6 +34,9 @@ struct HealthCheckerOptions {
   // "dns:ADDRESS[:PORT]"; IPv6 in brackets), probed every second. While it fails (3 in a row)
   // the agent's own connectivity is suspect: its observations are withheld. Empty: none.
   std::string reference;
+  // The DNS server ("ADDRESS[:PORT]") that CNAME-target members' names are resolved with, at
+  // each attempt; empty: /etc/hosts, then the servers of /etc/resolv.conf.
+  std::string resolver;
   // Seed of the scheduling jitter (0: a random seed).
   uint64_t seed = 0;
 };

@@ -113,6 +113,7 @@ Result<ConfigRows> config_from_check_list(const std::string& json_text) {
     m.service_id = 1;
     m.name = str(t, "member");
     m.address = str(t, "address");
+    m.target = str(t, "target");  // a CNAME target: the name, resolved by the agent
     m.check_id = t["check_id"].get<int64_t>();
     rows.members.push_back(std::move(m));
   }

@@ -17,6 +17,14 @@ TargetSet targets_from_config(const ConfigRows& config) {
 
   TargetSet out;
   std::map<TargetKey, Target> by_key;
+  auto add = [&by_key](TargetKey key, const CheckRow& check, int64_t member_id) {
+    auto [it, inserted] = by_key.try_emplace(key);
+    if (inserted) {
+      it->second.key = std::move(key);
+      it->second.check = check;
+    }
+    it->second.member_ids.push_back(member_id);
+  };
   for (const MemberRow& m : config.members) {
     if (!m.enabled) continue;
     std::optional<int64_t> check_id = m.check_id;
@@ -32,9 +40,12 @@ TargetSet targets_from_config(const ConfigRows& config) {
                              std::to_string(*check_id) + " does not exist; not probed");
       continue;
     }
-    // A CNAME target's addresses are someone else's (a CDN, a cloud load balancer): no address
-    // of ours to probe. It is answered as never observed, that is up.
-    if (!m.target.empty()) continue;
+    // A CNAME target's addresses are someone else's (a CDN, a cloud load balancer) and change
+    // under us: the target is its name, resolved at each attempt (name_target_probe.h).
+    if (!m.target.empty()) {
+      add(TargetKey{*check_id, m.target}, *c->second, m.id);
+      continue;
+    }
     boost::system::error_code ec;
     auto address = boost::asio::ip::make_address(m.address, ec);
     if (ec) {
@@ -42,13 +53,7 @@ TargetSet targets_from_config(const ConfigRows& config) {
                              "\" is not an IP address; not probed");
       continue;
     }
-    TargetKey key{*check_id, address.to_string()};
-    auto [it, inserted] = by_key.try_emplace(key);
-    if (inserted) {
-      it->second.key = key;
-      it->second.check = *c->second;
-    }
-    it->second.member_ids.push_back(m.id);
+    add(TargetKey{*check_id, address.to_string()}, *c->second, m.id);
   }
   out.targets.reserve(by_key.size());
   for (auto& [key, target] : by_key) {

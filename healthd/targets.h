@@ -1,6 +1,6 @@
-// Probe targets: the distinct (check, address) pairs of a configuration. A target shared by
-// several members (of one service or of several) is probed once per check and its verdict is
-// written for each of those members. Pure functions over rows; thread-compatible values.
+// Probe targets: the distinct (check, address or target name) pairs of a configuration. A target
+// shared by several members (of one service or of several) is probed once per check and its verdict
+// is written for each of those members. Pure functions over rows; thread-compatible values.
 #pragma once
 
 #include <cstdint>
@@ -14,7 +14,9 @@ namespace gslb {
 
 struct TargetKey {
   int64_t check_id = 0;
-  std::string address;  // canonical text (boost::asio::ip::address::to_string)
+  // Canonical text (boost::asio::ip::address::to_string), or a CNAME-target member's name,
+  // absolute (it ends with a dot, which no address does).
+  std::string address;
 
   friend bool operator==(const TargetKey&, const TargetKey&) = default;
   friend bool operator<(const TargetKey& a, const TargetKey& b) {

@@ -17,7 +17,7 @@ namespace {
 const char kHealthdUsage[] =
     "usage: gslbd healthd --agent ID [--region R] --report-to URL [--report-to URL ...]\n"
     "                     [--token-file F] [--ca-file F] [--report-plain-http] [--timeout MS]\n"
-    "                     [--reference TYPE:ADDRESS[:PORT]]\n"
+    "                     [--reference TYPE:ADDRESS[:PORT]] [--resolver ADDRESS[:PORT]]\n"
     "  A remote vantage point without a database: pulls its check list from the first node\n"
     "  that answers (GET URL/v1/agents/ID/checks) and pushes observations to every node.\n"
     "  URL: https://HOST[:PORT] for a node serving HTTPS (its certificate is checked against the\n"
@@ -31,13 +31,15 @@ const char kHealthdUsage[] =
     "  (an error when no node is https://, a warning per http:// one).\n"
     "  --reference: a target this agent must always reach (tcp:ADDR:PORT, icmp:ADDR, dns:ADDR);\n"
     "  while it fails the agent's observations are withheld instead of marking sites down.\n"
+    "  --resolver: the DNS server CNAME-target members' names are resolved with before each\n"
+    "  probe (default: /etc/hosts, then /etc/resolv.conf).\n"
     "  --log-format text|json, --log-level debug|info|warn|error: as gslbd's.\n";
 
 constexpr OptionSpec kHealthdOptions[] = {
     {"--help", "-h"},          {"--agent", "", true},      {"--region", "", true},
     {"--report-to", "", true}, {"--token-file", "", true}, {"--ca-file", "", true},
     {"--reference", "", true}, {"--timeout", "", true},    {"--log-format", "", true},
-    {"--log-level", "", true}, {"--report-plain-http"},
+    {"--log-level", "", true}, {"--report-plain-http"},    {"--resolver", "", true},
 };
 
 }  // namespace
@@ -80,6 +82,7 @@ int run_healthd(int argc, char** argv) {
   ho.remote.nodes = args->values("--report-to");
   ho.remote.ca_file = args->value("--ca-file").value_or("");
   ho.reference = args->value("--reference").value_or("");
+  ho.resolver = args->value("--resolver").value_or("");
   const std::string token_file = args->value("--token-file").value_or("");
   if (auto t = args->value("--timeout")) {
     char* end = nullptr;

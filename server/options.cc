@@ -64,6 +64,9 @@ Options:
                          A target the health checker must always reach (tcp:ADDR:PORT,
                          icmp:ADDR, dns:ADDR[:PORT]). While it fails, this agent's
                          observations are withheld instead of marking every site down.
+  --health-resolver ADDRESS[:PORT]
+                         The DNS server that CNAME-target members' names are resolved with
+                         before each probe. Default: /etc/hosts, then /etc/resolv.conf.
   --rrl N                Response rate limiting (off by default): at most N UDP responses a
                          second per client network (/24, /56), response class (answer,
                          NXDOMAIN, error) and name; over it responses are dropped, and every
@@ -154,6 +157,7 @@ constexpr OptionSpec kServerOptions[] = {
     {"--zone-dir", "", true},
     {"--user", "", true},
     {"--health-reference", "", true},
+    {"--health-resolver", "", true},
     {"--agent", "", true},
     {"--threads", "", true},
     {"--nsid", "", true},
@@ -241,6 +245,8 @@ Result<Options> parse_options(int argc, const char* const* argv) {
       o.api = value;
     } else if (a == "--health-reference") {
       o.health_reference = value;
+    } else if (a == "--health-resolver") {
+      o.health_resolver = value;
     } else if (a == "--api-token-file") {
       o.api_token_file = value;
     } else if (a == "--api-tls-cert" || a == "--api-tls-key") {

@@ -45,6 +45,7 @@ struct Options {
   std::string user;  // NAME[:GROUP] to run as (drop_privileges); empty: stay
   std::string agent = "local";
   std::string health_reference;  // HealthCheckerOptions::reference
+  std::string health_resolver;   // HealthCheckerOptions::resolver
   bool help = false;
   bool version = false;
 };

@@ -62,6 +62,7 @@ Result<std::unique_ptr<HealthChecker>> start_health(const Options& o) {
   ho.db_path = o.db;
   ho.agent_id = o.agent;
   ho.reference = o.health_reference;
+  ho.resolver = o.health_resolver;
   auto h = std::make_unique<HealthChecker>(ho);
   if (auto r = h->start(); !r) return prefixed("health: ", r.failure());
   return h;

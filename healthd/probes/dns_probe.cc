@@ -13,10 +13,8 @@
 //   failure details: "rcode SERVFAIL (expected NOERROR)", "answer does not contain \"x\"",
 //   "connection refused" (ICMP port unreachable), "bad response: ...", "timeout after N ms".
 //
-// c-ares owns its sockets; it tells us through the socket-state callback which descriptors to
-// watch, and we wrap each in a posix::stream_descriptor only to async_wait on it (released,
-// never closed, by us). c-ares calls back inside ares_process_fd, so the channel is destroyed
-// only from a posted handler or the destructor, never from inside c-ares.
+// The channel (cares_channel.h) is destroyed only from a posted handler or the destructor,
+// never from inside c-ares.
 // Before ldns: without it ldns/common.h #defines bool, true and false.
 #include <stdbool.h>  // NOLINT(modernize-deprecated-headers)
 
@@ -32,9 +30,9 @@
 #include <utility>
 
 #include <boost/asio/ip/address.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 
+#include "healthd/probes/cares_channel.h"
 #include "healthd/probes/probe_attempt.h"
 #include "healthd/probes/probe_spec.h"
 #include "healthd/probes/probes.h"
@@ -43,15 +41,8 @@ namespace gslb {
 namespace {
 
 using boost::system::error_code;
-namespace posix = boost::asio::posix;
 
 constexpr int kClassIn = 1;
-
-// c-ares' process-wide initialisation (a no-op on Linux today, required by its API contract).
-bool cares_ready() {
-  static const int status = ares_library_init(ARES_LIB_INIT_ALL);
-  return status == ARES_SUCCESS;
-}
 
 struct PktDeleter {
   void operator()(ldns_pkt* p) const { ldns_pkt_free(p); }
@@ -113,7 +104,9 @@ std::string ares_detail(int status) {
 class DnsAttempt final : public Attempt {
  public:
   using Attempt::Attempt;
-  ~DnsAttempt() override { destroy_channel(); }
+  ~DnsAttempt() override {
+    if (channel_) channel_->destroy();
+  }
 
   void start() {
     arm_deadline();
@@ -121,24 +114,15 @@ class DnsAttempt final : public Attempt {
     if (!qtype) return fail("unknown dns_qtype " + spec().dns_qtype);
     expect_rcode_ = dns_rcode_from_name(spec().dns_expect_rcode);
     if (!expect_rcode_) return fail("unknown dns_rcode " + spec().dns_expect_rcode);
-    if (!cares_ready()) return fail("c-ares initialisation failed");
-    if (auto detail = init_channel()) return fail(*detail);
+    auto channel = open_channel();
+    if (!channel) return fail(channel.error());
+    channel_ = std::move(*channel);
     const std::string qname = spec().dns_qname.empty() ? "." : spec().dns_qname;
-    ares_query(channel_, qname.c_str(), kClassIn, *qtype, &DnsAttempt::on_answer, this);
+    ares_query(channel_->get(), qname.c_str(), kClassIn, *qtype, &DnsAttempt::on_answer, this);
   }
 
  private:
-  // One descriptor c-ares asked us to watch, shared with the handlers waiting on it.
-  struct Watch {
-    Watch(boost::asio::io_context& io, ares_socket_t fd) : descriptor(io, fd) {}
-    posix::stream_descriptor descriptor;
-    bool want_read = false, want_write = false;
-    bool read_armed = false, write_armed = false;
-    bool alive = true;
-  };
-
-  // An error detail when the channel cannot be set up.
-  std::optional<std::string> init_channel() {
+  Result<std::shared_ptr<CaresChannel>> open_channel() {
     const ProbeSpec& s = spec();
     ares_options opts{};
     int mask = 0;
@@ -153,95 +137,12 @@ class DnsAttempt final : public Attempt {
     opts.ndomains = 0;
     opts.domains = nullptr;
     mask |= ARES_OPT_DOMAINS;
-    // A placeholder server keeps c-ares from reading resolv.conf servers; replaced below.
-    in_addr placeholder{};
-    placeholder.s_addr = htonl(INADDR_LOOPBACK);
-    opts.servers = &placeholder;
-    opts.nservers = 1;
-    mask |= ARES_OPT_SERVERS;
-    opts.sock_state_cb = &DnsAttempt::on_sock_state;
-    opts.sock_state_cb_data = this;
-    mask |= ARES_OPT_SOCK_STATE_CB;
-    int rc = ares_init_options(&channel_, &opts, mask);
-    if (rc != ARES_SUCCESS) {
-      channel_ = nullptr;
-      return std::string("c-ares init failed: ") + ares_strerror(rc);
-    }
-    ares_addr_port_node server{};
-    server.next = nullptr;
-    const int port = port_or(s, 53);
-    server.udp_port = port;
-    server.tcp_port = port;
-    if (s.address.is_v4()) {
-      server.family = AF_INET;
-      const auto bytes = s.address.to_v4().to_bytes();
-      std::memcpy(&server.addr.addr4, bytes.data(), bytes.size());
-    } else {
-      server.family = AF_INET6;
-      const auto bytes = s.address.to_v6().to_bytes();
-      std::memcpy(&server.addr.addr6, bytes.data(), bytes.size());
-    }
-    rc = ares_set_servers_ports(channel_, &server);
-    if (rc != ARES_SUCCESS) return std::string("c-ares server setup failed: ") + ares_strerror(rc);
-    return std::nullopt;
-  }
-
-  static void on_sock_state(void* data, ares_socket_t fd, int readable, int writable) {
-    auto* self = static_cast<DnsAttempt*>(data);
-    if (self->destroying_) return;
-    auto it = self->watches_.find(fd);
-    if (!readable && !writable) {
-      if (it == self->watches_.end()) return;
-      self->forget(*it->second);
-      self->watches_.erase(it);
-      return;
-    }
-    if (it == self->watches_.end()) {
-      it = self->watches_.emplace(fd, std::make_shared<Watch>(self->io(), fd)).first;
-    }
-    it->second->want_read = readable != 0;
-    it->second->want_write = writable != 0;
-    if (!self->finished()) self->arm(it->second, fd);
-  }
-
-  // Stops watching without closing: the descriptor belongs to c-ares. Pending waits complete
-  // with operation_aborted.
-  void forget(Watch& w) {
-    w.alive = false;
-    error_code ignored;
-    w.descriptor.cancel(ignored);
-    w.descriptor.release();
-  }
-
-  void arm(const std::shared_ptr<Watch>& w, ares_socket_t fd) {
-    if (w->want_read && !w->read_armed) {
-      w->read_armed = true;
-      w->descriptor.async_wait(posix::descriptor_base::wait_read,
-                               [self = self<DnsAttempt>(), w, fd](const error_code& ec) {
-                                 w->read_armed = false;
-                                 self->on_ready(ec, w, fd, fd, ARES_SOCKET_BAD);
-                               });
-    }
-    if (w->want_write && !w->write_armed) {
-      w->write_armed = true;
-      w->descriptor.async_wait(posix::descriptor_base::wait_write,
-                               [self = self<DnsAttempt>(), w, fd](const error_code& ec) {
-                                 w->write_armed = false;
-                                 self->on_ready(ec, w, fd, ARES_SOCKET_BAD, fd);
-                               });
-    }
-  }
-
-  void on_ready(const error_code& ec, const std::shared_ptr<Watch>& w, ares_socket_t fd,
-                ares_socket_t read_fd, ares_socket_t write_fd) {
-    if (ec || !w->alive || finished() || channel_ == nullptr) return;
-    ares_process_fd(channel_, read_fd, write_fd);  // may call on_sock_state and on_answer
-    if (w->alive && !finished()) arm(w, fd);
+    return CaresChannel::open(io(), opts, mask, s.address, port_or(s, 53));
   }
 
   static void on_answer(void* arg, int status, int /*timeouts*/, unsigned char* abuf, int alen) {
     auto* self = static_cast<DnsAttempt*>(arg);
-    if (self->destroying_ || self->finished()) return;
+    if (self->finished() || (self->channel_ && self->channel_->destroying())) return;
     if (abuf == nullptr || alen <= 0) return self->fail(ares_detail(status));
     self->judge(abuf, static_cast<size_t>(alen));
   }
@@ -269,22 +170,13 @@ class DnsAttempt final : public Attempt {
 
   void stop() override {
     // Often inside ares_process_fd (the verdict came from on_answer): destroy later.
-    boost::asio::post(io(), [self = self<DnsAttempt>()] { self->destroy_channel(); });
+    boost::asio::post(io(), [self = self<DnsAttempt>()] {
+      if (self->channel_) self->channel_->destroy();
+    });
   }
 
-  void destroy_channel() {
-    if (channel_ == nullptr) return;
-    destroying_ = true;
-    for (auto& [fd, w] : watches_) forget(*w);
-    watches_.clear();
-    ares_destroy(channel_);  // calls on_answer (ARES_EDESTRUCTION), closes its sockets
-    channel_ = nullptr;
-  }
-
-  ares_channel channel_ = nullptr;
-  std::map<ares_socket_t, std::shared_ptr<Watch>> watches_;
+  std::shared_ptr<CaresChannel> channel_;
   std::optional<unsigned> expect_rcode_;
-  bool destroying_ = false;
 };
 
 }  // namespace

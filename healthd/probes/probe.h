@@ -29,6 +29,9 @@ struct ProbeSpec {
   std::string type;                       // a ProbeType::type
   const ProbeType* probe_type = nullptr;  // set by probe_spec_from_check
   boost::asio::ip::address address;
+  // A CNAME-target member's name (absolute): the address is looked up at each attempt
+  // (name_target_probe.h); empty for every other member.
+  std::string target_name;
   uint16_t port = 0;  // 0: the type's default (80, 443, 53)
   std::string path = "/";
   std::string host;                     // HTTP Host header and TLS SNI; empty: the address

@@ -127,9 +127,13 @@ Result<ProbeSpec> probe_spec_from_check(const CheckRow& check, const std::string
   const ProbeType* type = find_probe_type(check.type);
   if (type == nullptr) return make_error(where + "unknown type '" + check.type + "'");
   spec.probe_type = type;
-  boost::system::error_code ec;
-  spec.address = boost::asio::ip::make_address(address, ec);
-  if (ec) return make_error(where + "bad address '" + address + "'");
+  if (!address.empty() && address.back() == '.') {
+    spec.target_name = address;  // no address ends with a dot: a CNAME target's name
+  } else {
+    boost::system::error_code ec;
+    spec.address = boost::asio::ip::make_address(address, ec);
+    if (ec) return make_error(where + "bad address '" + address + "'");
+  }
   if (check.port > 65535)
     return make_error(where + "port " + std::to_string(check.port) + " out of range");
   spec.port = static_cast<uint16_t>(check.port);

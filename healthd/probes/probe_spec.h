@@ -1,5 +1,6 @@
 // probe_spec_from_check: a database check row (zones/store_rows.h CheckRow) applied to one
-// member address, as the ProbeSpec a probe runs. Pure function, thread-safe.
+// member address (or a CNAME target's name, which ends with a dot: ProbeSpec::target_name),
+// as the ProbeSpec a probe runs. Pure function, thread-safe.
 //
 // Columns: type (a probe type of the catalogue, probe_types()), port (its PortUse: ignored,
 // defaulted from 0, or required), path (types that speak HTTP; empty: "/"; must start with

@@ -58,6 +58,16 @@ TEST(ProbeSpecFromCheck, HttpDefaults) {
   EXPECT_EQ(s->timeout, 500ms);  // CheckRow's default timeout_ms
 }
 
+TEST(ProbeSpecFromCheck, ANameWithTheRootDotIsACnameTargetToResolve) {
+  auto s = probe_spec_from_check(check("http"), "lb.cdn.example.test.");
+  ASSERT_TRUE(s) << s.error();
+  EXPECT_EQ(s->target_name, "lb.cdn.example.test.");
+  EXPECT_EQ(s->port, 80);
+  EXPECT_TRUE(probe_spec_from_check(check("http"), "192.0.2.1")->target_name.empty());
+  // Without the dot it is neither an address nor a target name.
+  EXPECT_THAT(error_of(check("http"), "lb.cdn.example.test"), HasSubstr("bad address"));
+}
+
 TEST(ProbeSpecFromCheck, DefaultPortsPerType) {
   EXPECT_EQ(probe_spec_from_check(check("https"), "192.0.2.1")->port, 443);
   EXPECT_EQ(probe_spec_from_check(check("dns"), "192.0.2.1")->port, 53);

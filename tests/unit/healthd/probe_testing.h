@@ -282,15 +282,20 @@ class DnsTarget {
     while (pos < n && buf_[pos] != 0) pos += buf_[pos] + 1;
     pos += 1 + 4;
     if (pos > n) return;
+    // Its addresses answer A questions; any other type gets NOERROR with no data, as an
+    // authority without AAAA records answers.
+    const bool type_a = buf_[pos - 4] == 0 && buf_[pos - 3] == 1;
+    const size_t answers = type_a ? answers_.size() : 0;
     std::vector<uint8_t> r(buf_.begin(), buf_.begin() + pos);
     r[2] = static_cast<uint8_t>(0x80 | 0x04 | (buf_[2] & 0x01));  // QR, AA, copy RD
     r[3] = rcode_ & 0x0f;
     r[4] = 0;
     r[5] = 1;  // QDCOUNT
     r[6] = 0;
-    r[7] = static_cast<uint8_t>(answers_.size());
+    r[7] = static_cast<uint8_t>(answers);
     for (size_t i = 8; i < 12; ++i) r[i] = 0;  // NSCOUNT, ARCOUNT
-    for (const auto& a : answers_) {
+    for (size_t i = 0; i < answers; ++i) {
+      const std::string& a = answers_[i];
       const auto bytes = boost::asio::ip::make_address_v4(a).to_bytes();
       const uint8_t rr[] = {0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4};
       r.insert(r.end(), std::begin(rr), std::end(rr));

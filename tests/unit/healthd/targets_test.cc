@@ -142,5 +142,34 @@ TEST(Targets, BadRowsAreNamedNotProbed) {
   EXPECT_NE(set.problems[1].find("check 99"), std::string::npos) << set.problems[1];
 }
 
+// A CNAME target's addresses are not ours and move: its target is the name, shared by every
+// member naming it under the same check, and resolved by the probe (probe_spec_from_check
+// tells it by the trailing dot).
+TEST(Targets, ACnameTargetIsProbedByItsName) {
+  ConfigRows c;
+  c.checks = {check(1)};
+  c.services = {service(10, 1), service(11, 1)};
+  MemberRow cdn = member(100, 10, "");
+  cdn.target = "lb.cdn.example.test.";
+  MemberRow again = member(101, 11, "");
+  again.target = "lb.cdn.example.test.";
+  c.members = {cdn, again, member(102, 10, "192.0.2.1")};
+  TargetSet set = targets_from_config(c);
+  ASSERT_EQ(set.targets.size(), 2u);
+  EXPECT_EQ(set.targets[0].key, (TargetKey{1, "192.0.2.1"}));
+  EXPECT_EQ(set.targets[1].key, (TargetKey{1, "lb.cdn.example.test."}));
+  EXPECT_EQ(set.targets[1].member_ids, (std::vector<int64_t>{100, 101}));
+  EXPECT_TRUE(set.problems.empty());
+}
+
+TEST(Targets, ACnameTargetWithoutACheckIsNotProbed) {
+  ConfigRows c;
+  c.services = {service(10, std::nullopt)};
+  MemberRow cdn = member(100, 10, "");
+  cdn.target = "lb.cdn.example.test.";
+  c.members = {cdn};
+  EXPECT_TRUE(targets_from_config(c).targets.empty());
+}
+
 }  // namespace
 }  // namespace gslb
