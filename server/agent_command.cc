@@ -4,6 +4,7 @@
 
 #include "api/tokens/token_file.h"
 #include "healthd/health_checker.h"
+#include "healthd/probes/name_target_probe.h"
 #include "healthd/remote_backend.h"
 #include "server/commands.h"
 #include "server/process.h"
@@ -83,6 +84,12 @@ int run_healthd(int argc, char** argv) {
   ho.remote.ca_file = args->value("--ca-file").value_or("");
   ho.reference = args->value("--reference").value_or("");
   ho.resolver = args->value("--resolver").value_or("");
+  if (!ho.resolver.empty()) {
+    if (auto r = parse_name_resolver(ho.resolver); !r) {
+      fprintf(stderr, "gslbd healthd: --resolver: %s\n", r.error().c_str());
+      return 2;
+    }
+  }
   const std::string token_file = args->value("--token-file").value_or("");
   if (auto t = args->value("--timeout")) {
     char* end = nullptr;
