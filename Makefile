@@ -90,7 +90,8 @@ soak: build-asan
 	  python3 -m unittest -v test_mutation_flood test_flapping_backend test_tcp_stall \
 	    test_health_kill_flood test_database_faults.TestLockLatency
 
-# libFuzzer over every tests/fuzz target (clang), FUZZ_SECONDS each (default 60).
+# libFuzzer over every tests/fuzz target (clang), FUZZ_SECONDS each (default 60), FUZZ_JOBS at a
+# time (default 1).
 fuzz: deps
 	@./tools/install-deps.sh clang
 	./tools/fuzz.sh

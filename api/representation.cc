@@ -125,6 +125,7 @@ json service_settings_json(const ServiceRow& s, const ConfigView& view) {
             {"persistence", persistence},
             {"quorum", nullable(s.quorum)},
             {"min_healthy", s.min_healthy},
+            {"slow_start_s", s.slow_start_s},
             {"check", name_or_null(view.check_name(s.check_id))}};
   // A service with pools has its policies in them.
   if (pooled) {

@@ -3,6 +3,7 @@
 // resolvers get), then the policy's decision is laid out next to each member's health.
 #include <arpa/inet.h>
 
+#include <cmath>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -275,6 +276,11 @@ json members_json(const Service& s, const Decision& d, const ServiceRow& row,
     }
     mj["eligible"] = eligible;
     mj["picked"] = picked;
+    // A returning site ramping up (zones/model/slow_start.h): the share of its weight it
+    // answers with, and when it reaches the whole.
+    if (served != nullptr && served->slow_start_ends_ms > 0)
+      mj["slow_start"] = {{"weight_share", std::round(served->weight_share * 1000) / 1000},
+                          {"until_ms", served->slow_start_ends_ms}};
     members.push_back(std::move(mj));
   }
   return members;

@@ -25,6 +25,7 @@ uint64_t fingerprint(const ServiceTable& services) {
   for (const Service& s : services)
     for (const Member& m : s.members) {
       mix(static_cast<uint64_t>(m.id));
+      mix(m.weight);  // slow start moves it between config changes
       mix((m.up ? 1u : 0u) | (m.stale ? 2u : 0u) | (m.has_rtt ? 4u : 0u) | (m.has_load ? 8u : 0u));
       mix(m.rtt_us);
       mix(static_cast<uint64_t>(m.load * 1000));
@@ -101,6 +102,7 @@ Result<std::shared_ptr<const Snapshot>> SnapshotUpdater::full_rebuild(int64_t no
   refresh_geo(*config);
   auto services = services_from_rows(*config, *health, now_ms, geo_sources());
   if (!services) return services.failure();
+  slow_start_.apply(*services, now_ms);
   std::vector<ZoneData> zones = file_zones_;
   for (ZoneData& z : *db_zones) zones.push_back(std::move(z));
   uint64_t fp = fingerprint(*services);
@@ -118,6 +120,7 @@ Result<std::shared_ptr<const Snapshot>> SnapshotUpdater::health_rebuild(int64_t 
   if (!health) return health.failure();
   auto services = services_from_rows(config_, *health, now_ms, geo_sources());
   if (!services) return services.failure();
+  slow_start_.apply(*services, now_ms);
   uint64_t fp = fingerprint(*services);
   if (fp == health_fingerprint_ && !geo_changed) return std::shared_ptr<const Snapshot>();
   health_fingerprint_ = fp;

@@ -1,7 +1,8 @@
 // SnapshotUpdater: keeps the served Snapshot in step with the database and the zone files.
 // A thread polls PRAGMA data_version every 100 ms; a config change (zones, records, services,
 // members, checks) rebuilds everything, a health-only change rebuilds just the service table
-// (sharing the zones), and health is re-folded every second so staleness takes effect. Any
+// (sharing the zones), and health is re-folded every second so staleness takes effect and
+// slow-start ramps (zones/model/slow_start.h) move on. Any
 // failure (locked, missing, corrupt, truncated or deleted database; bad row; bad zone file)
 // keeps the last good Snapshot serving and logs one line, naming the file, when the failure
 // starts (or changes) and one when it ends.
@@ -20,6 +21,7 @@
 #include "zones/dns/zone_data.h"
 #include "zones/geo/geo_files.h"
 #include "zones/model/service_table_builder.h"
+#include "zones/model/slow_start.h"
 #include "zones/model/snapshot_holder.h"
 #include "zones/store/store.h"
 #include "zones/store/store_rows.h"
@@ -74,6 +76,7 @@ class SnapshotUpdater {
   void report(const std::string& error);
 
   std::string db_path_;
+  SlowStart slow_start_;  // ramps across builds
   std::vector<ConfiguredZoneFile> zone_files_;
   std::vector<ZoneData> file_zones_;
   std::set<std::string> guessed_origin_logged_;  // paths: the guess is news once, not per reload

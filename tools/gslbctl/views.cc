@@ -414,9 +414,15 @@ gslb::Result<std::string> view_explain(std::string_view body) {
       }
       std::string name = cell(m, "name");
       if (flag(m, "sorry")) name += " (sorry)";
+      // Slow start: "4 (slow start 35%)", the share of its weight a returning site answers with.
+      std::string weight = cell(m, "weight");
+      if (const json& ss = at(m, "slow_start"); ss.is_object() && ss.contains("weight_share"))
+        weight += " (slow start " +
+                  std::to_string(static_cast<int>(ss["weight_share"].get<double>() * 100 + 0.5)) +
+                  "%)";
       t.add_row({name, cell(m, "address"), cell(m, "state"), health_cell(m), cell(m, "eligible"),
-                 cell(m, "picked"), cell(m, "weight"), cell(m, "priority"),
-                 rtt_cell(at(m, "rtt_us")), obs.empty() ? "-" : join(obs, "; ")});
+                 cell(m, "picked"), weight, cell(m, "priority"), rtt_cell(at(m, "rtt_us")),
+                 obs.empty() ? "-" : join(obs, "; ")});
     }
     out += "\n" + t.render();
   }

@@ -281,6 +281,7 @@ class Sync {
       d.opt("quorum", have->quorum, row.quorum);
       d.keys(have->policy_options, row.policy_options);
       d.num("min_healthy", have->min_healthy, row.min_healthy);
+      d.num("slow_start_s", have->slow_start_s, row.slow_start_s);
       d.raw("topology", topology_json(have->topology), topology_json(row.topology));
       if (have->check_id != row.check_id)
         d.raw("check", check_name(have->check_id), check_name(want.check));

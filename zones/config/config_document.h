@@ -17,7 +17,8 @@
 //                  "fall", "options": {}} ],
 //     "services": [ {"name"*, "policy": "weighted", "ttl", "ttl_degraded", "answers", "fallback",
 //                    "persistence": false | true | {"v4": 24, "v6": 56}, "quorum",
-//                    "rtt_tolerance_pct", "rtt_tolerance_us", "min_healthy", "check": "web",
+//                    "rtt_tolerance_pct", "rtt_tolerance_us", "min_healthy", "slow_start_s",
+//                    "check": "web",
 //                    "members": [ {"name"*, "address"*, "weight", "priority", "region",
 //                                  "enabled", "sorry", "check"} ]} ],
 //     "regions": {"eu-west": ["198.51.100.0/24", "2001:db8:1::/48"], "us-east": [...]} }

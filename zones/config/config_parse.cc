@@ -47,7 +47,7 @@ constexpr std::initializer_list<const char*> kFallbacks = {"all", "sorry", "serv
 // The service keys of every policy; a policy adds its own (PolicyType::keys).
 constexpr std::initializer_list<const char*> kServiceKeys = {
     "name",   "policy",      "ttl",   "ttl_degraded", "answers", "fallback", "persistence",
-    "quorum", "min_healthy", "check", "members",      "pools",   "rules"};
+    "quorum", "min_healthy", "check", "members",      "pools",   "rules",    "slow_start_s"};
 
 std::string at(const std::string& path, std::string_view key) {
   return path.empty() ? std::string(key) : path + "." + std::string(key);
@@ -931,6 +931,7 @@ class Parser {
     }
     c_.nullable_integer_field(j, path, "quorum", 1, 1000, row.quorum);
     c_.integer_field(j, path, "min_healthy", 1, 65535, row.min_healthy);
+    c_.integer_field(j, path, "slow_start_s", 0, 3600, row.slow_start_s);
     check_ref(j, path, s.check);
 
     std::map<std::string, std::string> names, addresses;  // -> path, for duplicates

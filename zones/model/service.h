@@ -81,10 +81,14 @@ struct Member {
     if (addresses[0].empty() && addresses[1].empty()) return (family == 6 ? 1 : 0) == f;
     return !addresses[f].empty();
   }
+  // The weight the policies read: the configured one, or in a service with slow start that
+  // weight scaled by SlowStart::kScale and by weight_share while the member ramps up.
   uint32_t weight = 1;
-  uint32_t priority = 1;  // tier: lower is preferred
-  uint16_t index = 0;     // position in Service::members (per-worker policy state)
-  int16_t pool = -1;      // index into Service::pools; -1 in a service without pools
+  float weight_share = 1;          // slow start: the share of its full weight it answers with
+  int64_t slow_start_ends_ms = 0;  // slow start: when the ramp reaches the full weight; 0: none
+  uint32_t priority = 1;           // tier: lower is preferred
+  uint16_t index = 0;              // position in Service::members (per-worker policy state)
+  int16_t pool = -1;               // index into Service::pools; -1 in a service without pools
   bool sorry = false;
   bool enabled = true;  // enabled and not drained
   // Health, from the observations (quorum and staleness already applied).
@@ -158,6 +162,7 @@ struct Service {
   bool persistence = false;
   uint8_t persist_v4 = 24, persist_v6 = 56;
   uint32_t min_healthy = 1;
+  uint32_t slow_start_ms = 0;  // 0: off (zones/model/slow_start.h)
   std::vector<Member> members;
   // Precomputed per family (0: IPv4, 1: IPv6), pointing into `members`.
   std::vector<const Member*> healthy[2];  // enabled, not sorry, up

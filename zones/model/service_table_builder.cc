@@ -140,6 +140,7 @@ Result<Service> service_from_row(const ServiceRow& r,
   s.persist_v4 = static_cast<uint8_t>(std::min<uint32_t>(r.persist_v4, 32));
   s.persist_v6 = static_cast<uint8_t>(std::min<uint32_t>(r.persist_v6, 128));
   s.min_healthy = std::max<uint32_t>(r.min_healthy, 1);
+  s.slow_start_ms = std::min<uint32_t>(r.slow_start_s, 3600) * 1000;
   s.regions = regions;
   const std::string where = "services row " + std::to_string(r.id);
   if (auto p = set_policy(s, r.policy, r.policy_options, where); !p) return p.failure();
@@ -204,6 +205,7 @@ Result<void> add_topology(Service& s, const TopologyRows& t, const std::string& 
     pool.view.persist_v4 = s.persist_v4;
     pool.view.persist_v6 = s.persist_v6;
     pool.view.min_healthy = s.min_healthy;
+    pool.view.slow_start_ms = s.slow_start_ms;
     pool.view.regions = s.regions;
     if (auto r = set_policy(pool.view, row.policy, row.policy_options,
                             where + ": pool \"" + row.name + "\"");

@@ -221,6 +221,7 @@ constexpr Column<ServiceRow> kServiceColumns[] = {
          problem = "policy_options " + options.error();
      }},
     field<&ServiceRow::min_healthy>("min_healthy"),
+    field<&ServiceRow::slow_start_s>("slow_start_s"),
     field<&ServiceRow::check_id>("check_id"),
     {"topology",
      [](sql::Stmt& s, int param, const ServiceRow& v) { s.bind(param, topology_json(v.topology)); },

@@ -88,7 +88,8 @@ struct ServiceRow {
   // The policy's own keys (its PolicyType::keys), column policy_options (a JSON object). The
   // config document stores every key of the policy, defaults included.
   KeyValues policy_options;
-  uint32_t min_healthy = 1;  // priority: a tier needs this many healthy members
+  uint32_t min_healthy = 1;   // priority: a tier needs this many healthy members
+  uint32_t slow_start_s = 0;  // a site coming back ramps to its weight over this long; 0: off
   std::optional<int64_t> check_id;
   TopologyRows topology;  // column topology (a JSON object)
 };

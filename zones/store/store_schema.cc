@@ -206,6 +206,13 @@ UPDATE sqlite_schema
 PRAGMA writable_schema = OFF;
 )sql";
 
+// Migration 5: slow start (issue 12). A service may ramp a site that comes back from a small
+// share of its weight to the whole of it over slow_start_s seconds (0: off).
+constexpr const char* kSlowStartV5 = R"sql(
+ALTER TABLE services ADD COLUMN slow_start_s INTEGER NOT NULL DEFAULT 0
+  CHECK (slow_start_s BETWEEN 0 AND 3600);
+)sql";
+
 // The triggers that move meta.config_generation: every change of the configuration tables, and
 // none of observations, agents or events, so a reader can tell a config change from a
 // health-only one. SQLite has only row triggers: a bulk change bumps the counter once per row,
@@ -222,7 +229,7 @@ std::string generation_triggers(std::initializer_list<const char*> tables) {
   return sql;
 }
 
-constexpr size_t kMigrationCount = 4;
+constexpr size_t kMigrationCount = 5;
 
 // The SQL taking user_version i to i + 1. Append cases only; never edit one that has shipped.
 std::string migration_sql(size_t i) {
@@ -237,6 +244,8 @@ std::string migration_sql(size_t i) {
              generation_trigger("services", "update");
     case 3:
       return kTopologyV4 + generation_triggers({"geoip_files"});
+    case 4:
+      return kSlowStartV5;
   }
   return {};
 }
