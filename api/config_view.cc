@@ -2,9 +2,19 @@
 
 #include <algorithm>
 
+#include "zones/dns/dname.h"
+
 namespace gslb::api {
 
 std::string canonical_name(std::string name) {
+  // As the document parser stores names: through the wire form, so escapes (b\;c, b\059c)
+  // come out the one way name_to_text writes them, and a name the client spelled with
+  // characters that need escaping finds its row.
+  std::string absolute = name;
+  size_t backslashes = 0;
+  for (size_t i = absolute.size(); i > 1 && absolute[i - 2] == '\\'; --i) ++backslashes;
+  if (absolute.empty() || absolute.back() != '.' || backslashes % 2 == 1) absolute.push_back('.');
+  if (auto wire = name_from_text(absolute)) return name_to_text(lowercase_name(*wire));
   std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) {
     return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
   });

@@ -9,6 +9,8 @@
 #include "server/dnstap/dnstap_tap.h"
 #include "server/query_stats.h"
 #include "server/response_rate_limit.h"
+#include "zones/dns/dname.h"
+#include "zones/model/snapshot.h"
 
 // Last: ldns/common.h defines bool/false macros that break C++ headers included after it.
 #include <ldns/ldns.h>
@@ -224,6 +226,38 @@ void recent_probe_failures(Writer& w, const ConfigView& view, const std::vector<
   }
 }
 
+// Spillover, as the served snapshot holds it: members at or above their capacity, and services
+// whose every healthy member of a family is (they answer anyway).
+void spillover(Writer& w, const Snapshot& snap) {
+  bool any = false;
+  for (const Service& s : snap.services())
+    for (const Member& m : s.members) any = any || m.has_capacity;
+  if (!any) return;
+  w.family("gslbd_member_over_capacity", "gauge",
+           "1 while the member's reported load is at or above its capacity (it takes no share "
+           "while another member has room).");
+  for (const Service& s : snap.services())
+    for (const Member& m : s.members)
+      if (m.has_capacity)
+        w.sample("gslbd_member_over_capacity",
+                 "service=\"" + label(display(name_to_text(s.name))) + "\",member=\"" +
+                     label(m.name) + "\"",
+                 m.over_capacity ? 1 : 0);
+  w.family("gslbd_service_saturated", "gauge",
+           "1 while every healthy member of the service's address family is over its capacity.");
+  for (const Service& s : snap.services()) {
+    bool capped = false;
+    for (const Member& m : s.members) capped = capped || m.has_capacity;
+    if (!capped) continue;
+    for (int f = 0; f < 2; ++f)
+      if (s.has_family[f])
+        w.sample("gslbd_service_saturated",
+                 "service=\"" + label(display(name_to_text(s.name))) + "\",family=\"" +
+                     (f == 0 ? "ipv4" : "ipv6") + "\"",
+                 s.saturated[f] ? 1 : 0);
+  }
+}
+
 void api_requests(Writer& w, const ApiMetrics& m) {
   w.family("gslbd_api_requests_total", "counter", "API requests by route, method and status.");
   for (const auto& [key, count] : m.requests()) {
@@ -270,6 +304,8 @@ std::string metrics_text(ApiContext& ctx) {
   if (const ResponseRateLimiter* rrl = ctx.shared().engine.rrl) rate_limited(w, *rrl);
   if (const DnstapTap* tap = ctx.shared().engine.dnstap) dnstap_records(w, *tap);
   if (const UpdaterStats* u = ctx.shared().updater) snapshot_updates(w, *u, now);
+  if (const SnapshotHolder* h = ctx.shared().snapshots)
+    if (auto snap = h->get()) spillover(w, *snap);
 
   auto store = ctx.store();
   if (store) {

@@ -149,6 +149,7 @@ json member_settings_json(const MemberRow& m, const ConfigView& view) {
             {"sorry", m.sorry},   {"check", name_or_null(view.check_name(m.check_id))}};
   if (m.latitude && m.longitude)
     j["location"] = {{"latitude", *m.latitude}, {"longitude", *m.longitude}};
+  if (m.capacity) j["capacity"] = *m.capacity;
   // A site of several addresses lists them all ("address" stays its first, for readers that
   // show one); a CNAME target has no address of ours.
   if (!m.more_addresses.empty()) {

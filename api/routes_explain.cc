@@ -242,11 +242,11 @@ json topology_json(const Service& s, const Decision& d, const ServiceRow& row) {
   return j;
 }
 
-// Whether the decision's candidates held `m`.
-bool eligible_in(const Member& m, Decision::Candidates candidates) {
+// Whether the decision's candidates held `m` (of a service whose family `f` is `saturated`).
+bool eligible_in(const Member& m, Decision::Candidates candidates, bool saturated) {
   switch (candidates) {
     case Decision::Candidates::kHealthy:
-      return m.enabled && !m.sorry && m.up;
+      return m.enabled && !m.sorry && m.up && (!m.over_capacity || saturated);
     case Decision::Candidates::kFallbackAll:
       return m.enabled && !m.sorry;
     case Decision::Candidates::kFallbackSorry:
@@ -271,11 +271,12 @@ json members_json(const Service& s, const Decision& d, const ServiceRow& row,
     bool eligible = false, picked = false;
     if (served != nullptr && served->serves(family == 6 ? 1 : 0) &&
         (s.pools.empty() || served->pool == d.answered_pool)) {
-      eligible = eligible_in(*served, d.candidates);
+      eligible = eligible_in(*served, d.candidates, s.saturated[family == 6 ? 1 : 0]);
       for (size_t i = 0; i < d.pick_count && i < 16; ++i) picked = picked || d.picks[i] == served;
     }
     mj["eligible"] = eligible;
     mj["picked"] = picked;
+    if (served != nullptr && served->has_capacity) mj["over_capacity"] = served->over_capacity;
     // A returning site ramping up (zones/model/slow_start.h): the share of its weight it
     // answers with, and when it reaches the whole.
     if (served != nullptr && served->slow_start_ends_ms > 0)
@@ -354,7 +355,9 @@ Outcome<json> explain_body(ApiContext& ctx, const HttpRequest& req) {
                         {"degraded", d.degraded},
                         {"ttl", d.ttl},
                         {"ecs_scope", d.ecs_scope},
-                        {"picked", d.pick_count}};
+                        {"picked", d.pick_count},
+                        // Spillover: every healthy member of the family is over its capacity.
+                        {"saturated", s.saturated[q->qtype == rrtype::AAAA ? 1 : 0]}};
 
   auto store = ctx.store();
   if (!store) return store.error();

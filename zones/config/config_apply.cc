@@ -339,6 +339,8 @@ class Sync {
         d.str("pool", h.pool, row.pool);
         if (h.latitude != row.latitude || h.longitude != row.longitude)
           d.raw("location", location_text(h), location_text(row));
+        if (h.capacity != row.capacity)
+          d.raw("capacity", capacity_text(h.capacity), capacity_text(row.capacity));
         if (h.check_id != row.check_id) d.raw("check", check_name(h.check_id), check_name(w.check));
         if (!d.changed()) continue;
         if (h.address != row.address) {
@@ -402,6 +404,13 @@ class Sync {
       region_lines_.push_back("+ region " + w.region + " " + w.subnet);
     }
     return {};
+  }
+
+  static std::string capacity_text(std::optional<double> c) {
+    if (!c) return "(none)";
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.6g", *c);
+    return buf;
   }
 
   static std::string location_text(const MemberRow& m) {

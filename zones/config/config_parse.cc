@@ -1251,10 +1251,17 @@ class Parser {
     if (!c_.object(j, path)) return;
     c_.known_keys(j, path,
                   {"name", "address", "addresses", "target", "weight", "priority", "region",
-                   "enabled", "sorry", "check", "location"});
+                   "enabled", "sorry", "check", "location", "capacity"});
     DesiredMember m;
     MemberRow& row = m.row;
     row.pool = pool;
+    if (const json* cap = Checker::get(j, "capacity"); cap != nullptr && !cap->is_null()) {
+      if (!cap->is_number() || !(cap->get<double>() > 0) || cap->get<double>() > 1e15)
+        c_.fail(at(path, "capacity"),
+                "must be a number above 0 (the load figure its check reports), got " + cap->dump());
+      else
+        row.capacity = cap->get<double>();
+    }
     if (const json* loc = Checker::get(j, "location")) {
       const std::string lp = at(path, "location");
       if (c_.object(*loc, lp)) {

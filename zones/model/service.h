@@ -98,6 +98,11 @@ struct Member {
   uint32_t rtt_us = 0;  // smoothed RTT (best fresh agent)
   bool has_load = false;
   double load = 0;
+  // Spillover: at or above capacity (the load its check reports) the member takes no share
+  // while any member of its service is below its own (Service::saturated otherwise).
+  bool has_capacity = false;
+  double capacity = 0;
+  bool over_capacity = false;
   // The smoothed RTT as seen from each client region (indexed like Service::regions->names()):
   // the best fresh "up" agent of that region. Empty when the Snapshot has no regions.
   struct RegionRtt {
@@ -169,6 +174,9 @@ struct Service {
   std::vector<const Member*> enabled[2];  // enabled, not sorry (fallback "all")
   std::vector<const Member*> sorry[2];    // enabled sorry servers (fallback "sorry")
   bool has_family[2] = {false, false};    // any member at all of that family
+  // Every healthy member of the family is over its capacity: they answer anyway (healthy
+  // holds them), and explain and /metrics say so.
+  bool saturated[2] = {false, false};
   // The Snapshot's client regions (null: none configured), shared by every service, and
   // whether the policy answers by the client's region (ClientInput::kRegion), so the services
   // of other policies skip the lookup.

@@ -400,6 +400,11 @@ Result<ServiceTable> services_from_rows(const ConfigRows& config, const HealthRo
     auto obs = observed.find(r.id);
     if (obs != observed.end() && !obs->second.empty())
       fold_observations(*m, obs->second, stale_after_ms, srow.quorum, now_ms, agent_region);
+    if (r.capacity) {
+      m->has_capacity = true;
+      m->capacity = *r.capacity;
+      m->over_capacity = m->has_load && m->load >= m->capacity;
+    }
     s.members.push_back(std::move(*m));
   }
   return table;

@@ -23,7 +23,7 @@ void SlowStart::apply(ServiceTable& table, int64_t now_ms) {
     if (s.slow_start_ms == 0) continue;
     for (Member& m : s.members) {
       seen.insert(m.id);
-      const bool candidate = m.enabled && m.up;
+      const bool candidate = m.enabled && m.up && !m.over_capacity;
       const uint32_t weight = m.weight;
       auto [it, added] = members_.try_emplace(m.id);
       State& st = it->second;

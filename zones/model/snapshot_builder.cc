@@ -309,12 +309,25 @@ void number_pool_views(ServiceTable& table) {
 }
 
 void index_service(Service& s) {
+  // Spillover: a member over its capacity is no candidate while some healthy member of the
+  // service (in any pool, so a pool's overflow goes down its fallback chain) is under its own.
+  bool any_up[2] = {false, false}, any_room[2] = {false, false};
+  for (const Member& m : s.members)
+    for (int f = 0; f < 2; ++f)
+      if (m.serves(f) && m.enabled && !m.sorry && m.up) {
+        any_up[f] = true;
+        any_room[f] = any_room[f] || !m.over_capacity;
+      }
   for (int f = 0; f < 2; ++f) {
     s.healthy[f].clear();
     s.enabled[f].clear();
     s.sorry[f].clear();
     s.has_family[f] = false;
+    s.saturated[f] = any_up[f] && !any_room[f];
   }
+  auto healthy = [&s](const Member& m, int f) {
+    return m.up && (!m.over_capacity || s.saturated[f]);
+  };
   for (size_t i = 0; i < s.members.size(); ++i) {
     Member& m = s.members[i];
     m.index = static_cast<uint16_t>(i);
@@ -327,7 +340,7 @@ void index_service(Service& s) {
         continue;
       }
       s.enabled[f].push_back(&m);
-      if (m.up) s.healthy[f].push_back(&m);
+      if (healthy(m, f)) s.healthy[f].push_back(&m);
     }
   }
   // Each pool's view: the same lists, of its own members only.
@@ -338,6 +351,7 @@ void index_service(Service& s) {
       v.enabled[f].clear();
       v.sorry[f].clear();
       v.has_family[f] = false;
+      v.saturated[f] = s.saturated[f];
     }
     for (const Member& m : s.members) {
       if (m.pool != static_cast<int>(p)) continue;
@@ -350,7 +364,7 @@ void index_service(Service& s) {
           continue;
         }
         v.enabled[f].push_back(&m);
-        if (m.up) v.healthy[f].push_back(&m);
+        if (healthy(m, f)) v.healthy[f].push_back(&m);
       }
     }
   }

@@ -269,6 +269,7 @@ constexpr Column<MemberRow> kMemberColumns[] = {
     field<&MemberRow::check_id>("check_id"),
     field<&MemberRow::pool>("pool"),
     field<&MemberRow::latitude>("latitude"),
+    field<&MemberRow::capacity>("capacity"),
     field<&MemberRow::longitude>("longitude"),
 };
 

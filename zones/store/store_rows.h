@@ -112,6 +112,9 @@ struct MemberRow {
   std::string pool;                      // the pool it belongs to; "" in a service without pools
   // Where the site is (degrees), for the closest policy; both or neither.
   std::optional<double> latitude, longitude;
+  // Spillover: the load figure (its check's load_header / load_json_field) at which the
+  // member stops taking share; unset: no limit.
+  std::optional<double> capacity;
 };
 
 struct ObservationRow {

@@ -206,11 +206,13 @@ UPDATE sqlite_schema
 PRAGMA writable_schema = OFF;
 )sql";
 
-// Migration 5: slow start (issue 12). A service may ramp a site that comes back from a small
-// share of its weight to the whole of it over slow_start_s seconds (0: off).
-constexpr const char* kSlowStartV5 = R"sql(
+// Migration 5: traffic control (issue 12). A service may ramp a site that comes back from a
+// small share of its weight to the whole of it over slow_start_s seconds (0: off); a member
+// with a capacity stops taking share while the load its check reports is at or above it.
+constexpr const char* kTrafficControlV5 = R"sql(
 ALTER TABLE services ADD COLUMN slow_start_s INTEGER NOT NULL DEFAULT 0
   CHECK (slow_start_s BETWEEN 0 AND 3600);
+ALTER TABLE members ADD COLUMN capacity REAL CHECK (capacity IS NULL OR capacity > 0);
 )sql";
 
 // The triggers that move meta.config_generation: every change of the configuration tables, and
@@ -245,7 +247,7 @@ std::string migration_sql(size_t i) {
     case 3:
       return kTopologyV4 + generation_triggers({"geoip_files"});
     case 4:
-      return kSlowStartV5;
+      return kTrafficControlV5;
   }
   return {};
 }
