@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <utility>
 
 #include "zones/base/log.h"
 #include "zones/dns/dname.h"
@@ -144,7 +145,8 @@ std::shared_ptr<const Snapshot> SnapshotUpdater::poll(int64_t now_ms) {
       log_error("zone reload failed, still serving the previous zones: " + r.error());
     } else {
       files_changed = true;
-      log_info("reloaded " + std::to_string(file_zones_.size()) + " zone file(s)");
+      // Logged once the new zones are published (start()): "reloaded" means serving them.
+      reload_done_ = "reloaded " + std::to_string(file_zones_.size()) + " zone file(s)";
     }
   }
   if (db_path_.empty()) {
@@ -263,6 +265,7 @@ void SnapshotUpdater::start(SnapshotHolder& holder) {
     while (!stopping_) {
       lock.unlock();
       if (auto next = poll(now_unix_ms())) holder.publish(next);
+      if (!reload_done_.empty()) log_info(std::exchange(reload_done_, std::string()));
       if (polled_reload_) ++stats_.reloads;
       lock.lock();
       cv_.wait_for(lock, kPollInterval, [this] { return stopping_; });

@@ -105,6 +105,7 @@ class SnapshotUpdater {
   std::string last_error_;
   std::atomic<bool> reload_files_{false};
   bool polled_reload_ = false;  // the last poll() carried out a reload request
+  std::string reload_done_;     // the log line of a reload, written after its publish
 
   UpdaterStats stats_;
   GeoFiles geo_files_;
