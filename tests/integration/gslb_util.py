@@ -252,8 +252,10 @@ class GslbTestCase(harness.GslbdTestCase):
     before the server starts unless APPLY_AFTER_START, then it is applied once it runs (and
     cls.first_answer_s records how long the new service took to answer)."""
 
-    DOC = None
+    DOC = None  # a file name in gslb/, or the document itself (a dict)
     APPLY_AFTER_START = False
+    # Also the api role, on 127.0.0.1:cls.api_port, open to loopback without a token.
+    API = False
     ZONES = ()
     THREADS = 2
 
@@ -261,7 +263,10 @@ class GslbTestCase(harness.GslbdTestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="gslbd-gslb-")
         cls.db_path = os.path.join(cls.tmp, "gslb.db")
-        cls.doc = load_doc(cls.DOC) if cls.DOC else None
+        if isinstance(cls.DOC, dict):
+            cls.doc = copy.deepcopy(cls.DOC)
+        else:
+            cls.doc = load_doc(cls.DOC) if cls.DOC else None
         cls.doc_path = write_doc(cls.doc, cls.tmp, "doc.json") if cls.doc else None
         cls.apply_result = None
         try:
@@ -269,8 +274,12 @@ class GslbTestCase(harness.GslbdTestCase):
                 cls.apply_result = apply(cls.db_path, cls.doc_path)
                 if cls.apply_result.returncode != 0:
                     raise RuntimeError("apply failed:\n" + cls.apply_result.transcript)
-            cls.server = harness.GslbdServer(cls.ZONES, ("--db", cls.db_path, "--roles", "dns"),
-                                             threads=cls.THREADS).start()
+            args = ("--db", cls.db_path, "--roles", "dns")
+            if cls.API:
+                cls.api_port = harness.free_port()
+                args = ("--db", cls.db_path, "--roles", "dns,api", "--api",
+                        "127.0.0.1:%d" % cls.api_port, "--api-insecure-loopback")
+            cls.server = harness.GslbdServer(cls.ZONES, args, threads=cls.THREADS).start()
             cls.port = cls.server.port
             cls.pid = cls.server.proc.pid
         except BaseException:

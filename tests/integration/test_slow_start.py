@@ -10,10 +10,7 @@ ramp is 6 s: b's share of the answers is 0.05 / 1.05 (5 %) when it returns, 34 %
 
 import http.client
 import json
-import os
-import shutil
 import subprocess
-import tempfile
 import time
 import unittest
 
@@ -39,32 +36,9 @@ DOC = {
 SUBNETS = ["10.%d.%d.0" % (i // 200, i % 200) for i in range(300)]
 
 
-class SlowStartTest(harness.GslbdTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="gslbd-slow-start-")
-        cls.db_path = os.path.join(cls.tmp, "gslb.db")
-        try:
-            r = gslb_util.apply(cls.db_path, gslb_util.write_doc(DOC, cls.tmp, "doc.json"))
-            if r.returncode != 0:
-                raise RuntimeError(r.transcript)
-            cls.api_port = harness.free_port()
-            cls.server = harness.GslbdServer((), (
-                "--db", cls.db_path, "--roles", "dns,api", "--api",
-                "127.0.0.1:%d" % cls.api_port, "--api-insecure-loopback")).start()
-            cls.port = cls.server.port
-        except BaseException:
-            shutil.rmtree(cls.tmp, ignore_errors=True)
-            raise
-        cls.db = gslb_util.Db(cls.db_path)
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.db.close()
-            super().tearDownClass()
-        finally:
-            shutil.rmtree(cls.tmp, ignore_errors=True)
+class SlowStartTest(gslb_util.GslbTestCase):
+    DOC = DOC
+    API = True
 
     def set_b(self, up):
         """b's observation in every service; returns when it was committed."""

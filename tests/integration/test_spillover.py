@@ -10,8 +10,6 @@ into directly, as agent "local"; nothing is probed.
 import http.client
 import json
 import os
-import shutil
-import tempfile
 import unittest
 
 import gslb_util
@@ -34,32 +32,9 @@ DOC = {
 }
 
 
-class SpilloverTest(harness.GslbdTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="gslbd-spillover-")
-        cls.db_path = os.path.join(cls.tmp, "gslb.db")
-        try:
-            r = gslb_util.apply(cls.db_path, gslb_util.write_doc(DOC, cls.tmp, "doc.json"))
-            if r.returncode != 0:
-                raise RuntimeError(r.transcript)
-            cls.api_port = harness.free_port()
-            cls.server = harness.GslbdServer((), (
-                "--db", cls.db_path, "--roles", "dns,api", "--api",
-                "127.0.0.1:%d" % cls.api_port, "--api-insecure-loopback")).start()
-            cls.port = cls.server.port
-        except BaseException:
-            shutil.rmtree(cls.tmp, ignore_errors=True)
-            raise
-        cls.db = gslb_util.Db(cls.db_path)
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.db.close()
-            super().tearDownClass()
-        finally:
-            shutil.rmtree(cls.tmp, ignore_errors=True)
+class SpilloverTest(gslb_util.GslbTestCase):
+    DOC = DOC
+    API = True
 
     def load(self, service, member, load):
         self.db.write([gslb_util.Db.observation_sql(
